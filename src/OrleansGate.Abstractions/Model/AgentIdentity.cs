@@ -1,0 +1,12 @@
+namespace OrleansGate.Model;
+
+/// <summary>Who a request is: the token's issuer and subject, plus its groups. Never carries the token itself.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AgentIdentity(
+    [property: Id(0)] string Issuer,
+    [property: Id(1)] string Subject,
+    [property: Id(2)] IReadOnlyList<string> Groups)
+{
+    /// <summary>The agent grain key: issuer and subject, separated by '|', which neither a URL issuer nor a subject normally contains.</summary>
+    public string GrainKey => $"{Issuer}|{Subject}";
+}

@@ -1,0 +1,1 @@
+namespace OrleansGate.Host; internal static class Program { private static int Main() => 0; }
