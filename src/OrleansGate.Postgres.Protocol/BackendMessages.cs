@@ -1,0 +1,117 @@
+using System.Buffers;
+
+namespace OrleansGate.Postgres.Protocol;
+
+/// <summary>Decoders for the payloads of server messages the gateway acts on (<see cref="PgMessage.Payload"/>).</summary>
+/// <remarks>As in <see cref="FrontendMessages"/>, each decoder consumes the whole payload or throws 08P01.</remarks>
+public static class BackendMessages
+{
+    private const int Md5SaltLength = 4;
+
+    /// <summary>Authentication ('R'): Int32 type, then what that type carries.</summary>
+    public static AuthenticationRequest ReadAuthentication(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "Authentication");
+        var type = reader.ReadInt32("authentication type");
+        switch (type)
+        {
+            case AuthenticationRequest.Ok:
+            case AuthenticationRequest.CleartextPassword:
+                reader.EnsureEnd();
+                return new AuthenticationRequest(type, [], []);
+
+            case AuthenticationRequest.Md5:
+                var salt = reader.ReadBytes(Md5SaltLength, "salt");
+                reader.EnsureEnd();
+                return new AuthenticationRequest(type, salt, []);
+
+            case AuthenticationRequest.Sasl:
+                return new AuthenticationRequest(type, [], ReadMechanisms(ref reader));
+
+            default:
+                // SASLContinue/SASLFinal data, GSS/SSPI tokens and types we do not know: the bytes as sent.
+                return new AuthenticationRequest(type, reader.ReadRemaining(), []);
+        }
+    }
+
+    /// <summary>ErrorResponse ('E') or NoticeResponse ('N'): fields as a code byte and a string, ended by a zero byte.</summary>
+    /// <remarks>
+    /// Values are decoded leniently: an error raised before client_encoding applies may be in the server's
+    /// encoding, and losing a character is better than losing the error.
+    /// </remarks>
+    public static IReadOnlyDictionary<char, string> ReadErrorOrNotice(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "ErrorResponse/NoticeResponse");
+        var fields = new Dictionary<char, string>();
+        while (true)
+        {
+            var code = reader.ReadByte("field type");
+            if (code == 0)
+            {
+                break;
+            }
+
+            var value = reader.ReadCStringLenient("field value");
+            if (!fields.TryAdd((char)code, value))
+            {
+                throw PgProtocolException.Violation("invalid ErrorResponse/NoticeResponse message: a field is repeated");
+            }
+        }
+
+        reader.EnsureEnd();
+        return fields;
+    }
+
+    /// <summary>ParameterStatus ('S'): name and value of a run-time parameter.</summary>
+    public static (string Name, string Value) ReadParameterStatus(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "ParameterStatus");
+        var name = reader.ReadCString("name");
+        var value = reader.ReadCString("value");
+        reader.EnsureEnd();
+        return (name, value);
+    }
+
+    /// <summary>BackendKeyData ('K'): process id and a 4-byte secret key (protocol 3.0; 3.2's longer keys are refused).</summary>
+    public static (int ProcessId, int SecretKey) ReadBackendKeyData(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "BackendKeyData");
+        var processId = reader.ReadInt32("process id");
+        var secretKey = reader.ReadInt32("secret key");
+        reader.EnsureEnd();
+        return (processId, secretKey);
+    }
+
+    /// <summary>ReadyForQuery ('Z'): 'I' idle, 'T' in a transaction, 'E' in a failed transaction.</summary>
+    public static byte ReadReadyForQuery(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "ReadyForQuery");
+        var status = reader.ReadByte("transaction status");
+        reader.EnsureEnd();
+        if (!PgTransactionStatus.IsValid(status))
+        {
+            throw PgProtocolException.Violation("invalid ReadyForQuery message: unknown transaction status");
+        }
+
+        return status;
+    }
+
+    /// <summary>Mechanism names, each NUL-terminated, ended by an empty name that is the last byte.</summary>
+    private static string[] ReadMechanisms(ref PayloadReader reader)
+    {
+        var mechanisms = new List<string>();
+        while (true)
+        {
+            var mechanism = reader.ReadCString("SASL mechanism");
+            if (mechanism.Length == 0)
+            {
+                break;
+            }
+
+            mechanisms.Add(mechanism);
+        }
+
+        reader.EnsureEnd();
+        return [.. mechanisms];
+    }
+}
