@@ -6,6 +6,9 @@ public enum DecisionEffect
     Allow = 0,
     Approve = 1,
     Deny = 2,
+
+    /// <summary>Refused because something the decision depends on (audit store, policy, parser) is unavailable: fail closed.</summary>
+    Unavailable = 3,
 }
 
 /// <summary>The answer to one request, with the rule and policy version that made it.</summary>

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansGate.Edge.Identity;
+using OrleansGate.Edge.Postgres;
+using OrleansGate.Edge.Targets;
+using OrleansGate.Edge.Telemetry;
+
+namespace OrleansGate.Edge;
+
+public static class EdgeServiceCollectionExtensions
+{
+    /// <summary>Registers the PostgreSQL edge: token validation, targets, the connection handler and its services.</summary>
+    public static IServiceCollection AddPostgresEdge(this IServiceCollection services, IConfiguration gateway)
+    {
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddTokenValidation(gateway.GetSection("Identity"));
+        services.Configure<PostgresListenerOptions>(gateway.GetSection("Postgres"));
+        services.Configure<Dictionary<string, TargetOptions>>(gateway.GetSection("Targets"));
+        services.AddSingleton(EdgeNode.FromEnvironment(gateway["NodeName"]));
+        services.AddSingleton<EdgeTelemetry>();
+        services.AddSingleton<TargetCatalog>();
+        services.AddSingleton<UpstreamConnector>();
+        services.AddSingleton<CancelKeyRegistry>();
+        services.AddSingleton<PostgresEdgeServices>();
+        return services;
+    }
+}

@@ -1,0 +1,29 @@
+namespace OrleansGate.Edge.Identity;
+
+/// <summary>One trusted token issuer, bound from <c>OrleansGate:Identity:Issuers:N</c>.</summary>
+public sealed class IssuerOptions
+{
+    /// <summary>The issuer identifier, matched exactly (ordinal, no trailing-slash folding) against the token's <c>iss</c>.</summary>
+    public string Issuer { get; set; } = "";
+
+    /// <summary>The OpenID Connect discovery document; defaults to <c>{Issuer}/.well-known/openid-configuration</c>.</summary>
+    public string? DiscoveryUrl { get; set; }
+
+    /// <summary>Accepted <c>aud</c> values; at least one is required.</summary>
+    public List<string> Audiences { get; set; } = [];
+
+    /// <summary>Accepted JWS <c>alg</c> values, compared with exact case; only asymmetric algorithms may be configured.</summary>
+    public List<string> Algorithms { get; set; } = ["RS256", "ES256", "PS256"];
+
+    /// <summary>The claim holding the agent's groups: a JSON array of strings or a single string.</summary>
+    public string GroupsClaim { get; set; } = "groups";
+
+    /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> against the gateway's clock.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Whether discovery and JWKS must be fetched over HTTPS; <c>false</c> is accepted only for a loopback discovery URL (the development IdP).</summary>
+    public bool RequireHttps { get; set; } = true;
+
+    internal string EffectiveDiscoveryUrl =>
+        string.IsNullOrWhiteSpace(DiscoveryUrl) ? Issuer.TrimEnd('/') + "/.well-known/openid-configuration" : DiscoveryUrl;
+}

@@ -1,0 +1,204 @@
+using System.Buffers.Text;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+
+namespace OrleansGate.Edge.Identity;
+
+/// <summary>
+/// A JWS in compact serialization, split and decoded but <b>not verified</b>. It exists to refuse malformed
+/// and hostile tokens before any cryptography runs, and to choose the issuer whose keys verify the rest.
+/// Nothing read from it may be trusted until the signature has been checked.
+/// </summary>
+internal sealed class UnverifiedJws
+{
+    /// <summary>Tokens longer than this are refused unread; real access tokens are 1–2 KiB.</summary>
+    public const int MaxTokenLength = 8 * 1024;
+
+    // Header parameters that let the token name its own verification key or demand extensions we do not
+    // implement: honouring any of them would let an attacker choose the key that "verifies" the token.
+    private static readonly string[] ForbiddenHeaderParameters = ["jwk", "jku", "x5c", "x5u", "crit"];
+
+    private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 16 };
+
+    private UnverifiedJws(string algorithm, string? keyId, string? issuer, string? subject, bool hasSignature, JsonElement payload)
+    {
+        Algorithm = algorithm;
+        KeyId = keyId;
+        Issuer = issuer;
+        Subject = subject;
+        HasSignature = hasSignature;
+        Payload = payload;
+    }
+
+    /// <summary>The header's <c>alg</c>, exactly as sent.</summary>
+    public string Algorithm { get; }
+
+    /// <summary>The header's <c>kid</c>, if any.</summary>
+    public string? KeyId { get; }
+
+    /// <summary>The unverified <c>iss</c> claim, if it is a string.</summary>
+    public string? Issuer { get; }
+
+    /// <summary>The unverified <c>sub</c> claim, if it is a string; for logging a refusal only.</summary>
+    public string? Subject { get; }
+
+    /// <summary>Whether the third segment is non-empty.</summary>
+    public bool HasSignature { get; }
+
+    /// <summary>The claims set, parsed from the same bytes the signature covers; trust it only after verification.</summary>
+    public JsonElement Payload { get; }
+
+    public static bool TryParse(string token, [NotNullWhen(true)] out UnverifiedJws? jws, [NotNullWhen(false)] out string? reason)
+    {
+        jws = null;
+        if (token.Length == 0)
+        {
+            reason = "token missing";
+            return false;
+        }
+
+        // Checked before anything else so an oversized password costs one comparison.
+        if (token.Length > MaxTokenLength)
+        {
+            reason = "token too large";
+            return false;
+        }
+
+        var dots = 0;
+        foreach (var c in token)
+        {
+            if (c == '.')
+            {
+                dots++;
+            }
+            else if (!IsBase64UrlChar(c))
+            {
+                reason = "token malformed";
+                return false;
+            }
+        }
+
+        if (dots == 4)
+        {
+            reason = "encrypted tokens (JWE) are not accepted";
+            return false;
+        }
+
+        if (dots != 2)
+        {
+            reason = "token malformed";
+            return false;
+        }
+
+        var first = token.IndexOf('.', StringComparison.Ordinal);
+        var second = token.IndexOf('.', first + 1);
+        var headerSegment = token.AsSpan(0, first);
+        var payloadSegment = token.AsSpan(first + 1, second - first - 1);
+        var hasSignature = second < token.Length - 1;
+
+        if (!TryDecodeObject(headerSegment, out var header) || !TryDecodeObject(payloadSegment, out var payload))
+        {
+            reason = "token malformed";
+            return false;
+        }
+
+        foreach (var name in ForbiddenHeaderParameters)
+        {
+            if (header.TryGetProperty(name, out _))
+            {
+                reason = $"header parameter '{name}' not allowed";
+                return false;
+            }
+        }
+
+        if (!header.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() is not { Length: > 0 } algorithm)
+        {
+            reason = "algorithm missing";
+            return false;
+        }
+
+        string? keyId = null;
+        if (header.TryGetProperty("kid", out var kid))
+        {
+            if (kid.ValueKind != JsonValueKind.String || kid.GetString() is not { Length: > 0 } kidValue)
+            {
+                reason = "token malformed";
+                return false;
+            }
+
+            keyId = kidValue;
+        }
+
+        string? issuer = null;
+        if (payload.TryGetProperty("iss", out var iss))
+        {
+            if (iss.ValueKind != JsonValueKind.String)
+            {
+                reason = "token malformed";
+                return false;
+            }
+
+            issuer = iss.GetString();
+        }
+
+        var subject = payload.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String ? sub.GetString() : null;
+
+        jws = new UnverifiedJws(algorithm, keyId, issuer, subject, hasSignature, payload);
+        reason = null;
+        return true;
+    }
+
+    private static bool TryDecodeObject(ReadOnlySpan<char> segment, out JsonElement element)
+    {
+        element = default;
+        if (segment.IsEmpty)
+        {
+            return false;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Base64Url.DecodeFromChars(segment);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(bytes, JsonOptions);
+            if (document.RootElement.ValueKind != JsonValueKind.Object || HasDuplicateNames(document.RootElement))
+            {
+                return false;
+            }
+
+            element = document.RootElement.Clone();
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    // JSON allows repeated member names and parsers disagree on which one wins; a token whose header or
+    // claims could be read two ways (say "alg" twice) is refused instead of guessed (RFC 7515 §4).
+    private static bool HasDuplicateNames(JsonElement obj)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in obj.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsBase64UrlChar(char c) =>
+        c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_';
+}

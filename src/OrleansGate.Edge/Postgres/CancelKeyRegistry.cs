@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace OrleansGate.Edge.Postgres;
+
+/// <summary>
+/// Cancel keys the gateway issued, mapped to the upstream's. A client only ever sees the gateway's key,
+/// so it can cancel its own session's statement and nothing else; an unknown key is ignored.
+/// </summary>
+public sealed class CancelKeyRegistry
+{
+    private readonly ConcurrentDictionary<int, CancelTarget> _byProcessId = new();
+
+    public (int ProcessId, int SecretKey) Issue(CancelTarget target)
+    {
+        while (true)
+        {
+            var processId = RandomNumberGenerator.GetInt32(1, int.MaxValue);
+            if (_byProcessId.TryAdd(processId, target))
+            {
+                return (processId, target.GatewaySecret);
+            }
+        }
+    }
+
+    public void Remove(int processId) => _byProcessId.TryRemove(processId, out _);
+
+    public bool TryResolve(int processId, int secretKey, out CancelTarget target)
+    {
+        if (_byProcessId.TryGetValue(processId, out target!)
+            && CryptographicOperations.FixedTimeEquals(BitConverter.GetBytes(secretKey), BitConverter.GetBytes(target.GatewaySecret)))
+        {
+            return true;
+        }
+
+        target = null!;
+        return false;
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+using OrleansGate.Edge.Identity;
+using OrleansGate.Edge.Targets;
+using OrleansGate.Edge.Telemetry;
+
+namespace OrleansGate.Edge.Postgres;
+
+/// <summary>What every PostgreSQL session of this edge shares; one instance per process.</summary>
+public sealed class PostgresEdgeServices(
+    IOptions<PostgresListenerOptions> options,
+    ITokenValidator tokens,
+    TargetCatalog targets,
+    IGrainFactory grains,
+    UpstreamConnector upstream,
+    CancelKeyRegistry cancelKeys,
+    EdgeNode node,
+    EdgeTelemetry telemetry,
+    TimeProvider time)
+{
+    public PostgresListenerOptions Options { get; } = options.Value;
+
+    public ITokenValidator Tokens { get; } = tokens;
+
+    public TargetCatalog Targets { get; } = targets;
+
+    public IGrainFactory Grains { get; } = grains;
+
+    public UpstreamConnector Upstream { get; } = upstream;
+
+    public CancelKeyRegistry CancelKeys { get; } = cancelKeys;
+
+    public EdgeNode Node { get; } = node;
+
+    public EdgeTelemetry Telemetry { get; } = telemetry;
+
+    public TimeProvider Time { get; } = time;
+}

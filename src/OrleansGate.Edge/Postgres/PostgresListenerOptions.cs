@@ -1,0 +1,28 @@
+namespace OrleansGate.Edge.Postgres;
+
+/// <summary>The PostgreSQL listener (section <c>OrleansGate:Postgres</c>).</summary>
+public sealed class PostgresListenerOptions
+{
+    /// <summary>Address to listen on; loopback by default so nothing is exposed by accident.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 6543;
+
+    /// <summary>
+    /// Plain-text connections are refused unless this is set. TLS on the listener is not built yet, so
+    /// today a listener only starts when it is explicitly marked insecure (local demos and tests).
+    /// </summary>
+    public bool Insecure { get; set; }
+
+    /// <summary>Time allowed from TCP accept to a completed login.</summary>
+    public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest client message accepted before authentication (the password message carries a JWT).</summary>
+    public int MaxMessageLengthBeforeAuthentication { get; set; } = 1 << 20;
+
+    /// <summary>Largest client message accepted after authentication.</summary>
+    public int MaxMessageLength { get; set; } = 64 << 20;
+
+    /// <summary>Largest upstream message relayed (a DataRow may carry up to 1 GiB per field in PostgreSQL).</summary>
+    public int MaxUpstreamMessageLength { get; set; } = 256 << 20;
+}

@@ -1,0 +1,282 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using OrleansGate.Model;
+using OrleansGate.Postgres.Protocol;
+
+namespace OrleansGate.Edge.Postgres;
+
+public sealed partial class PostgresSession
+{
+    private readonly ConcurrentQueue<PendingDenial> _denials = new();
+
+    /// <summary>ReadyForQuery answers the client side has caused so far (one per Query, Sync or FunctionCall sent upstream).</summary>
+    private long _cyclesSent;
+
+    /// <summary>Runs both directions until one ends; returns why the session closed.</summary>
+    private async Task<string> RelayAsync(CancellationToken aborted)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var fromClient = ClientToUpstreamAsync(stop.Token);
+        var fromUpstream = UpstreamToClientAsync(stop.Token);
+        var first = await Task.WhenAny(fromClient, fromUpstream).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(fromClient, fromUpstream).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        // The first direction to finish says why; its exceptions (protocol violations) surface here.
+        return await first.ConfigureAwait(false);
+    }
+
+    private async Task<string> ClientToUpstreamAsync(CancellationToken ct)
+    {
+        var upstream = _upstream!.Output;
+        var maxLength = _services.Options.MaxMessageLength;
+        while (true)
+        {
+            var result = await _clientInput.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            var examined = buffer.End;
+            var terminated = false;
+            try
+            {
+                while (!terminated && MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
+                {
+                    terminated = await HandleClientMessageAsync(message, upstream).ConfigureAwait(false);
+                    buffer = buffer.Slice(messageEnd);
+                    consumed = messageEnd;
+                }
+            }
+            finally
+            {
+                _clientInput.AdvanceTo(consumed, examined);
+            }
+
+            await upstream.FlushAsync(ct).ConfigureAwait(false);
+            if (terminated)
+            {
+                return "client sent Terminate";
+            }
+
+            if (result.IsCompleted)
+            {
+                return "client closed the connection";
+            }
+        }
+    }
+
+    /// <summary>Decides and forwards one client message; true after Terminate.</summary>
+    private async ValueTask<bool> HandleClientMessageAsync(PgMessage message, IBufferWriter<byte> upstream)
+    {
+        var payload = message.Payload;
+        switch ((FrontendMessageCode)message.Code)
+        {
+            case FrontendMessageCode.Query:
+                {
+                    var sql = FrontendMessages.ReadQuery(payload);
+                    var decision = await AuthorizeAsync(new StatementRequest(sql, StatementSource.SimpleQuery, null)).ConfigureAwait(false);
+                    if (decision.IsAllowed)
+                    {
+                        Forward(upstream, message.Raw);
+                        _cyclesSent++;
+                    }
+                    else
+                    {
+                        InjectDeniedQuery(upstream, decision);
+                    }
+
+                    return false;
+                }
+
+            case FrontendMessageCode.Parse:
+                {
+                    var parse = FrontendMessages.ReadParse(payload);
+                    var decision = await AuthorizeAsync(new StatementRequest(parse.Sql, StatementSource.Parse, parse.StatementName)).ConfigureAwait(false);
+                    if (decision.IsAllowed)
+                    {
+                        Forward(upstream, message.Raw);
+                    }
+                    else
+                    {
+                        InjectDeniedParse(upstream, parse.StatementName, decision);
+                    }
+
+                    return false;
+                }
+
+            case FrontendMessageCode.Bind:
+                FrontendMessages.ReadBind(payload);
+                Forward(upstream, message.Raw);
+                return false;
+
+            case FrontendMessageCode.Describe:
+            case FrontendMessageCode.Close:
+                FrontendMessages.ReadDescribeOrClose(payload);
+                Forward(upstream, message.Raw);
+                return false;
+
+            case FrontendMessageCode.Execute:
+                FrontendMessages.ReadExecute(payload);
+                Forward(upstream, message.Raw);
+                return false;
+
+            case FrontendMessageCode.Sync:
+                Forward(upstream, message.Raw);
+                _cyclesSent++;
+                return false;
+
+            case FrontendMessageCode.Flush:
+            case FrontendMessageCode.CopyData:
+            case FrontendMessageCode.CopyDone:
+            case FrontendMessageCode.CopyFail:
+                Forward(upstream, message.Raw);
+                return false;
+
+            case FrontendMessageCode.FunctionCall:
+                // The legacy fast-path call names a function by OID, out of the policy's sight: refused.
+                InjectDeniedQuery(upstream, new Decision(
+                    DecisionEffect.Deny, "gateway:function-call", "the function-call protocol message is not allowed through the gateway", 0, 0));
+                return false;
+
+            case FrontendMessageCode.Terminate:
+                Forward(upstream, message.Raw);
+                return true;
+
+            default:
+                throw new PgProtocolException("08P01", $"unexpected message type 0x{message.Code:X2} from the client");
+        }
+    }
+
+    /// <summary>The one hook every statement passes through: the session grain decides and audits.</summary>
+    private async ValueTask<Decision> AuthorizeAsync(StatementRequest request)
+    {
+        var started = Stopwatch.GetTimestamp();
+        Decision decision;
+        try
+        {
+            decision = await _sessionGrain!.Authorize(request).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Fail closed: no decision means no statement.
+            LogDecisionUnavailable(_logger, _session!.SessionId, e.Message);
+            decision = new Decision(DecisionEffect.Unavailable, "gateway:cluster-unavailable", "the gateway cluster could not decide", 0, 0);
+        }
+
+        _services.Telemetry.DecisionLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        _services.Telemetry.Decisions.Add(1, new KeyValuePair<string, object?>("effect", decision.Effect.ToString()));
+        return decision;
+    }
+
+    private void InjectDeniedQuery(IBufferWriter<byte> upstream, Decision decision)
+    {
+        var marker = NewMarker();
+        _denials.Enqueue(new PendingDenial(marker, _cyclesSent, decision));
+        FrontendWriter.Query(upstream, marker);
+        _cyclesSent++;
+    }
+
+    private void InjectDeniedParse(IBufferWriter<byte> upstream, string statementName, Decision decision)
+    {
+        var marker = NewMarker();
+        _denials.Enqueue(new PendingDenial(marker, _cyclesSent, decision));
+        FrontendWriter.Parse(upstream, statementName, marker);
+    }
+
+    /// <summary>An identifier the target cannot parse as a statement, unique so its error is recognised.</summary>
+    private static string NewMarker() => "ORLEANSGATE_REFUSED_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+
+    private async Task<string> UpstreamToClientAsync(CancellationToken ct)
+    {
+        var upstream = _upstream!.Input;
+        var maxLength = _services.Options.MaxUpstreamMessageLength;
+        long cyclesSeen = 0;
+        while (true)
+        {
+            var result = await upstream.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            var examined = buffer.End;
+            try
+            {
+                while (MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
+                {
+                    cyclesSeen = RelayUpstreamMessage(message, cyclesSeen);
+                    buffer = buffer.Slice(messageEnd);
+                    consumed = messageEnd;
+                }
+            }
+            catch (PgProtocolException e)
+            {
+                // The upstream is untrusted input too: this session ends, every other one carries on.
+                throw new PgProtocolException("08P01", $"the target sent an invalid message ({e.Message}); session closed");
+            }
+            finally
+            {
+                upstream.AdvanceTo(consumed, examined);
+            }
+
+            await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
+            if (result.IsCompleted)
+            {
+                return "target closed the connection";
+            }
+        }
+    }
+
+    /// <summary>Relays one upstream message, rewriting the error of a refused statement; returns the updated cycle count.</summary>
+    private long RelayUpstreamMessage(in PgMessage message, long cyclesSeen)
+    {
+        switch ((BackendMessageCode)message.Code)
+        {
+            case BackendMessageCode.ErrorResponse when _denials.TryPeek(out var denial) && denial.Cycle == cyclesSeen:
+                var fields = BackendMessages.ReadErrorOrNotice(message.Payload);
+                if (fields.TryGetValue('M', out var text) && text.Contains(denial.Marker, StringComparison.Ordinal))
+                {
+                    _denials.TryDequeue(out _);
+                    WriteRefusal(denial.Decision);
+                    return cyclesSeen;
+                }
+
+                break;
+
+            case BackendMessageCode.ReadyForQuery:
+                // A refusal still pending when its cycle ends was skipped by the target after an earlier error
+                // in the same pipeline: the client sees that error, as it would without the gateway.
+                while (_denials.TryPeek(out var skipped) && skipped.Cycle <= cyclesSeen)
+                {
+                    _denials.TryDequeue(out _);
+                }
+
+                Forward(_clientOutput, message.Raw);
+                return cyclesSeen + 1;
+        }
+
+        Forward(_clientOutput, message.Raw);
+        return cyclesSeen;
+    }
+
+    private void WriteRefusal(Decision decision)
+    {
+        if (decision.Effect == DecisionEffect.Unavailable)
+        {
+            BackendWriter.ErrorResponse(_clientOutput, "ERROR", "58000", $"statement refused by the gateway: {decision.Reason}",
+                hint: "The gateway fails closed while a dependency is unavailable; retry later.");
+            return;
+        }
+
+        BackendWriter.ErrorResponse(_clientOutput, "ERROR", "42501", $"statement denied by rule \"{decision.Rule}\": {decision.Reason}",
+            detail: $"policy version {decision.PolicyVersion}");
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: no decision could be made: {Error}")]
+    private static partial void LogDecisionUnavailable(ILogger logger, string sessionId, string error);
+}

@@ -1,0 +1,291 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using OrleansGate.Edge.Identity;
+using OrleansGate.Edge.Targets;
+using OrleansGate.Grains;
+using OrleansGate.Model;
+using OrleansGate.Postgres.Protocol;
+
+namespace OrleansGate.Edge.Postgres;
+
+public sealed partial class PostgresSession
+{
+    /// <summary>
+    /// Startup parameters passed on to the target. Everything else is refused: <c>options</c> could carry
+    /// <c>-c role=…</c> past the statement policy, and parameters such as <c>standard_conforming_strings</c>
+    /// would make the target parse SQL differently from the gateway's classifier.
+    /// </summary>
+    private static readonly HashSet<string> ForwardedParameters = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "application_name", "client_encoding", "DateStyle", "TimeZone", "IntervalStyle", "extra_float_digits",
+    };
+
+    /// <summary>Parameters that are ours to interpret, never forwarded.</summary>
+    private static readonly HashSet<string> GatewayParameters = new(StringComparer.Ordinal) { "user", "database" };
+
+    /// <summary>Runs steps 1–4 of the flow; false when the connection ended without a session.</summary>
+    private async Task<bool> LoginAsync(CancellationToken aborted)
+    {
+        using var deadline = new CancellationTokenSource(_services.Options.AuthenticationTimeout, _services.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, deadline.Token);
+        var ct = linked.Token;
+        try
+        {
+            var startup = await ReadStartupAsync(ct).ConfigureAwait(false);
+            if (startup is null)
+            {
+                return false;
+            }
+
+            var user = startup.Parameters["user"];
+            CheckParameters(startup.Parameters);
+
+            BackendWriter.AuthenticationCleartextPassword(_clientOutput);
+            await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
+            var token = await ReadPasswordAsync(ct).ConfigureAwait(false);
+            if (token is null)
+            {
+                return false;
+            }
+
+            var validation = await _services.Tokens.ValidateAsync(token, ct).ConfigureAwait(false);
+            if (validation is not TokenValidationResult.Valid valid)
+            {
+                var reason = ((TokenValidationResult.Invalid)validation).Reason;
+                _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "token_rejected"));
+                LogTokenRejected(_logger, ClientAddress, reason);
+                await SendFatalAsync("28P01", $"token rejected for user \"{user}\": {reason}").ConfigureAwait(false);
+                return false;
+            }
+
+            // Checked only after authentication, so an unauthenticated caller cannot probe which targets exist.
+            var targetName = startup.Parameters.GetValueOrDefault("database", "");
+            if (!_services.Targets.TryGet(targetName, out var target))
+            {
+                _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "unknown_target"));
+                await SendFatalAsync("3D000", $"target \"{targetName}\" is not configured on this gateway").ConfigureAwait(false);
+                return false;
+            }
+
+            if (!await OpenSessionAsync(valid, target, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            if (!await DialUpstreamAsync(target, startup.Parameters, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
+            await GreetClientAsync(target, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            await SendFatalAsync("08P01", "canceling authentication due to timeout").ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    private static void CheckParameters(IReadOnlyDictionary<string, string> parameters)
+    {
+        foreach (var name in parameters.Keys)
+        {
+            if (!GatewayParameters.Contains(name) && !ForwardedParameters.Contains(name))
+            {
+                throw new PgProtocolException("0A000", $"startup parameter \"{name}\" is not supported through the gateway; use SET, which the policy sees");
+            }
+        }
+    }
+
+    /// <summary>Reads startup packets until a StartupMessage; answers SSL/GSSAPI negotiation and handles CancelRequest.</summary>
+    private async Task<StartupPacket?> ReadStartupAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var packet = await ReadStartupPacketAsync(ct).ConfigureAwait(false);
+            switch (packet?.Kind)
+            {
+                case null:
+                    return null;
+                case StartupPacketKind.SslRequest:
+                case StartupPacketKind.GssEncRequest:
+                    // 'N': continue in plain text. TLS on the listener is not built yet (listeners must be marked insecure).
+                    BackendWriter.SingleByte(_clientOutput, (byte)'N');
+                    await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
+                    continue;
+                case StartupPacketKind.CancelRequest:
+                    await ForwardCancelAsync(packet.CancelProcessId, packet.CancelSecretKey).ConfigureAwait(false);
+                    return null;
+                default:
+                    return packet;
+            }
+        }
+    }
+
+    private async Task<StartupPacket?> ReadStartupPacketAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await _clientInput.ReadAsync(ct).ConfigureAwait(false);
+            var found = StartupReader.TryRead(result.Buffer, out var packet, out var consumed, out var examined);
+            _clientInput.AdvanceTo(consumed, examined);
+            if (found)
+            {
+                return packet;
+            }
+
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Reads the PasswordMessage; null when the client hung up (as psql does to ask the user for a password).</summary>
+    private async Task<string?> ReadPasswordAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await _clientInput.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (MessageFramer.TryRead(buffer, _services.Options.MaxMessageLengthBeforeAuthentication, out var message, out var consumed, out var examined))
+            {
+                try
+                {
+                    if (message.Code != (byte)FrontendMessageCode.PasswordMessage)
+                    {
+                        throw new PgProtocolException("08P01", $"expected a password message, received message type 0x{message.Code:X2}");
+                    }
+
+                    return FrontendMessages.ReadPassword(message.Payload);
+                }
+                finally
+                {
+                    _clientInput.AdvanceTo(consumed, examined);
+                }
+            }
+
+            _clientInput.AdvanceTo(consumed, examined);
+            if (result.IsCompleted)
+            {
+                return null;
+            }
+        }
+    }
+
+    private async Task<bool> OpenSessionAsync(TokenValidationResult.Valid valid, ResolvedTarget target, CancellationToken ct)
+    {
+        var session = new SessionInfo(
+            SessionId: Guid.NewGuid().ToString("N"),
+            Agent: valid.Agent,
+            TokenId: valid.TokenId,
+            TokenExpires: valid.Expires,
+            Target: target.Name,
+            Protocol: "postgres",
+            EdgeNode: _services.Node.Name,
+            ClientAddress: ClientAddress,
+            OpenedAt: _services.Time.GetUtcNow());
+        try
+        {
+            var registration = await _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey).RegisterSession(session).WaitAsync(ct).ConfigureAwait(false);
+            if (!registration.Admitted)
+            {
+                _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
+                await SendFatalAsync("28000", $"session refused: {registration.RefusalReason}").ConfigureAwait(false);
+                return false;
+            }
+
+            _session = session;
+            _sessionGrain = _services.Grains.GetGrain<ISessionGrain>(session.SessionId);
+            await _sessionGrain.Open(session).WaitAsync(ct).ConfigureAwait(false);
+            LogSessionOpened(_logger, session.SessionId, valid.Agent.Subject, target.Name, ClientAddress);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // Fail closed: without the agent and session grains there is no decision and no audit.
+            LogClusterUnavailable(_logger, e.Message);
+            _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "cluster_unavailable"));
+            await SendFatalAsync("57P03", "the gateway cannot decide right now (cluster or audit store unavailable); try again later").ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    private async Task<bool> DialUpstreamAsync(ResolvedTarget target, IReadOnlyDictionary<string, string> parameters, CancellationToken ct)
+    {
+        var forwarded = parameters.Where(p => ForwardedParameters.Contains(p.Key));
+        try
+        {
+            _upstream = await _services.Upstream.ConnectAsync(target, forwarded, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (UpstreamException e)
+        {
+            _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "upstream_failed"));
+            await SendFatalAsync("08006", e.Message).ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    private async Task GreetClientAsync(ResolvedTarget target, CancellationToken ct)
+    {
+        var upstream = _upstream!;
+        BackendWriter.AuthenticationOk(_clientOutput);
+        foreach (var (name, value) in upstream.ParameterStatuses)
+        {
+            BackendWriter.ParameterStatus(_clientOutput, name, value);
+        }
+
+        var secret = RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
+        var (processId, secretKey) = _services.CancelKeys.Issue(
+            new CancelTarget(secret, target.Options.Host, target.Options.Port, upstream.ProcessId, upstream.SecretKey));
+        _gatewayProcessId = processId;
+        BackendWriter.BackendKeyData(_clientOutput, processId, secretKey);
+        BackendWriter.ReadyForQuery(_clientOutput, upstream.TransactionStatus);
+        await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the upstream's own cancel key to the target, only for a key this gateway issued.</summary>
+    private async Task ForwardCancelAsync(int processId, int secretKey)
+    {
+        if (!_services.CancelKeys.TryResolve(processId, secretKey, out var target))
+        {
+            LogUnknownCancelKey(_logger, ClientAddress);
+            return;
+        }
+
+        try
+        {
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _services.Time);
+            await socket.ConnectAsync(target.Host, target.Port, timeout.Token).ConfigureAwait(false);
+            var buffer = new ArrayBufferWriter<byte>(16);
+            FrontendWriter.CancelRequest(buffer, target.UpstreamProcessId, target.UpstreamSecretKey);
+            await socket.SendAsync(buffer.WrittenMemory, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            LogCancelFailed(_logger, e.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Token rejected from {Client}: {Reason}")]
+    private static partial void LogTokenRejected(ILogger logger, string client, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened: agent {Subject}, target {Target}, client {Client}")]
+    private static partial void LogSessionOpened(ILogger logger, string sessionId, string subject, string target, string client);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cluster unavailable at login: {Error}")]
+    private static partial void LogClusterUnavailable(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cancel request from {Client} with a key this gateway did not issue: ignored")]
+    private static partial void LogUnknownCancelKey(ILogger logger, string client);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding a cancel request failed: {Error}")]
+    private static partial void LogCancelFailed(ILogger logger, string error);
+}

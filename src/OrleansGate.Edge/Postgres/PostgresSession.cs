@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using OrleansGate.Edge.Identity;
+using OrleansGate.Edge.Targets;
+using OrleansGate.Edge.Telemetry;
+using OrleansGate.Grains;
+using OrleansGate.Model;
+using OrleansGate.Postgres.Protocol;
+
+namespace OrleansGate.Edge.Postgres;
+
+/// <summary>
+/// One client connection, from TCP accept to close.
+/// </summary>
+/// <remarks>
+/// <code>
+///  client ──Startup──► [1] negotiate (SSLRequest/GSSENCRequest → 'N', CancelRequest → forward)
+///         ◄─AuthCleartext─ [2] password = the agent's JWT → validate (fail: FATAL 28P01, no upstream dialled)
+///                       [3] IAgentGrain.RegisterSession, ISessionGrain.Open (login audited)
+///                       [4] dial target with the gateway's credentials ──► upstream
+///         ◄─AuthOk, ParameterStatus…, BackendKeyData (gateway's own key), ReadyForQuery
+///  Query/Parse ─► [5] ISessionGrain.Authorize ─allow─► forwarded unchanged ──► upstream
+///                                           └deny──► replaced by a statement the upstream rejects;
+///                                                    its error is rewritten to 42501 on the way back
+///  ◄──────────── [6] upstream messages relayed unchanged ◄────────────────────── upstream
+/// </code>
+/// Denials travel through the upstream on purpose: its answers then stay in order with pipelined
+/// messages, and a denied statement fails the transaction exactly as a failed statement would.
+/// </remarks>
+public sealed partial class PostgresSession
+{
+    private readonly ConnectionContext _connection;
+    private readonly PostgresEdgeServices _services;
+    private readonly ILogger _logger;
+    private readonly PipeReader _clientInput;
+    private readonly PipeWriter _clientOutput;
+
+    private SessionInfo? _session;
+    private ISessionGrain? _sessionGrain;
+    private UpstreamConnection? _upstream;
+    private int _gatewayProcessId;
+
+    public PostgresSession(ConnectionContext connection, PostgresEdgeServices services, ILogger logger)
+    {
+        _connection = connection;
+        _services = services;
+        _logger = logger;
+        _clientInput = connection.Transport.Input;
+        _clientOutput = connection.Transport.Output;
+    }
+
+    private string ClientAddress => _connection.RemoteEndPoint?.ToString() ?? "unknown";
+
+    public async Task RunAsync()
+    {
+        var aborted = _connection.ConnectionClosed;
+        string closeReason = "client closed the connection";
+        try
+        {
+            if (!await LoginAsync(aborted).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            _services.Telemetry.ActiveSessions.Add(1);
+            try
+            {
+                closeReason = await RelayAsync(aborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                _services.Telemetry.ActiveSessions.Add(-1);
+            }
+        }
+        catch (PgProtocolException e)
+        {
+            closeReason = $"protocol violation: {e.Message}";
+            LogProtocolViolation(_logger, ClientAddress, e.SqlState, e.Message);
+            await SendFatalAsync(e.SqlState, e.Message).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            closeReason = "connection aborted";
+        }
+        catch (IOException e)
+        {
+            // Includes ConnectionResetException.
+            closeReason = $"connection error: {e.Message}";
+        }
+        finally
+        {
+            await CloseAsync(closeReason).ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendFatalAsync(string sqlState, string message)
+    {
+        try
+        {
+            BackendWriter.ErrorResponse(_clientOutput, "FATAL", sqlState, message);
+            await _clientOutput.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client is gone; there is no one left to tell.
+        }
+    }
+
+    private async Task CloseAsync(string reason)
+    {
+        if (_gatewayProcessId != 0)
+        {
+            _services.CancelKeys.Remove(_gatewayProcessId);
+        }
+
+        if (_upstream is not null)
+        {
+            await _upstream.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_session is not null)
+        {
+            try
+            {
+                await _sessionGrain!.Close(reason).ConfigureAwait(false);
+                await _services.Grains.GetGrain<IAgentGrain>(_session.Agent.GrainKey).UnregisterSession(_session.SessionId).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogCloseFailed(_logger, _session.SessionId, e.Message);
+            }
+        }
+    }
+
+    private static void Forward(IBufferWriter<byte> destination, in ReadOnlySequence<byte> raw)
+    {
+        foreach (var segment in raw)
+        {
+            destination.Write(segment.Span);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Protocol violation from {Client}: {SqlState} {Error}")]
+    private static partial void LogProtocolViolation(ILogger logger, string client, string sqlState, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: closing its grains failed: {Error}")]
+    private static partial void LogCloseFailed(ILogger logger, string sessionId, string error);
+}
