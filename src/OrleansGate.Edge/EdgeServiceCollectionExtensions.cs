@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Postgres;
 using OrleansGate.Edge.Targets;
 using OrleansGate.Edge.Telemetry;
+using OrleansGate.Policy.Classification;
 
 namespace OrleansGate.Edge;
 
@@ -23,6 +25,8 @@ public static class EdgeServiceCollectionExtensions
         services.AddSingleton<TargetCatalog>();
         services.AddSingleton<UpstreamConnector>();
         services.AddSingleton<CancelKeyRegistry>();
+        services.AddSingleton(new SqlClassifier(gateway.GetSection("Classification").Get<SqlClassifierOptions>() ?? new SqlClassifierOptions()));
+        services.AddSingleton<StatementSummaries>();
         services.AddSingleton<PostgresEdgeServices>();
         return services;
     }

@@ -8,11 +8,14 @@ public enum StatementSource
 
     /// <summary>An extended-protocol <c>Parse</c> message.</summary>
     Parse = 1,
+
+    /// <summary>The legacy function-call message, which names a function by OID only.</summary>
+    FunctionCall = 2,
 }
 
-/// <summary>"This session wants to run this SQL": meaning, never wire bytes.</summary>
+/// <summary>"This session wants to run a statement that does this": meaning, never wire bytes or raw SQL.</summary>
 [GenerateSerializer, Immutable]
 public sealed record StatementRequest(
-    [property: Id(0)] string Sql,
-    [property: Id(1)] StatementSource Source,
-    [property: Id(2)] string? StatementName);
+    [property: Id(0)] StatementSource Source,
+    [property: Id(1)] string? StatementName,
+    [property: Id(2)] StatementSummary Statement);

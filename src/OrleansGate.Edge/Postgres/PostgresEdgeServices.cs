@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Targets;
 using OrleansGate.Edge.Telemetry;
@@ -15,6 +16,7 @@ public sealed class PostgresEdgeServices(
     CancelKeyRegistry cancelKeys,
     EdgeNode node,
     EdgeTelemetry telemetry,
+    StatementSummaries statements,
     TimeProvider time)
 {
     public PostgresListenerOptions Options { get; } = options.Value;
@@ -32,6 +34,8 @@ public sealed class PostgresEdgeServices(
     public EdgeNode Node { get; } = node;
 
     public EdgeTelemetry Telemetry { get; } = telemetry;
+
+    public StatementSummaries Statements { get; } = statements;
 
     public TimeProvider Time { get; } = time;
 }

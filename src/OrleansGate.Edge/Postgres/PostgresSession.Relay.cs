@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using OrleansGate.Edge.Classification;
 using OrleansGate.Model;
 using OrleansGate.Postgres.Protocol;
 
@@ -82,7 +83,7 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Query:
                 {
                     var sql = FrontendMessages.ReadQuery(payload);
-                    var decision = await AuthorizeAsync(new StatementRequest(sql, StatementSource.SimpleQuery, null)).ConfigureAwait(false);
+                    var decision = await AuthorizeAsync(StatementSource.SimpleQuery, null, sql).ConfigureAwait(false);
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -99,7 +100,7 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Parse:
                 {
                     var parse = FrontendMessages.ReadParse(payload);
-                    var decision = await AuthorizeAsync(new StatementRequest(parse.Sql, StatementSource.Parse, parse.StatementName)).ConfigureAwait(false);
+                    var decision = await AuthorizeAsync(StatementSource.Parse, parse.StatementName, parse.Sql).ConfigureAwait(false);
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -141,10 +142,15 @@ public sealed partial class PostgresSession
                 return false;
 
             case FrontendMessageCode.FunctionCall:
-                // The legacy fast-path call names a function by OID, out of the policy's sight: refused.
-                InjectDeniedQuery(upstream, new Decision(
-                    DecisionEffect.Deny, "gateway:function-call", "the function-call protocol message is not allowed through the gateway", 0, 0));
-                return false;
+                {
+                    // The legacy fast-path call names a function by OID, out of the parser's sight: the grain
+                    // refuses it, so the refusal is decided and audited like any other statement.
+                    var decision = await AuthorizeAsync(StatementSource.FunctionCall, null, sql: null).ConfigureAwait(false);
+                    InjectDeniedQuery(upstream, decision.IsAllowed
+                        ? decision with { Effect = DecisionEffect.Deny, Rule = "gateway:function-call", Reason = "the function-call message is not allowed" }
+                        : decision);
+                    return false;
+                }
 
             case FrontendMessageCode.Terminate:
                 Forward(upstream, message.Raw);
@@ -155,13 +161,18 @@ public sealed partial class PostgresSession
         }
     }
 
-    /// <summary>The one hook every statement passes through: the session grain decides and audits.</summary>
-    private async ValueTask<Decision> AuthorizeAsync(StatementRequest request)
+    /// <summary>
+    /// The one hook every statement passes through: classified here with the real parser, then decided and
+    /// audited by the session grain. The raw text goes no further than this method.
+    /// </summary>
+    private async ValueTask<Decision> AuthorizeAsync(StatementSource source, string? statementName, string? sql)
     {
         var started = Stopwatch.GetTimestamp();
         Decision decision;
         try
         {
+            var summary = sql is null ? StatementSummaries.Opaque : _services.Statements.Summarize(sql);
+            var request = new StatementRequest(source, statementName, summary);
             decision = await _sessionGrain!.Authorize(request).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -30,10 +30,13 @@ public sealed partial class SessionGrain(IAuditSink audit, TimeProvider time, IL
             return new Decision(DecisionEffect.Deny, "gateway:no-session", "the session is not open", 0, 0);
         }
 
-        var decision = AllowAll;
+        var statement = request.Statement;
+        var decision = Decide(request);
         try
         {
-            var sequence = await audit.AppendAsync(new AuditRecord(AuditEventKind.Statement, time.GetUtcNow(), _session, null, null, decision));
+            var record = new AuditRecord(
+                AuditEventKind.Statement, time.GetUtcNow(), _session, NullIfEmpty(statement.Fingerprint), NullIfEmpty(statement.NormalizedSql), decision);
+            var sequence = await audit.AppendAsync(record);
             return decision with { AuditSequence = sequence };
         }
         catch (AuditUnavailableException e)
@@ -62,6 +65,24 @@ public sealed partial class SessionGrain(IAuditSink audit, TimeProvider time, IL
         _session = null;
         DeactivateOnIdle();
     }
+
+    /// <summary>Built-in rules that hold whatever the policy says; then the policy (allow-all until the policy engine lands).</summary>
+    private static Decision Decide(StatementRequest request)
+    {
+        if (request.Source == StatementSource.FunctionCall)
+        {
+            return new Decision(DecisionEffect.Deny, "gateway:function-call", "the function-call message names a function by OID, out of the policy's sight, and is not allowed", 0, 0);
+        }
+
+        if (!request.Statement.Parsed)
+        {
+            return new Decision(DecisionEffect.Deny, "gateway:unparsable", $"the statement could not be parsed ({request.Statement.ParseError}); what cannot be parsed is refused, never guessed", 0, 0);
+        }
+
+        return AllowAll;
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed: {Reason}")]
     private static partial void LogClosed(ILogger logger, string sessionId, string reason);

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what is missing, builds, and runs every test project.
+# Tests start their own PostgreSQL (temporary folder, free port) and their own gateway nodes.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/deploy/local/lib.sh"
+ensure_packages
+cd "$root"
+results="$root/TestResults"
+rm -rf "$results"
+dotnet build OrleansGate.sln -c Release --nologo -v quiet
+status=0
+dotnet test OrleansGate.sln -c Release --no-build --nologo \
+  --logger "trx" --results-directory "$results" --logger "console;verbosity=normal" || status=$?
+
+# One closing line over all projects, read from the TRX files.
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); passed=$((passed + ${p:-0}))
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$((failed + ${f:-0}))
+  s=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters"); skipped=$((skipped + ${s:-0}))
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$passed" -eq 0 ]; then
+  echo "error: no test ran" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Brings up a working single OrleansGate node on this machine: a local PostgreSQL (the gateway's state
+# database and a demo target with sample tables), the development identity provider and one node
+# (role all). Idempotent: run it again and it reuses what is there.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/deploy/local/lib.sh"
+
+home="${ORLEANSGATE_HOME:-$root/.orleansgate}"
+pg_port="${ORLEANSGATE_LOCAL_PG_PORT:-15432}"     # local PostgreSQL: state database + demo target
+gw_port="${ORLEANSGATE_PORT:-6543}"               # the gateway's PostgreSQL listener
+http_port="${ORLEANSGATE_HTTP_PORT:-18080}"       # health + development identity provider
+silo_port="${ORLEANSGATE_SILO_PORT:-11111}"
+gateway_port="${ORLEANSGATE_GATEWAY_PORT:-30000}"
+
+ensure_packages
+mkdir -p "$home/secrets" "$home/keys"
+chmod 700 "$home/secrets" "$home/keys"
+secret_file() { # name -> path of a stable random secret
+  local f="$home/secrets/$1"
+  [ -s "$f" ] || (umask 077 && random_secret > "$f")
+  echo "$f"
+}
+superuser_pw=$(cat "$(secret_file pg-superuser)")
+state_pw=$(cat "$(secret_file state-db)")
+target_pw_file=$(secret_file demo-target)
+target_pw=$(cat "$target_pw_file")
+agent_secret=$(cat "$(secret_file demo-agent-client-secret)")
+
+# 1. Local PostgreSQL, owned by the postgres user in a project-local folder.
+pgdata="$home/pg/data"
+if [ ! -s "$pgdata/PG_VERSION" ]; then
+  echo "creating local PostgreSQL in $pgdata"
+  mkdir -p "$home/pg"
+  chown postgres:postgres "$home/pg"
+  pwfile=$(mktemp); printf '%s\n' "$superuser_pw" > "$pwfile"; chown postgres "$pwfile"
+  as_postgres "$PG_BIN/initdb" -D "$pgdata" -U postgres --pwfile="$pwfile" --auth-host=scram-sha-256 --auth-local=peer >/dev/null
+  rm -f "$pwfile"
+fi
+# The postgres user must be able to reach the data folder through the project path.
+for d in "$home" "$root"; do chmod o+x "$d" 2>/dev/null || true; done
+if ! as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+  echo "starting local PostgreSQL on 127.0.0.1:$pg_port"
+  as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" -l "$home/pg/postgres.log" -w \
+    -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$home/pg" start >/dev/null
+fi
+
+export PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=postgres PGPASSWORD="$superuser_pw"
+psql_q() { PGOPTIONS="-c client_min_messages=warning" psql -v ON_ERROR_STOP=1 -qAtX "$@"; }
+psql_q -d postgres <<SQL
+SELECT 'CREATE ROLE orleansgate LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'orleansgate')\gexec
+ALTER ROLE orleansgate PASSWORD '$state_pw';
+SELECT 'CREATE DATABASE orleansgate_state OWNER orleansgate' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'orleansgate_state')\gexec
+SELECT 'CREATE ROLE gateway_demo LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gateway_demo')\gexec
+ALTER ROLE gateway_demo PASSWORD '$target_pw';
+SELECT 'CREATE DATABASE demo' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'demo')\gexec
+SQL
+psql_q -d demo < "$root/deploy/local/demo-target.sql"
+
+# 2. Configuration (secrets live in $home/secrets, mode 0600; the target password is read from its file).
+config="$home/orleansgate.json"
+issuer="http://127.0.0.1:$http_port/oauth2/default"
+(umask 077 && cat > "$config" <<JSON
+{
+  "OrleansGate": {
+    "NodeName": "local-1",
+    "StateDatabase": "Host=127.0.0.1;Port=$pg_port;Database=orleansgate_state;Username=orleansgate;Password=$state_pw",
+    "Cluster": { "ClusterId": "local", "ServiceId": "orleansgate", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
+    "Http": { "Address": "127.0.0.1", "Port": $http_port },
+    "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Insecure": true },
+    "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
+    "DevIdp": {
+      "Enabled": true,
+      "Issuer": "$issuer",
+      "Audience": "api://orleansgate",
+      "KeyDirectory": "$home/keys",
+      "Clients": [ { "ClientId": "demo-agent", "ClientSecret": "$agent_secret", "Groups": [ "developers" ] } ]
+    },
+    "Targets": {
+      "demo": { "Host": "127.0.0.1", "Port": $pg_port, "Database": "demo", "Username": "gateway_demo", "PasswordFile": "$target_pw_file" }
+    }
+  }
+}
+JSON
+)
+
+# 3. Build and start the node.
+echo "building orleansgate"
+dotnet publish "$root/src/OrleansGate/OrleansGate.csproj" -c Release -o "$home/bin" --nologo -v quiet >/dev/null
+bin="$home/bin/orleansgate"
+pidfile="$home/node.pid"
+if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  echo "node already running (pid $(cat "$pidfile")); ./deploy/local/down.sh stops it"
+else
+  echo "starting node (log: $home/node.log)"
+  nohup "$bin" --config "$config" run --role all > "$home/node.log" 2>&1 &
+  echo $! > "$pidfile"
+fi
+for _ in $(seq 1 120); do
+  if curl -sf "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$gw_port"; then
+    ready=1; break
+  fi
+  if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "error: the node exited; last lines of $home/node.log:" >&2
+    tail -n 30 "$home/node.log" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+if [ -z "${ready:-}" ]; then
+  echo "error: the node did not become ready in 60 s; see $home/node.log" >&2
+  exit 1
+fi
+
+rel_bin=${bin#"$PWD/"}; rel_config=${config#"$PWD/"}
+cat <<TXT
+
+OrleansGate is up: gateway on 127.0.0.1:$gw_port, identity provider at $issuer
+
+  export PGPASSWORD="\$($rel_bin --config $rel_config idp token --client demo-agent)"
+  psql "host=127.0.0.1 port=$gw_port dbname=demo user=demo-agent sslmode=disable" -c 'SELECT * FROM customers'
+
+(tokens last 15 minutes; run the first line again for a new one. Stop with ./deploy/local/down.sh)
+TXT

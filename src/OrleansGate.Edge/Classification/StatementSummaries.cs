@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using OrleansGate.Model;
+using OrleansGate.Policy.Classification;
+
+namespace OrleansGate.Edge.Classification;
+
+/// <summary>
+/// Classifies statement text with the real PostgreSQL parser and turns the result into the summary grains
+/// receive. The classifier caches by text; summaries are cached per classification instance, so a
+/// repeated statement costs two lookups and no allocation.
+/// </summary>
+public sealed class StatementSummaries(SqlClassifier classifier)
+{
+    /// <summary>A request whose text the gateway cannot see (the function-call message).</summary>
+    public static readonly StatementSummary Opaque = new(false, "no statement text", "Other", [], [], [], [], false, "", "");
+
+    private readonly ConditionalWeakTable<StatementClassification, StatementSummary> _summaries = [];
+
+    public StatementSummary Summarize(string sql)
+    {
+        var classification = classifier.Classify(sql);
+        return _summaries.GetValue(classification, Create);
+    }
+
+    private static StatementSummary Create(StatementClassification c) => new(
+        c.Parsed,
+        c.ParseError,
+        c.Kinds.ToString(),
+        [.. c.RelationsRead.Order(StringComparer.Ordinal)],
+        [.. c.RelationsWritten.Order(StringComparer.Ordinal)],
+        [.. c.Functions.Order(StringComparer.Ordinal)],
+        [.. c.DangerousFunctionGroups.Order(StringComparer.Ordinal)],
+        c.HasUnboundedWrite,
+        c.Fingerprint,
+        c.NormalizedSql);
+}

@@ -1,0 +1,101 @@
+using OrleansGate.Host.DevIdp;
+using OrleansGate.Host.Hosting;
+
+namespace OrleansGate.Host.Commands;
+
+/// <summary>
+/// The commands of the one executable. Global option: <c>--config FILE</c> (JSON, repeatable; later files win),
+/// then environment variables <c>ORLEANSGATE__SECTION__KEY</c>.
+/// </summary>
+public static class CommandLine
+{
+    public const string Usage = """
+        usage: orleansgate [--config FILE]... <command>
+
+        commands:
+          run [--role all|silo|edge]      run a node (default command; role all = silo + edge)
+          idp token --client ID [--secret S] [--issuer URL]
+                                          get an access token from the development identity provider
+                                          (issuer and secret default to the DevIdp section of the config)
+          help                            this text
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var arguments = new Arguments(args);
+        var configFiles = arguments.TakeAll("--config");
+        var command = arguments.TakeCommand() ?? "run";
+        switch (command)
+        {
+            case "run":
+                return await RunNodeAsync(arguments, configFiles, ct);
+            case "idp":
+                return await IdpAsync(arguments, configFiles, stdout, stderr, ct);
+            case "help" or "--help" or "-h":
+                await stdout.WriteLineAsync(Usage);
+                return 0;
+            default:
+                throw new CommandLineException($"unknown command '{command}'");
+        }
+    }
+
+    private static async Task<int> RunNodeAsync(Arguments arguments, IReadOnlyList<string> configFiles, CancellationToken ct)
+    {
+        var roleText = arguments.TakeValue("--role") ?? "all";
+        if (!Enum.TryParse<GatewayRole>(roleText, ignoreCase: true, out var role) || !Enum.IsDefined(role))
+        {
+            throw new CommandLineException($"unknown role '{roleText}' (expected all, silo or edge)");
+        }
+
+        arguments.EnsureEmpty();
+        await using var app = GatewayHost.Build(role, [], config => AddConfigFiles(config, configFiles));
+        if (role != GatewayRole.Edge)
+        {
+            await GatewayHost.ApplySchemaAsync(app, ct);
+        }
+
+        await app.RunAsync(ct);
+        return 0;
+    }
+
+    private static async Task<int> IdpAsync(Arguments arguments, IReadOnlyList<string> configFiles, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var sub = arguments.TakeCommand();
+        if (sub != "token")
+        {
+            throw new CommandLineException(sub is null ? "idp needs a subcommand: token" : $"unknown idp subcommand '{sub}'");
+        }
+
+        var clientId = arguments.TakeValue("--client") ?? throw new CommandLineException("idp token needs --client ID");
+        var secret = arguments.TakeValue("--secret");
+        var issuer = arguments.TakeValue("--issuer");
+        arguments.EnsureEmpty();
+
+        if (secret is null || issuer is null)
+        {
+            var config = new ConfigurationBuilder();
+            AddConfigFiles(config, configFiles);
+            config.AddEnvironmentVariables("ORLEANSGATE__");
+            var devIdp = config.Build().GetSection(GatewayHost.Section).GetSection("DevIdp").Get<DevIdpOptions>() ?? new DevIdpOptions();
+            issuer ??= string.IsNullOrEmpty(devIdp.Issuer) ? throw new CommandLineException("no --issuer given and no DevIdp:Issuer in the configuration") : devIdp.Issuer;
+            secret ??= devIdp.Clients.FirstOrDefault(c => c.ClientId == clientId)?.ClientSecret
+                ?? Environment.GetEnvironmentVariable("ORLEANSGATE_CLIENT_SECRET")
+                ?? throw new CommandLineException($"no --secret given and client '{clientId}' is not in the DevIdp configuration");
+        }
+
+        return await TokenCommand.RunAsync(issuer, clientId, secret, stdout, stderr, ct);
+    }
+
+    private static void AddConfigFiles(IConfigurationBuilder config, IReadOnlyList<string> files)
+    {
+        foreach (var file in files)
+        {
+            if (!File.Exists(file))
+            {
+                throw new CommandLineException($"configuration file '{file}' does not exist");
+            }
+
+            config.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace OrleansGate.Host.DevIdp;
+
+/// <summary>The discovery document and JWKS of the development IdP, shaped like Okta's.</summary>
+internal static class DevIdpDocuments
+{
+    // Lets validators cache the keys without hammering the IdP, as Okta's JWKS does.
+    private const string CacheControl = "public, max-age=300";
+
+    public static IResult Discovery(HttpContext context, IOptionsMonitor<DevIdpOptions> options)
+    {
+        var issuer = options.CurrentValue.Issuer;
+        var baseUrl = issuer.TrimEnd('/');
+        context.Response.Headers.CacheControl = CacheControl;
+        return Json(new JsonObject
+        {
+            ["issuer"] = issuer,
+            ["jwks_uri"] = baseUrl + "/v1/keys",
+            ["token_endpoint"] = baseUrl + "/v1/token",
+            ["grant_types_supported"] = new JsonArray("client_credentials"),
+            ["response_types_supported"] = new JsonArray("token"),
+            ["subject_types_supported"] = new JsonArray("public"),
+            ["scopes_supported"] = new JsonArray(DevIdpTokenFactory.Scope),
+            ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
+            ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_basic", "client_secret_post"),
+        });
+    }
+
+    public static IResult Keys(HttpContext context, DevIdpSigningKey key)
+    {
+        context.Response.Headers.CacheControl = CacheControl;
+        return Json(new JsonObject
+        {
+            ["keys"] = new JsonArray(new JsonObject
+            {
+                ["kty"] = "RSA",
+                ["use"] = "sig",
+                ["alg"] = "RS256",
+                ["kid"] = key.KeyId,
+                ["n"] = key.Modulus,
+                ["e"] = key.Exponent,
+            }),
+        });
+    }
+
+    public static IResult Json(JsonObject body, int statusCode = StatusCodes.Status200OK) =>
+        Results.Text(body.ToJsonString(), "application/json; charset=utf-8", statusCode: statusCode);
+}

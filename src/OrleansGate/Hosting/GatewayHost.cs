@@ -1,0 +1,184 @@
+using System.Data.Common;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Npgsql;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Orleans.Configuration;
+using OrleansGate.Edge;
+using OrleansGate.Edge.Classification;
+using OrleansGate.Edge.Postgres;
+using OrleansGate.Edge.Telemetry;
+using OrleansGate.Grains;
+using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Storage;
+using OrleansGate.Host.DevIdp;
+
+namespace OrleansGate.Host.Hosting;
+
+/// <summary>Builds the orleansgate process for a role from configuration (section <c>OrleansGate</c>).</summary>
+public static class GatewayHost
+{
+    public const string Section = "OrleansGate";
+
+    /// <summary>Creates the application; <paramref name="configure"/> lets tests and commands add settings.</summary>
+    public static WebApplication Build(GatewayRole role, string[] args, Action<IConfigurationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        builder.Configuration.AddEnvironmentVariables("ORLEANSGATE__");
+        configure?.Invoke(builder.Configuration);
+        var gateway = builder.Configuration.GetSection(Section);
+
+        // Per-call resilience and HTTP client chatter would drown the gateway's own log; "Logging" settings can raise them again.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        // Every role needs it: silos keep membership, grain state and audit there; edges find the silos there.
+        var stateConnectionString = gateway["StateDatabase"];
+        if (string.IsNullOrWhiteSpace(stateConnectionString))
+        {
+            throw new InvalidOperationException("OrleansGate:StateDatabase (the gateway's own PostgreSQL connection string) is not set");
+        }
+
+        DbProviderFactories.RegisterFactory("Npgsql", NpgsqlFactory.Instance);
+        var cluster = gateway.GetSection("Cluster").Get<GatewayClusterOptions>() ?? new GatewayClusterOptions();
+        builder.Services.AddSingleton(new GatewayRoleMarker(role));
+
+        if (role is GatewayRole.All or GatewayRole.Silo)
+        {
+            AddSilo(builder, gateway, cluster, stateConnectionString);
+        }
+        else
+        {
+            AddClient(builder, cluster, stateConnectionString);
+        }
+
+        var http = gateway.GetSection("Http").Get<HttpListenerOptions>() ?? new HttpListenerOptions();
+        var postgres = gateway.GetSection("Postgres").Get<PostgresListenerOptions>() ?? new PostgresListenerOptions();
+        if (role is GatewayRole.All or GatewayRole.Edge)
+        {
+            builder.Services.AddPostgresEdge(gateway);
+            if (!postgres.Insecure)
+            {
+                throw new InvalidOperationException(
+                    "OrleansGate:Postgres:Insecure is false, but TLS on the PostgreSQL listener is not available yet: " +
+                    "set OrleansGate:Postgres:Insecure=true to accept plain-text connections knowingly (local demos and tests)");
+            }
+        }
+
+        builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));
+        AddTelemetry(builder, gateway);
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (http.Port != 0)
+            {
+                kestrel.Listen(IPAddress.Parse(http.Address), http.Port);
+            }
+
+            if (role is GatewayRole.All or GatewayRole.Edge)
+            {
+                kestrel.Listen(IPAddress.Parse(postgres.Address), postgres.Port, listen => listen.UseConnectionHandler<PostgresConnectionHandler>());
+            }
+        });
+
+        var app = builder.Build();
+        if (role is GatewayRole.All or GatewayRole.Edge)
+        {
+            // Fail at start, not at the first statement, when the parser library is missing.
+            app.Services.GetRequiredService<StatementSummaries>();
+        }
+
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapDevIdp();
+        return app;
+    }
+
+    /// <summary>Applies the state database schema (idempotent); silos call this before Orleans starts.</summary>
+    public static async Task ApplySchemaAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        if (app.Services.GetService<StateDatabase>() is not { } database)
+        {
+            return;
+        }
+
+        var installer = new SchemaInstaller(database.ConnectionString, app.Services.GetRequiredService<ILogger<SchemaInstaller>>());
+        await installer.ApplyAsync(cancellationToken);
+    }
+
+    private static void AddSilo(WebApplicationBuilder builder, IConfigurationSection gateway, GatewayClusterOptions cluster, string connectionString)
+    {
+        builder.Services.AddSingleton(new StateDatabase(connectionString));
+        builder.Services.Configure<AuditOptions>(gateway.GetSection("Audit"));
+        builder.Services.AddSingleton<PostgresAuditSink>();
+        builder.Services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<PostgresAuditSink>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresAuditSink>());
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            });
+            silo.AddAdoNetGrainStorage(GrainStorage.Name, o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            });
+            silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            silo.AddActivityPropagation();
+        });
+    }
+
+    private static void AddClient(WebApplicationBuilder builder, GatewayClusterOptions cluster, string connectionString)
+    {
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = connectionString;
+            });
+            client.AddActivityPropagation();
+        });
+    }
+
+    /// <summary>OpenTelemetry traces and metrics, exported over OTLP only when an endpoint is configured (off by default).</summary>
+    private static void AddTelemetry(WebApplicationBuilder builder, IConfigurationSection gateway)
+    {
+        var endpoint = gateway["Telemetry:OtlpEndpoint"];
+        if (string.IsNullOrWhiteSpace(endpoint))
+        {
+            return;
+        }
+
+        var otlp = new Uri(endpoint);
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("orleansgate", serviceInstanceId: gateway["NodeName"]))
+            .WithTracing(t => t
+                .AddSource(EdgeTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
+                .AddOtlpExporter(o => o.Endpoint = otlp))
+            .WithMetrics(m => m
+                .AddMeter(EdgeTelemetry.Name, "Microsoft.Orleans")
+                .AddOtlpExporter(o => o.Endpoint = otlp));
+    }
+}

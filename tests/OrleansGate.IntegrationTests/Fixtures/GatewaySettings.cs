@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using OrleansGate.IntegrationTests.Infrastructure;
+
+namespace OrleansGate.IntegrationTests.Fixtures;
+
+/// <summary>Everything a test node needs, kept so the same node can be started again (restart tests).</summary>
+public sealed class GatewaySettings
+{
+    public const string TargetName = "demo";
+    public const string AgentClientId = "agent-a";
+    public const string OtherClientId = "agent-b";
+
+    private readonly Dictionary<string, string> _clientSecrets;
+
+    public required string StateConnectionString { get; init; }
+
+    public required int TargetPort { get; init; }
+
+    public required string TargetPassword { get; init; }
+
+    public string ClusterId { get; init; } = "test-" + Guid.NewGuid().ToString("N")[..8];
+
+    public string KeyDirectory { get; init; } = Directory.CreateTempSubdirectory("orleansgate-keys-").FullName;
+
+    public int HttpPort { get; init; } = FreePort.Next();
+
+    public int PostgresPort { get; init; } = FreePort.Next();
+
+    public int SiloPort { get; init; } = FreePort.Next();
+
+    public int GatewayPort { get; init; } = FreePort.Next();
+
+    public string NodeName { get; init; } = "test-node";
+
+    /// <summary>HTTP port of the node whose development IdP issues the tokens (this node's own by default).</summary>
+    public int? IssuerPort { get; init; }
+
+    public bool DevIdpEnabled { get; init; } = true;
+
+    public string Issuer => $"http://127.0.0.1:{IssuerPort ?? HttpPort}/oauth2/default";
+
+    public string Audience => "api://orleansgate";
+
+    public string ClientSecret(string clientId) => _clientSecrets[clientId];
+
+    /// <summary>Another process of the same cluster: same state database, target and token issuer, its own ports.</summary>
+    public GatewaySettings OtherNode(string nodeName) => new(_clientSecrets)
+    {
+        StateConnectionString = StateConnectionString,
+        TargetPort = TargetPort,
+        TargetPassword = TargetPassword,
+        ClusterId = ClusterId,
+        KeyDirectory = KeyDirectory,
+        NodeName = nodeName,
+        IssuerPort = IssuerPort ?? HttpPort,
+        DevIdpEnabled = false,
+    };
+
+    public GatewaySettings()
+        : this(new Dictionary<string, string>
+        {
+            [AgentClientId] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+            [OtherClientId] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+        })
+    {
+    }
+
+    private GatewaySettings(Dictionary<string, string> clientSecrets) => _clientSecrets = clientSecrets;
+
+    public IEnumerable<KeyValuePair<string, string?>> ToConfiguration()
+    {
+        var s = new Dictionary<string, string?>
+        {
+            ["OrleansGate:NodeName"] = NodeName,
+            ["OrleansGate:StateDatabase"] = StateConnectionString,
+            ["OrleansGate:Cluster:ClusterId"] = ClusterId,
+            ["OrleansGate:Cluster:SiloPort"] = Text(SiloPort),
+            ["OrleansGate:Cluster:GatewayPort"] = Text(GatewayPort),
+            ["OrleansGate:Http:Port"] = Text(HttpPort),
+            ["OrleansGate:Postgres:Port"] = Text(PostgresPort),
+            ["OrleansGate:Postgres:Insecure"] = "true",
+            ["OrleansGate:Identity:Issuers:0:Issuer"] = Issuer,
+            ["OrleansGate:Identity:Issuers:0:Audiences:0"] = Audience,
+            ["OrleansGate:Identity:Issuers:0:RequireHttps"] = "false",
+            ["OrleansGate:DevIdp:Enabled"] = DevIdpEnabled ? "true" : "false",
+            ["OrleansGate:DevIdp:Issuer"] = Issuer,
+            ["OrleansGate:DevIdp:Audience"] = Audience,
+            ["OrleansGate:DevIdp:KeyDirectory"] = KeyDirectory,
+            ["OrleansGate:Targets:demo:Host"] = "127.0.0.1",
+            ["OrleansGate:Targets:demo:Port"] = Text(TargetPort),
+            ["OrleansGate:Targets:demo:Database"] = "demo",
+            ["OrleansGate:Targets:demo:Username"] = "gateway_demo",
+            ["OrleansGate:Targets:demo:Password"] = TargetPassword,
+        };
+        var i = 0;
+        foreach (var (client, secret) in _clientSecrets)
+        {
+            s[$"OrleansGate:DevIdp:Clients:{i}:ClientId"] = client;
+            s[$"OrleansGate:DevIdp:Clients:{i}:ClientSecret"] = secret;
+            s[$"OrleansGate:DevIdp:Clients:{i}:Groups:0"] = "developers";
+            i++;
+        }
+
+        return s;
+    }
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

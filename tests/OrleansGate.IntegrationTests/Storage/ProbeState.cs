@@ -1,0 +1,8 @@
+namespace OrleansGate.IntegrationTests.Storage;
+
+[GenerateSerializer]
+public sealed class ProbeState
+{
+    [Id(0)]
+    public int Count { get; set; }
+}

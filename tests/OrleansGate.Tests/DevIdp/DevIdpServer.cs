@@ -1,0 +1,93 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OrleansGate.Host.DevIdp;
+
+namespace OrleansGate.Tests.DevIdp;
+
+/// <summary>A real Kestrel server on 127.0.0.1 with a free port, serving only the development IdP.</summary>
+internal sealed class DevIdpServer : IAsyncDisposable
+{
+    public const string IssuerPath = "/oauth2/default";
+    public const string Audience = "api://orleansgate";
+    public const string ClientId = "agent-ci";
+    public const string ClientSecret = "Sec-ret+value/with:odd=chars 01";
+    public const string OtherClientId = "agent-other";
+    public const string OtherClientSecret = "another-secret-0123456789";
+
+    private readonly WebApplication _app;
+
+    private DevIdpServer(WebApplication app, string issuer)
+    {
+        _app = app;
+        Issuer = issuer;
+        Http = new HttpClient { BaseAddress = new Uri(issuer.TrimEnd('/') + "/") };
+    }
+
+    /// <summary>The issuer, with the port Kestrel actually bound.</summary>
+    public string Issuer { get; }
+
+    /// <summary>A client whose relative URLs resolve under the issuer, e.g. <c>v1/keys</c>.</summary>
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<DevIdpServer> StartAsync(string keyDirectory, TimeProvider time, Action<IDictionary<string, string?>>? configure = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["OrleansGate:DevIdp:Enabled"] = "true",
+
+            // The port is not known until Kestrel has bound one; it is filled in below.
+            ["OrleansGate:DevIdp:Issuer"] = "http://127.0.0.1" + IssuerPath,
+            ["OrleansGate:DevIdp:Audience"] = Audience,
+            ["OrleansGate:DevIdp:KeyDirectory"] = keyDirectory,
+            ["OrleansGate:DevIdp:Clients:0:ClientId"] = ClientId,
+            ["OrleansGate:DevIdp:Clients:0:ClientSecret"] = ClientSecret,
+            ["OrleansGate:DevIdp:Clients:0:Groups:0"] = "dba",
+            ["OrleansGate:DevIdp:Clients:0:Groups:1"] = "readers",
+            ["OrleansGate:DevIdp:Clients:1:ClientId"] = OtherClientId,
+            ["OrleansGate:DevIdp:Clients:1:ClientSecret"] = OtherClientSecret,
+        };
+        configure?.Invoke(settings);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddSingleton(time);
+        builder.Services.AddDevIdp(configuration.GetSection("OrleansGate:DevIdp"));
+        var app = builder.Build();
+        try
+        {
+            app.MapDevIdp();
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var issuer = address.TrimEnd('/') + IssuerPath;
+
+        // The IdP re-reads its options per request, so the real issuer takes effect once configuration reloads.
+        configuration["OrleansGate:DevIdp:Issuer"] = issuer;
+        configuration.Reload();
+        return new DevIdpServer(app, issuer);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
