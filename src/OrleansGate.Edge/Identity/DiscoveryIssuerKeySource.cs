@@ -1,70 +1,224 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
 namespace OrleansGate.Edge.Identity;
 
 /// <summary>
-/// Signing keys from each issuer's OpenID Connect discovery document and JWKS, cached per node by a
-/// <see cref="ConfigurationManager{T}"/> per issuer (refreshed in the background, re-fetched on failure).
+/// Signing keys from each issuer's OpenID Connect discovery document and JWKS, cached per node.
 /// </summary>
-public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource
+/// <remarks>
+/// <list type="bullet">
+/// <item>Cached keys are used without asking the IdP for as long as the JWKS response's <c>Cache-Control: max-age</c>
+/// allows (<see cref="DefaultLifetime"/> without one; clamped to [<see cref="MinFetchInterval"/>, <see cref="MaxLifetime"/>]).</item>
+/// <item>A token naming a <c>kid</c> the cache lacks triggers a refetch — that is how rotation is picked up — but the IdP
+/// is asked at most once per issuer per <see cref="MinFetchInterval"/>, however many unknown kids arrive, so a flood of
+/// forged kids cannot turn the gateway into a load generator against the IdP.</item>
+/// <item>When a fetch fails, the last good keys keep being used until they are older than the issuer's
+/// <see cref="IssuerOptions.KeysMaxAge"/>; after that the issuer's tokens are refused with a clear reason (fail closed).</item>
+/// </list>
+/// Only the configured discovery URL and the <c>jwks_uri</c> it names are ever fetched; nothing a token says is.
+/// </remarks>
+public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDisposable
 {
     /// <summary>The name of the <see cref="HttpClient"/> registered by <see cref="IdentityServiceCollectionExtensions.AddTokenValidation"/>.</summary>
     public const string HttpClientName = "OrleansGate.Identity.Discovery";
 
+    /// <summary>At most one fetch per issuer in this interval.</summary>
+    public static readonly TimeSpan MinFetchInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long keys are fresh when the JWKS response carries no usable <c>Cache-Control</c>.</summary>
+    public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>Upper bound on a <c>max-age</c>, so that a removed key stops being trusted within a day.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(24);
+
     private readonly HttpClient _httpClient;
+    private readonly TimeProvider _time;
     private readonly ILogger<DiscoveryIssuerKeySource> _logger;
-    private readonly ConcurrentDictionary<string, ConfigurationManager<OpenIdConnectConfiguration>> _managers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IssuerKeyState> _states = new(StringComparer.Ordinal);
 
     /// <param name="httpClient">Used for discovery and JWKS requests; should not follow redirects.</param>
     public DiscoveryIssuerKeySource(HttpClient httpClient, ILogger<DiscoveryIssuerKeySource> logger)
+        : this(httpClient, TimeProvider.System, logger)
+    {
+    }
+
+    /// <param name="httpClient">Used for discovery and JWKS requests; should not follow redirects.</param>
+    public DiscoveryIssuerKeySource(HttpClient httpClient, TimeProvider time, ILogger<DiscoveryIssuerKeySource> logger)
     {
         _httpClient = httpClient;
+        _time = time;
         _logger = logger;
     }
 
-    public async ValueTask<IReadOnlyList<SecurityKey>> GetSigningKeysAsync(IssuerOptions issuer, CancellationToken ct)
+    public ValueTask<IReadOnlyList<SecurityKey>> GetSigningKeysAsync(IssuerOptions issuer, CancellationToken ct) =>
+        GetSigningKeysAsync(issuer, keyId: null, ct);
+
+    public async ValueTask<IReadOnlyList<SecurityKey>> GetSigningKeysAsync(IssuerOptions issuer, string? keyId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(issuer);
-        var url = issuer.EffectiveDiscoveryUrl;
-        var manager = _managers.GetOrAdd($"{issuer.Issuer}\n{url}\n{issuer.RequireHttps}", _ => CreateManager(url, issuer.RequireHttps));
+        var state = _states.GetOrAdd($"{issuer.Issuer}\n{issuer.EffectiveDiscoveryUrl}\n{issuer.RequireHttps}", _ => new IssuerKeyState());
 
-        OpenIdConnectConfiguration configuration;
+        // Fast path, no lock: fresh keys that include the token's kid.
+        if (state.Current is { } cached && _time.GetUtcNow() < cached.FreshUntil && cached.Has(keyId))
+        {
+            return cached.Keys;
+        }
+
+        await state.Gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            configuration = await manager.GetConfigurationAsync(ct).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            var current = state.Current;
+
+            // Another caller may have fetched while this one waited for the gate.
+            if (current is not null && now < current.FreshUntil && current.Has(keyId))
+            {
+                return current.Keys;
+            }
+
+            if (state.LastAttempt is { } last && now - last < MinFetchInterval)
+            {
+                // Rate-limited: a token with an unknown kid then fails signature validation against the cached keys.
+                return Serve(issuer, current, now, state.LastFailure);
+            }
+
+            state.LastAttempt = now;
+            try
+            {
+                var fetched = await FetchAsync(issuer, now, ct).ConfigureAwait(false);
+                state.Current = fetched;
+                state.LastFailure = null;
+                LogKeysFetched(_logger, issuer.Issuer, fetched.Keys.Count, fetched.FreshUntil - now);
+                return fetched.Keys;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                LogFetchFailed(_logger, issuer.Issuer, issuer.EffectiveDiscoveryUrl, ex);
+                state.LastFailure = ex is IssuerKeysUnavailableException
+                    ? ex.Message
+                    : $"discovery document or JWKS of issuer {issuer.Issuer} could not be fetched from {issuer.EffectiveDiscoveryUrl}: {ex.Message}";
+                return Serve(issuer, current, now, state.LastFailure);
+            }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        finally
         {
-            throw;
+            state.Gate.Release();
         }
-        catch (Exception ex)
+    }
+
+    public void Dispose()
+    {
+        foreach (var state in _states.Values)
         {
-            LogFetchFailed(_logger, issuer.Issuer, url, ex);
-            throw new IssuerKeysUnavailableException(issuer.Issuer, $"discovery document or JWKS of issuer {issuer.Issuer} could not be fetched from {url}", ex);
+            state.Dispose();
         }
+    }
+
+    /// <summary>Without a fresh fetch: the last good keys while they are younger than KeysMaxAge, else a clear refusal.</summary>
+    private IReadOnlyList<SecurityKey> Serve(IssuerOptions issuer, IssuerKeySnapshot? current, DateTimeOffset now, string? failure)
+    {
+        if (current is null)
+        {
+            throw new IssuerKeysUnavailableException(issuer.Issuer, failure ?? $"signing keys of issuer {issuer.Issuer} have not been fetched yet", null);
+        }
+
+        var age = now - current.FetchedAt;
+        if (age > issuer.KeysMaxAge)
+        {
+            throw new IssuerKeysUnavailableException(
+                issuer.Issuer,
+                $"last known keys of issuer {issuer.Issuer} are {age:c} old, beyond KeysMaxAge {issuer.KeysMaxAge:c}, and could not be refreshed: {failure ?? "refetch rate-limited"}",
+                null);
+        }
+
+        if (failure is not null && now >= current.FreshUntil)
+        {
+            LogServingLastKnownGood(_logger, issuer.Issuer, age);
+        }
+
+        return current.Keys;
+    }
+
+    private async Task<IssuerKeySnapshot> FetchAsync(IssuerOptions issuer, DateTimeOffset now, CancellationToken ct)
+    {
+        var discoveryUrl = issuer.EffectiveDiscoveryUrl;
+        var (discoveryJson, _) = await GetAsync(new Uri(discoveryUrl, UriKind.Absolute), issuer, ct).ConfigureAwait(false);
+        var configuration = OpenIdConnectConfiguration.Create(discoveryJson);
 
         // OIDC Discovery §4.3: the document must name the issuer it was fetched for, or its keys are someone else's.
         if (!string.Equals(configuration.Issuer, issuer.Issuer, StringComparison.Ordinal))
         {
-            throw new IssuerKeysUnavailableException(issuer.Issuer, $"discovery document at {url} names issuer '{configuration.Issuer}', not '{issuer.Issuer}'", null);
+            throw new IssuerKeysUnavailableException(issuer.Issuer, $"discovery document at {discoveryUrl} names issuer '{configuration.Issuer}', not '{issuer.Issuer}'", null);
         }
 
-        if (configuration.SigningKeys.Count == 0)
+        if (!Uri.TryCreate(configuration.JwksUri, UriKind.Absolute, out var jwksUri))
+        {
+            throw new IssuerKeysUnavailableException(issuer.Issuer, $"discovery document at {discoveryUrl} has no absolute jwks_uri", null);
+        }
+
+        var (jwksJson, cacheControl) = await GetAsync(jwksUri, issuer, ct).ConfigureAwait(false);
+        var keys = new JsonWebKeySet(jwksJson).GetSigningKeys();
+        if (keys.Count == 0)
         {
             throw new IssuerKeysUnavailableException(issuer.Issuer, $"JWKS of issuer {issuer.Issuer} holds no signing keys", null);
         }
 
-        return [.. configuration.SigningKeys];
+        return new IssuerKeySnapshot([.. keys], now, now + Lifetime(cacheControl));
     }
 
-    private ConfigurationManager<OpenIdConnectConfiguration> CreateManager(string url, bool requireHttps) =>
-        // The retriever enforces https on the jwks_uri too, not only on the discovery URL.
-        new(url, new OpenIdConnectConfigurationRetriever(), new HttpDocumentRetriever(_httpClient) { RequireHttps = requireHttps });
+    private async Task<(string Body, CacheControlHeaderValue? CacheControl)> GetAsync(Uri uri, IssuerOptions issuer, CancellationToken ct)
+    {
+        // The jwks_uri comes from a fetched document, so https is enforced on it too, not only on the configured URL.
+        if (uri.Scheme != Uri.UriSchemeHttps && (issuer.RequireHttps || uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new IssuerKeysUnavailableException(issuer.Issuer, $"{uri} is not https; keys of issuer {issuer.Issuer} are fetched over https only", null);
+        }
+
+        using var response = await _httpClient.GetAsync(uri, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{uri} answered HTTP {(int)response.StatusCode}", inner: null, response.StatusCode);
+        }
+
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        return (body, response.Headers.CacheControl);
+    }
+
+    private static TimeSpan Lifetime(CacheControlHeaderValue? cacheControl)
+    {
+        if (cacheControl is null)
+        {
+            return DefaultLifetime;
+        }
+
+        // no-store/no-cache: ask again whenever the rate limit allows.
+        if (cacheControl.NoStore || cacheControl.NoCache)
+        {
+            return MinFetchInterval;
+        }
+
+        if (cacheControl.MaxAge is not { } maxAge)
+        {
+            return DefaultLifetime;
+        }
+
+        return maxAge < MinFetchInterval ? MinFetchInterval : maxAge > MaxLifetime ? MaxLifetime : maxAge;
+    }
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "Could not fetch discovery document or JWKS of issuer {Issuer} from {DiscoveryUrl}")]
     private static partial void LogFetchFailed(ILogger logger, string issuer, string discoveryUrl, Exception exception);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Information, Message = "Fetched {KeyCount} signing key(s) of issuer {Issuer}; fresh for {Lifetime}")]
+    private static partial void LogKeysFetched(ILogger logger, string issuer, int keyCount, TimeSpan lifetime);
+
+    [LoggerMessage(EventId = 2112, Level = LogLevel.Warning, Message = "Using last known keys of issuer {Issuer} ({Age} old) while its IdP cannot be reached")]
+    private static partial void LogServingLastKnownGood(ILogger logger, string issuer, TimeSpan age);
 }

@@ -61,6 +61,11 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
                 failures.Add($"{at}:ClockSkew must be between 00:00:00 and {MaxClockSkew}.");
             }
 
+            if (issuer.KeysMaxAge <= TimeSpan.Zero)
+            {
+                failures.Add($"{at}:KeysMaxAge must be positive.");
+            }
+
             ValidateDiscoveryUrl(issuer, at, failures);
         }
 

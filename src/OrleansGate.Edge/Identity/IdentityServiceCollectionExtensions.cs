@@ -35,6 +35,7 @@ public static class IdentityServiceCollectionExtensions
             });
         services.TryAddSingleton<IIssuerKeySource>(sp => new DiscoveryIssuerKeySource(
             sp.GetRequiredService<IHttpClientFactory>().CreateClient(DiscoveryIssuerKeySource.HttpClientName),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DiscoveryIssuerKeySource>>()));
         services.TryAddSingleton<ITokenValidator, JwtTokenValidator>();
         return services;

@@ -18,11 +18,23 @@ public sealed class IssuerOptions
     /// <summary>The claim holding the agent's groups: a JSON array of strings or a single string.</summary>
     public string GroupsClaim { get; set; } = "groups";
 
+    /// <summary>
+    /// When set, the JWS <c>typ</c> header must name this type (e.g. <c>at+jwt</c>, RFC 9068), compared case-insensitively
+    /// with an optional <c>application/</c> prefix (RFC 7515 §4.1.9); unset, <c>typ</c> is not checked.
+    /// </summary>
+    public string? TokenType { get; set; }
+
     /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> against the gateway's clock.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Whether discovery and JWKS must be fetched over HTTPS; <c>false</c> is accepted only for a loopback discovery URL (the development IdP).</summary>
     public bool RequireHttps { get; set; } = true;
+
+    /// <summary>
+    /// How long the last keys fetched successfully keep being used while the IdP cannot be reached; after that,
+    /// tokens of this issuer are refused (fail closed) until a fetch succeeds again.
+    /// </summary>
+    public TimeSpan KeysMaxAge { get; set; } = TimeSpan.FromHours(24);
 
     internal string EffectiveDiscoveryUrl =>
         string.IsNullOrWhiteSpace(DiscoveryUrl) ? Issuer.TrimEnd('/') + "/.well-known/openid-configuration" : DiscoveryUrl;

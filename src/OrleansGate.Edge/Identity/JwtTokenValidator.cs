@@ -69,10 +69,30 @@ public sealed partial class JwtTokenValidator : ITokenValidator
             return Reject("signature missing", jws);
         }
 
+        if (!string.IsNullOrEmpty(issuer.TokenType) && !IsTokenType(jws.Type, issuer.TokenType))
+        {
+            return Reject("token type (typ) not accepted", jws);
+        }
+
+        // The handler does not check iat against the clock. A token issued in the future was minted with a bad clock or
+        // forged ahead of use; refusing before verification is safe, as acceptance still needs the signature.
+        if (jws.Payload.TryGetProperty("iat", out var iat))
+        {
+            if (iat.ValueKind != JsonValueKind.Number || !iat.TryGetDouble(out var issuedAt))
+            {
+                return Reject("issued-at (iat) malformed", jws);
+            }
+
+            if (issuedAt > (_time.GetUtcNow() + issuer.ClockSkew).ToUnixTimeSeconds())
+            {
+                return Reject("issued-at (iat) in the future", jws);
+            }
+        }
+
         IReadOnlyList<SecurityKey> keys;
         try
         {
-            keys = await _keys.GetSigningKeysAsync(issuer, cancellationToken).ConfigureAwait(false);
+            keys = await _keys.GetSigningKeysAsync(issuer, jws.KeyId, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -97,6 +117,13 @@ public sealed partial class JwtTokenValidator : ITokenValidator
         }
 
         return ReadIdentity(issuer, jws, (JsonWebToken)result.SecurityToken);
+    }
+
+    private static bool IsTokenType(string? actual, string expected)
+    {
+        const string Prefix = "application/";
+        static string Strip(string value) => value.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) ? value[Prefix.Length..] : value;
+        return actual is not null && string.Equals(Strip(actual), Strip(expected), StringComparison.OrdinalIgnoreCase);
     }
 
     private TokenValidationParameters CreateParameters(IssuerOptions issuer, IReadOnlyList<SecurityKey> keys, bool tryAllKeys) => new()

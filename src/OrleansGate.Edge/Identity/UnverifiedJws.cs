@@ -20,9 +20,10 @@ internal sealed class UnverifiedJws
 
     private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 16 };
 
-    private UnverifiedJws(string algorithm, string? keyId, string? issuer, string? subject, bool hasSignature, JsonElement payload)
+    private UnverifiedJws(string algorithm, string? keyId, string? type, string? issuer, string? subject, bool hasSignature, JsonElement payload)
     {
         Algorithm = algorithm;
+        Type = type;
         KeyId = keyId;
         Issuer = issuer;
         Subject = subject;
@@ -32,6 +33,9 @@ internal sealed class UnverifiedJws
 
     /// <summary>The header's <c>alg</c>, exactly as sent.</summary>
     public string Algorithm { get; }
+
+    /// <summary>The header's <c>typ</c>, if any.</summary>
+    public string? Type { get; }
 
     /// <summary>The header's <c>kid</c>, if any.</summary>
     public string? KeyId { get; }
@@ -111,6 +115,25 @@ internal sealed class UnverifiedJws
             }
         }
 
+        // A content type announces a nested token (cty "JWT", RFC 7519 §5.2) or a non-JWT payload; access tokens carry neither.
+        if (header.TryGetProperty("cty", out _))
+        {
+            reason = "nested tokens (cty) are not accepted";
+            return false;
+        }
+
+        string? type = null;
+        if (header.TryGetProperty("typ", out var typ))
+        {
+            if (typ.ValueKind != JsonValueKind.String)
+            {
+                reason = "token malformed";
+                return false;
+            }
+
+            type = typ.GetString();
+        }
+
         if (!header.TryGetProperty("alg", out var alg) || alg.ValueKind != JsonValueKind.String || alg.GetString() is not { Length: > 0 } algorithm)
         {
             reason = "algorithm missing";
@@ -143,7 +166,7 @@ internal sealed class UnverifiedJws
 
         var subject = payload.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String ? sub.GetString() : null;
 
-        jws = new UnverifiedJws(algorithm, keyId, issuer, subject, hasSignature, payload);
+        jws = new UnverifiedJws(algorithm, keyId, type, issuer, subject, hasSignature, payload);
         reason = null;
         return true;
     }

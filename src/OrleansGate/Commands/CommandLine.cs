@@ -17,6 +17,8 @@ public static class CommandLine
           idp token --client ID [--secret S] [--issuer URL]
                                           get an access token from the development identity provider
                                           (issuer and secret default to the DevIdp section of the config)
+          idp rotate-key                  replace the development IdP's signing key (DevIdp:KeyDirectory); prints
+                                          the new kid; the old key stays in the JWKS for DevIdp:PreviousKeyGrace
           help                            this text
         """;
 
@@ -61,9 +63,19 @@ public static class CommandLine
     private static async Task<int> IdpAsync(Arguments arguments, IReadOnlyList<string> configFiles, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var sub = arguments.TakeCommand();
+        if (sub == "rotate-key")
+        {
+            arguments.EnsureEmpty();
+            var rotateConfig = new ConfigurationBuilder();
+            AddConfigFiles(rotateConfig, configFiles);
+            rotateConfig.AddEnvironmentVariables("ORLEANSGATE__");
+            var keyDirectory = rotateConfig.Build().GetSection(GatewayHost.Section).GetSection("DevIdp").Get<DevIdpOptions>()?.KeyDirectory ?? "";
+            return await RotateKeyCommand.RunAsync(keyDirectory, stdout, stderr);
+        }
+
         if (sub != "token")
         {
-            throw new CommandLineException(sub is null ? "idp needs a subcommand: token" : $"unknown idp subcommand '{sub}'");
+            throw new CommandLineException(sub is null ? "idp needs a subcommand: token or rotate-key" : $"unknown idp subcommand '{sub}'");
         }
 
         var clientId = arguments.TakeValue("--client") ?? throw new CommandLineException("idp token needs --client ID");

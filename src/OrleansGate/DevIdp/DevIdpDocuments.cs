@@ -32,18 +32,21 @@ internal static class DevIdpDocuments
     public static IResult Keys(HttpContext context, DevIdpSigningKey key)
     {
         context.Response.Headers.CacheControl = CacheControl;
-        return Json(new JsonObject
+        var keys = new JsonArray();
+        foreach (var published in key.PublishedKeys)
         {
-            ["keys"] = new JsonArray(new JsonObject
+            keys.Add(new JsonObject
             {
                 ["kty"] = "RSA",
                 ["use"] = "sig",
                 ["alg"] = "RS256",
-                ["kid"] = key.KeyId,
-                ["n"] = key.Modulus,
-                ["e"] = key.Exponent,
-            }),
-        });
+                ["kid"] = published.KeyId,
+                ["n"] = published.Modulus,
+                ["e"] = published.Exponent,
+            });
+        }
+
+        return Json(new JsonObject { ["keys"] = keys });
     }
 
     public static IResult Json(JsonObject body, int statusCode = StatusCodes.Status200OK) =>

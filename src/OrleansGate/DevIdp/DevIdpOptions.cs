@@ -15,6 +15,9 @@ public sealed class DevIdpOptions
     /// <summary>Where the RSA-2048 signing key is kept as a PEM file (mode 0600); created if missing.</summary>
     public string KeyDirectory { get; set; } = "";
 
+    /// <summary>How long a key replaced by <c>orleansgate idp rotate-key</c> stays in the JWKS, so tokens it signed still validate.</summary>
+    public TimeSpan PreviousKeyGrace { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How long an access token is valid.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 

@@ -43,6 +43,11 @@ internal sealed class DevIdpOptionsValidator : IValidateOptions<DevIdpOptions>
             failures.Add($"{At}:TokenLifetime must be between 00:00:01 and {MaxTokenLifetime}.");
         }
 
+        if (options.PreviousKeyGrace < TimeSpan.Zero)
+        {
+            failures.Add($"{At}:PreviousKeyGrace must not be negative.");
+        }
+
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Clients.Count; i++)
         {

@@ -82,6 +82,14 @@ public sealed class IdentityOptionsTests
     }
 
     [Fact]
+    public void Keys_max_age_of_zero_fails_at_startup()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => CreateValidator(Options(configure: i => i.KeysMaxAge = TimeSpan.Zero)));
+
+        Assert.Contains("KeysMaxAge must be positive", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Discovery_url_defaults_to_the_issuer_well_known_document()
     {
         var issuer = new IssuerOptions { Issuer = "https://idp.example.test/oauth2/default/" };

@@ -8,7 +8,7 @@ using TokenValidationResult = OrleansGate.Edge.Identity.TokenValidationResult;
 
 namespace OrleansGate.Edge.Tests.Identity;
 
-public sealed class JwtTokenValidatorTests : IDisposable
+public sealed partial class JwtTokenValidatorTests : IDisposable
 {
     internal const string Issuer = "https://idp.example.test/oauth2/default";
     internal const string OtherIssuer = "https://other-idp.example.test";

@@ -18,6 +18,7 @@ public sealed class DevIdpOptionsTests
     [InlineData("OrleansGate:DevIdp:Issuer", "not-a-url", "must be an absolute http(s) URL")]
     [InlineData("OrleansGate:DevIdp:KeyDirectory", "", "KeyDirectory is required")]
     [InlineData("OrleansGate:DevIdp:TokenLifetime", "2.00:00:00", "TokenLifetime must be between")]
+    [InlineData("OrleansGate:DevIdp:PreviousKeyGrace", "-00:00:01", "PreviousKeyGrace must not be negative")]
     [InlineData("OrleansGate:DevIdp:Clients:1:ClientId", DevIdpServer.ClientId, "configured more than once")]
     [InlineData("OrleansGate:DevIdp:Clients:1:ClientSecret", "", "ClientSecret is required")]
     public async Task Enabled_idp_with_unsafe_or_unusable_settings_fails_at_startup(string key, string value, string expected)
