@@ -57,6 +57,19 @@ SELECT 'CREATE DATABASE demo' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE 
 SQL
 psql_q -d demo < "$root/deploy/local/demo-target.sql"
 
+# 2a. TLS for the gateway's PostgreSQL listener: a self-signed certificate for localhost/127.0.0.1, kept
+# across runs. Clients trust it with sslrootcert=$home/tls/server.pem (sslmode=verify-full) or use sslmode=require.
+mkdir -p "$home/tls"
+chmod 700 "$home/tls"
+tls_cert="$home/tls/server.pem"
+tls_key="$home/tls/server.key"
+if [ ! -s "$tls_cert" ] || [ ! -s "$tls_key" ]; then
+  echo "generating a self-signed TLS certificate in $home/tls"
+  (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 \
+    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$tls_key" -out "$tls_cert" 2>/dev/null)
+fi
+
 # 2. Configuration (secrets live in $home/secrets, mode 0600; the target password is read from its file).
 config="$home/orleansgate.json"
 issuer="http://127.0.0.1:$http_port/oauth2/default"
@@ -67,7 +80,7 @@ issuer="http://127.0.0.1:$http_port/oauth2/default"
     "StateDatabase": "Host=127.0.0.1;Port=$pg_port;Database=orleansgate_state;Username=orleansgate;Password=$state_pw",
     "Cluster": { "ClusterId": "local", "ServiceId": "orleansgate", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
     "Http": { "Address": "127.0.0.1", "Port": $http_port },
-    "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Insecure": true },
+    "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Tls": { "CertificatePath": "$tls_cert", "KeyPath": "$tls_key" } },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
     "DevIdp": {
       "Enabled": true,
@@ -112,13 +125,15 @@ if [ -z "${ready:-}" ]; then
   exit 1
 fi
 
-rel_bin=${bin#"$PWD/"}; rel_config=${config#"$PWD/"}
+rel_bin=${bin#"$PWD/"}; rel_config=${config#"$PWD/"}; rel_cert=${tls_cert#"$PWD/"}
 cat <<TXT
 
 OrleansGate is up: gateway on 127.0.0.1:$gw_port, identity provider at $issuer
 
   export PGPASSWORD="\$($rel_bin --config $rel_config idp token --client demo-agent)"
-  psql "host=127.0.0.1 port=$gw_port dbname=demo user=demo-agent sslmode=disable" -c 'SELECT * FROM customers'
+  psql "host=localhost port=$gw_port dbname=demo user=demo-agent sslmode=verify-full sslrootcert=$rel_cert" -c 'SELECT * FROM customers'
 
+(TLS only: the certificate is self-signed; trust $rel_cert as the root (sslrootcert=…, Npgsql
+"Root Certificate=…") for verify-full, or use sslmode=require to encrypt without checking it)
 (tokens last 15 minutes; run the first line again for a new one. Stop with ./deploy/local/down.sh)
 TXT

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Postgres;
+using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Targets;
 using OrleansGate.Edge.Telemetry;
 using OrleansGate.Policy.Classification;
@@ -27,6 +28,7 @@ public static class EdgeServiceCollectionExtensions
         services.AddSingleton<CancelKeyRegistry>();
         services.AddSingleton(new SqlClassifier(gateway.GetSection("Classification").Get<SqlClassifierOptions>() ?? new SqlClassifierOptions()));
         services.AddSingleton<StatementSummaries>();
+        services.AddSingleton<EdgeSessionRegistry>();
         services.AddSingleton<PostgresEdgeServices>();
         return services;
     }

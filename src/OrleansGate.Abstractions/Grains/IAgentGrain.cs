@@ -2,16 +2,29 @@ using OrleansGate.Model;
 
 namespace OrleansGate.Grains;
 
-/// <summary>One agent identity (issuer|subject): its live sessions and, later, token state, revocation and rate limits.</summary>
+/// <summary>One agent identity (issuer|subject): its live sessions, revocation and revoked token ids.</summary>
 [Alias("OrleansGate.IAgentGrain")]
 public interface IAgentGrain : IGrainWithStringKey
 {
+    /// <summary>Admits a session unless the agent or its token id is revoked; <paramref name="terminator"/> closes it later if needed.</summary>
     [Alias("RegisterSession")]
-    Task<SessionRegistration> RegisterSession(SessionInfo session);
+    Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator);
 
     [Alias("UnregisterSession")]
     Task UnregisterSession(string sessionId);
 
-    [Alias("GetSessions")]
-    Task<IReadOnlyList<SessionInfo>> GetSessions();
+    [Alias("GetStatus")]
+    Task<AgentStatus> GetStatus();
+
+    /// <summary>Refuses new logins and closes every live session of the agent on every edge.</summary>
+    [Alias("Revoke")]
+    Task<int> Revoke(string reason);
+
+    /// <summary>Lifts an agent revocation (revoked token ids stay revoked).</summary>
+    [Alias("Unrevoke")]
+    Task Unrevoke();
+
+    /// <summary>Refuses the token id from now on and closes the sessions opened with it.</summary>
+    [Alias("RevokeToken")]
+    Task<int> RevokeToken(string tokenId, DateTimeOffset keepUntil, string reason);
 }

@@ -1,6 +1,8 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Options;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Identity;
+using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Targets;
 using OrleansGate.Edge.Telemetry;
 
@@ -17,9 +19,13 @@ public sealed class PostgresEdgeServices(
     EdgeNode node,
     EdgeTelemetry telemetry,
     StatementSummaries statements,
+    EdgeSessionRegistry sessions,
     TimeProvider time)
 {
     public PostgresListenerOptions Options { get; } = options.Value;
+
+    /// <summary>The listener's certificate; null when TLS is not configured.</summary>
+    public X509Certificate2? Certificate { get; } = PostgresTlsCertificate.Load(options.Value.Tls);
 
     public ITokenValidator Tokens { get; } = tokens;
 
@@ -36,6 +42,8 @@ public sealed class PostgresEdgeServices(
     public EdgeTelemetry Telemetry { get; } = telemetry;
 
     public StatementSummaries Statements { get; } = statements;
+
+    public EdgeSessionRegistry Sessions { get; } = sessions;
 
     public TimeProvider Time { get; } = time;
 }

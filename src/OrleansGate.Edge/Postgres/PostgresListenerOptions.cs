@@ -9,13 +9,22 @@ public sealed class PostgresListenerOptions
     public int Port { get; set; } = 6543;
 
     /// <summary>
-    /// Plain-text connections are refused unless this is set. TLS on the listener is not built yet, so
-    /// today a listener only starts when it is explicitly marked insecure (local demos and tests).
+    /// Plain-text connections are refused unless this is set (local demos and tests). Without
+    /// <see cref="Tls"/> the listener only starts when it is marked insecure.
     /// </summary>
     public bool Insecure { get; set; }
 
+    /// <summary>Certificate and key; when set, SSLRequest is answered 'S' and direct TLS is accepted.</summary>
+    public PostgresTlsOptions Tls { get; set; } = new();
+
     /// <summary>Time allowed from TCP accept to a completed login.</summary>
     public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a session may outlive its token's expiry before it is ended with FATAL 57P01. Tokens are
+    /// short-lived on purpose: an agent reconnects with a fresh one.
+    /// </summary>
+    public TimeSpan TokenExpiryGrace { get; set; } = TimeSpan.Zero;
 
     /// <summary>Largest client message accepted before authentication (the password message carries a JWT).</summary>
     public int MaxMessageLengthBeforeAuthentication { get; set; } = 1 << 20;

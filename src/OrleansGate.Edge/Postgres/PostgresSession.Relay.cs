@@ -19,7 +19,7 @@ public sealed partial class PostgresSession
     /// <summary>Runs both directions until one ends; returns why the session closed.</summary>
     private async Task<string> RelayAsync(CancellationToken aborted)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, _terminate.Token);
         var fromClient = ClientToUpstreamAsync(stop.Token);
         var fromUpstream = UpstreamToClientAsync(stop.Token);
         var first = await Task.WhenAny(fromClient, fromUpstream).ConfigureAwait(false);
@@ -30,6 +30,13 @@ public sealed partial class PostgresSession
         }
         catch (OperationCanceledException)
         {
+        }
+
+        if (_terminate.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            // Both directions have stopped, so this is the only writer left on the client stream.
+            await SendFatalAsync("57P01", $"terminating connection: {_terminationReason}").ConfigureAwait(false);
+            return $"terminated: {_terminationReason}";
         }
 
         // The first direction to finish says why; its exceptions (protocol violations) surface here.

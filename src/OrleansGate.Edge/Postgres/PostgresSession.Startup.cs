@@ -105,6 +105,12 @@ public sealed partial class PostgresSession
     /// <summary>Reads startup packets until a StartupMessage; answers SSL/GSSAPI negotiation and handles CancelRequest.</summary>
     private async Task<StartupPacket?> ReadStartupAsync(CancellationToken ct)
     {
+        if (_services.Certificate is not null && await StartsWithTlsHandshakeAsync(ct).ConfigureAwait(false)
+            && !await StartTlsAsync(direct: true, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
         while (true)
         {
             var packet = await ReadStartupPacketAsync(ct).ConfigureAwait(false);
@@ -112,14 +118,34 @@ public sealed partial class PostgresSession
             {
                 case null:
                     return null;
+                case StartupPacketKind.SslRequest when Encrypted:
+                    throw new PgProtocolException(PgSqlState.ProtocolViolation, "SSL request received on an encrypted connection");
+                case StartupPacketKind.SslRequest when _services.Certificate is not null:
+                    RejectBufferedPlainText();
+                    BackendWriter.SingleByte(_clientOutput, (byte)'S');
+                    await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
+                    if (!await StartTlsAsync(direct: false, ct).ConfigureAwait(false))
+                    {
+                        return null;
+                    }
+
+                    continue;
                 case StartupPacketKind.SslRequest:
                 case StartupPacketKind.GssEncRequest:
-                    // 'N': continue in plain text. TLS on the listener is not built yet (listeners must be marked insecure).
+                    // 'N': no TLS configured (the listener is then insecure), and GSSAPI encryption is never offered.
+                    RejectBufferedPlainText();
                     BackendWriter.SingleByte(_clientOutput, (byte)'N');
                     await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
                     continue;
                 case StartupPacketKind.CancelRequest:
+                    // Allowed in plain text, as PostgreSQL does: libpq sends cancels unencrypted.
                     await ForwardCancelAsync(packet.CancelProcessId, packet.CancelSecretKey).ConfigureAwait(false);
+                    return null;
+                case StartupPacketKind.StartupMessage when !Encrypted && !_services.Options.Insecure:
+                    _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "plaintext_refused"));
+                    await SendFatalAsync(
+                        PgSqlState.InvalidAuthorizationSpecification,
+                        "plain-text connections are refused by this gateway: connect with TLS (sslmode=require or verify-full)").ConfigureAwait(false);
                     return null;
                 default:
                     return packet;
@@ -192,15 +218,25 @@ public sealed partial class PostgresSession
             OpenedAt: _services.Time.GetUtcNow());
         try
         {
-            var registration = await _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey).RegisterSession(session).WaitAsync(ct).ConfigureAwait(false);
+            // Registered here first, so a revocation racing this login still finds the session.
+            _services.Sessions.Add(session.SessionId, Terminate);
+            var registration = await _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey)
+                .RegisterSession(session, _services.Sessions.Terminator).WaitAsync(ct).ConfigureAwait(false);
             if (!registration.Admitted)
             {
+                _services.Sessions.Remove(session.SessionId);
                 _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
                 await SendFatalAsync("28000", $"session refused: {registration.RefusalReason}").ConfigureAwait(false);
                 return false;
             }
 
             _session = session;
+            var untilExpiry = valid.Expires + _services.Options.TokenExpiryGrace - _services.Time.GetUtcNow();
+            _expiryTimer = _services.Time.CreateTimer(
+                static s => ((PostgresSession)s!).Terminate("the session's token expired; reconnect with a new token"),
+                this,
+                untilExpiry > TimeSpan.Zero ? untilExpiry : TimeSpan.Zero,
+                Timeout.InfiniteTimeSpan);
             _sessionGrain = _services.Grains.GetGrain<ISessionGrain>(session.SessionId);
             await _sessionGrain.Open(session).WaitAsync(ct).ConfigureAwait(false);
             LogSessionOpened(_logger, session.SessionId, valid.Agent.Subject, target.Name, ClientAddress);

@@ -16,7 +16,7 @@ namespace OrleansGate.Edge.Postgres;
 /// </summary>
 /// <remarks>
 /// <code>
-///  client ──Startup──► [1] negotiate (SSLRequest/GSSENCRequest → 'N', CancelRequest → forward)
+///  client ──Startup──► [1] negotiate (SSLRequest → 'S' + TLS, GSSENCRequest → 'N', CancelRequest → forward)
 ///         ◄─AuthCleartext─ [2] password = the agent's JWT → validate (fail: FATAL 28P01, no upstream dialled)
 ///                       [3] IAgentGrain.RegisterSession, ISessionGrain.Open (login audited)
 ///                       [4] dial target with the gateway's credentials ──► upstream
@@ -34,13 +34,19 @@ public sealed partial class PostgresSession
     private readonly ConnectionContext _connection;
     private readonly PostgresEdgeServices _services;
     private readonly ILogger _logger;
-    private readonly PipeReader _clientInput;
-    private readonly PipeWriter _clientOutput;
+    // Replaced by pipes over the TLS stream once the handshake completes.
+    private PipeReader _clientInput;
+    private PipeWriter _clientOutput;
 
     private SessionInfo? _session;
     private ISessionGrain? _sessionGrain;
     private UpstreamConnection? _upstream;
     private int _gatewayProcessId;
+
+    /// <summary>Cancelled when the cluster ends this session (revocation) or its token expires.</summary>
+    private readonly CancellationTokenSource _terminate = new();
+    private string? _terminationReason;
+    private ITimer? _expiryTimer;
 
     public PostgresSession(ConnectionContext connection, PostgresEdgeServices services, ILogger logger)
     {
@@ -108,8 +114,32 @@ public sealed partial class PostgresSession
         }
     }
 
+    /// <summary>Ends the session from outside the relay; it stops both directions and then sends FATAL 57P01.</summary>
+    private void Terminate(string reason)
+    {
+        Interlocked.CompareExchange(ref _terminationReason, reason, null);
+        try
+        {
+            _terminate.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
     private async Task CloseAsync(string reason)
     {
+        if (_expiryTimer is not null)
+        {
+            await _expiryTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_session is not null)
+        {
+            _services.Sessions.Remove(_session.SessionId);
+        }
+
         if (_gatewayProcessId != 0)
         {
             _services.CancelKeys.Remove(_gatewayProcessId);
@@ -132,6 +162,8 @@ public sealed partial class PostgresSession
                 LogCloseFailed(_logger, _session.SessionId, e.Message);
             }
         }
+
+        _terminate.Dispose();
     }
 
     private static void Forward(IBufferWriter<byte> destination, in ReadOnlySequence<byte> raw)

@@ -19,6 +19,13 @@ public static class CommandLine
                                           (issuer and secret default to the DevIdp section of the config)
           idp rotate-key                  replace the development IdP's signing key (DevIdp:KeyDirectory); prints
                                           the new kid; the old key stays in the JWKS for DevIdp:PreviousKeyGrace
+          agents list | show AGENT | revoke AGENT [--reason R] | unrevoke AGENT | revoke-token JTI [--reason R]
+                                          agent state across the cluster; AGENT is issuer|subject or a subject;
+                                          revoke closes the agent's sessions on every edge within a second
+          policy check FILE               validate a policy file (errors name file, line and problem)
+          policy test --policy FILE --subject S [--groups A,B] --target T --sql "..."
+                                          print the decision, rule and classification; touches no target
+                                          (exit 0 allow, 2 refused)
           help                            this text
         """;
 
@@ -31,8 +38,12 @@ public static class CommandLine
         {
             case "run":
                 return await RunNodeAsync(arguments, configFiles, ct);
+            case "agents":
+                return await AgentsCommand.RunAsync(arguments, LoadConfiguration(configFiles), stdout, ct);
             case "idp":
                 return await IdpAsync(arguments, configFiles, stdout, stderr, ct);
+            case "policy":
+                return await PolicyCommand.RunAsync(arguments, stdout, stderr);
             case "help" or "--help" or "-h":
                 await stdout.WriteLineAsync(Usage);
                 return 0;
@@ -96,6 +107,14 @@ public static class CommandLine
         }
 
         return await TokenCommand.RunAsync(issuer, clientId, secret, stdout, stderr, ct);
+    }
+
+    private static IConfiguration LoadConfiguration(IReadOnlyList<string> configFiles)
+    {
+        var config = new ConfigurationBuilder();
+        AddConfigFiles(config, configFiles);
+        config.AddEnvironmentVariables("ORLEANSGATE__");
+        return config.Build();
     }
 
     private static void AddConfigFiles(IConfigurationBuilder config, IReadOnlyList<string> files)

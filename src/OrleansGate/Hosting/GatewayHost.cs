@@ -61,12 +61,15 @@ public static class GatewayHost
         if (role is GatewayRole.All or GatewayRole.Edge)
         {
             builder.Services.AddPostgresEdge(gateway);
-            if (!postgres.Insecure)
+            if (!postgres.Insecure && !postgres.Tls.IsConfigured)
             {
                 throw new InvalidOperationException(
-                    "OrleansGate:Postgres:Insecure is false, but TLS on the PostgreSQL listener is not available yet: " +
-                    "set OrleansGate:Postgres:Insecure=true to accept plain-text connections knowingly (local demos and tests)");
+                    "OrleansGate:Postgres:Tls:CertificatePath and KeyPath are not set: configure TLS for the PostgreSQL listener, " +
+                    "or set OrleansGate:Postgres:Insecure=true to accept plain-text connections knowingly (local demos and tests)");
             }
+
+            // Fail at start, not at the first client, when the certificate or key cannot be loaded.
+            PostgresTlsCertificate.Load(postgres.Tls)?.Dispose();
         }
 
         builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));

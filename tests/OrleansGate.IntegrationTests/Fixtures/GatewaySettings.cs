@@ -11,6 +11,9 @@ public sealed class GatewaySettings
     public const string AgentClientId = "agent-a";
     public const string OtherClientId = "agent-b";
 
+    /// <summary>Revocation tests use their own agent so other tests never see it revoked.</summary>
+    public const string RevocableClientId = "agent-r";
+
     private readonly Dictionary<string, string> _clientSecrets;
 
     public required string StateConnectionString { get; init; }
@@ -38,6 +41,12 @@ public sealed class GatewaySettings
 
     public bool DevIdpEnabled { get; init; } = true;
 
+    /// <summary>Lifetime of tokens the development IdP issues; its default (15 minutes) when null.</summary>
+    public TimeSpan? TokenLifetime { get; init; }
+
+    /// <summary>Configuration entries applied last (e.g. the Postgres listener's TLS settings).</summary>
+    public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
+
     public string Issuer => $"http://127.0.0.1:{IssuerPort ?? HttpPort}/oauth2/default";
 
     public string Audience => "api://orleansgate";
@@ -45,8 +54,9 @@ public sealed class GatewaySettings
     public string ClientSecret(string clientId) => _clientSecrets[clientId];
 
     /// <summary>Another process of the same cluster: same state database, target and token issuer, its own ports.</summary>
-    public GatewaySettings OtherNode(string nodeName) => new(_clientSecrets)
+    public GatewaySettings OtherNode(string nodeName, IReadOnlyDictionary<string, string?>? overrides = null) => new(_clientSecrets)
     {
+        Overrides = overrides ?? new Dictionary<string, string?>(),
         StateConnectionString = StateConnectionString,
         TargetPort = TargetPort,
         TargetPassword = TargetPassword,
@@ -62,6 +72,7 @@ public sealed class GatewaySettings
         {
             [AgentClientId] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
             [OtherClientId] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+            [RevocableClientId] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
         })
     {
     }
@@ -93,6 +104,16 @@ public sealed class GatewaySettings
             ["OrleansGate:Targets:demo:Username"] = "gateway_demo",
             ["OrleansGate:Targets:demo:Password"] = TargetPassword,
         };
+        if (TokenLifetime is { } lifetime)
+        {
+            s["OrleansGate:DevIdp:TokenLifetime"] = lifetime.ToString("c", CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (key, value) in Overrides)
+        {
+            s[key] = value;
+        }
+
         var i = 0;
         foreach (var (client, secret) in _clientSecrets)
         {
@@ -103,6 +124,27 @@ public sealed class GatewaySettings
         }
 
         return s;
+    }
+
+    /// <summary>Writes the settings as the JSON file the CLI reads with --config.</summary>
+    public string WriteConfigFile()
+    {
+        var root = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (key, value) in ToConfiguration())
+        {
+            var node = root;
+            var parts = key.Split(':');
+            foreach (var part in parts[..^1])
+            {
+                node = (System.Text.Json.Nodes.JsonObject)(node[part] ??= new System.Text.Json.Nodes.JsonObject());
+            }
+
+            node[parts[^1]] = value;
+        }
+
+        var path = Path.Combine(Directory.CreateTempSubdirectory("orleansgate-config-").FullName, "orleansgate.json");
+        File.WriteAllText(path, root.ToJsonString());
+        return path;
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

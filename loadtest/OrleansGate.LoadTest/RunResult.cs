@@ -1,0 +1,16 @@
+namespace OrleansGate.LoadTest;
+
+/// <summary>One measured run of one workload against one target.</summary>
+public sealed record RunResult(
+    string Workload,
+    string Target,
+    int Repeat,
+    int Clients,
+    double Seconds,
+    long Operations,
+    long Errors,
+    double Throughput,
+    LatencySummary Latency,
+    double ProxyCpuPercent,
+    double ProxyPeakRssMiB,
+    string? FirstError);

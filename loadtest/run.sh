@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# One command for the side-by-side benchmark: starts its own PostgreSQL (temporary cluster), PgBouncer in
+# session mode and one OrleansGate node (Release build), takes a CPU profile of the gateway's hot path, runs
+# every workload against direct PostgreSQL, PgBouncer and the gateway alternately, measures idle sessions,
+# and writes docs/benchmarks.md. Loopback only; every step is bounded and everything started here is stopped
+# on exit. Settings (environment):
+#   BENCH_CLIENTS=64 BENCH_DURATION=8 BENCH_REPEATS=3 BENCH_SCALE=10 BENCH_FSYNC=on BENCH_IDLE_SESSIONS=10000
+#   BENCH_WORKLOADS="pgbench-S-simple pgbench-S-extended pgbench-S-prepared select rw prepared"
+#   BENCH_GATEWAY_ENV="NAME=VALUE ..." (extra environment for the gateway process, for experiments)
+#   BENCH_PROFILE=1 (0 skips the profile)  BENCH_OUTPUT=docs/benchmarks.md  BENCH_KEEP=1 keeps the work folder
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/deploy/local/lib.sh"
+
+clients="${BENCH_CLIENTS:-64}"
+duration="${BENCH_DURATION:-8}"
+repeats="${BENCH_REPEATS:-3}"
+scale="${BENCH_SCALE:-10}"
+fsync="${BENCH_FSYNC:-on}"
+idle_sessions="${BENCH_IDLE_SESSIONS:-10000}"
+workloads="${BENCH_WORKLOADS:-pgbench-S-simple pgbench-S-extended pgbench-S-prepared select rw prepared}"
+profile="${BENCH_PROFILE:-1}"
+output="${BENCH_OUTPUT:-$root/docs/benchmarks.md}"
+started_at=$(date +%s)
+
+ensure_packages
+# perf names where the gateway's CPU goes; without it the profile falls back to dotnet-trace (see step 5).
+if ! command -v perf >/dev/null 2>&1; then
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null 2>&1 || echo "note: linux-perf not installed; profiling with dotnet-trace" >&2
+fi
+# Two file descriptors per idle gateway session (client + upstream), the same again in PgBouncer and the driver.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+idle_note="The open-file limit was $(ulimit -n)."
+max_idle=$(( ($(ulimit -n) - 400) / 2 ))
+if [ "$idle_sessions" -gt "$max_idle" ]; then
+  # The hard limit could not be raised (no CAP_SYS_RESOURCE here): measure as many as fit and say so.
+  idle_note="The open-file limit is $(ulimit -n) and could not be raised here; a gateway session holds two descriptors (client and upstream), so the probe opened $max_idle instead of $idle_sessions sessions."
+  echo "warning: $idle_note" >&2
+  idle_sessions=$max_idle
+fi
+
+work=$(mktemp -d /tmp/orleansgate-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  set +e
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+  [ -s "$work/pgbouncer/pgbouncer.pid" ] && kill "$(cat "$work/pgbouncer/pgbouncer.pid")" 2>/dev/null
+  [ -s "$work/pg/data/PG_VERSION" ] && as_postgres "$PG_BIN/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1
+  [ -n "${gw_pid:-}" ] && rm -f "/tmp/perf-$gw_pid.map" "/tmp/perfinfo-$gw_pid.map"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# Free loopback ports, searched upward from a base so parallel test runs on the machine are not disturbed.
+next_port=24000
+free_port() { # VAR: sets VAR to the next free port (no subshell, so the search goes on from there)
+  while (echo >"/dev/tcp/127.0.0.1/$next_port") 2>/dev/null; do next_port=$((next_port + 1)); done
+  printf -v "$1" '%s' "$next_port"; next_port=$((next_port + 1))
+}
+free_port pg_port; free_port bouncer_port; free_port gw_port; free_port http_port
+free_port silo_port; free_port gateway_port
+secret() { openssl rand -hex 16; }
+bench_pw=$(secret); state_pw=$(secret); super_pw=$(secret)
+
+step() { echo "[$(date -u +%H:%M:%S)] $*"; }
+
+# 1. PostgreSQL: a temporary cluster, tuned for a benchmark (large shared buffers, no checkpoints in the window).
+step "PostgreSQL on 127.0.0.1:$pg_port (fsync=$fsync) in $work/pg"
+mkdir -p "$work/pg"; chown postgres:postgres "$work/pg"
+pwfile="$work/pg/pw"; printf '%s\n' "$super_pw" > "$pwfile"; chown postgres "$pwfile"; chmod 600 "$pwfile"
+as_postgres "$PG_BIN/initdb" -D "$work/pg/data" -U postgres --pwfile="$pwfile" --auth-host=scram-sha-256 --auth-local=peer >/dev/null
+rm -f "$pwfile"
+cat >> "$work/pg/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $pg_port
+unix_socket_directories = '$work/pg'
+max_connections = 400
+shared_buffers = 1GB
+effective_cache_size = 4GB
+work_mem = 16MB
+fsync = $fsync
+synchronous_commit = on
+full_page_writes = $fsync
+wal_level = minimal
+max_wal_senders = 0
+wal_buffers = 64MB
+max_wal_size = 8GB
+checkpoint_timeout = 30min
+autovacuum = off
+log_min_messages = warning
+CONF
+as_postgres "$PG_BIN/pg_ctl" -D "$work/pg/data" -l "$work/pg/postgres.log" -w -t 60 start >/dev/null
+pg_pid=$(head -n 1 "$work/pg/data/postmaster.pid")
+export PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=postgres PGPASSWORD="$super_pw" PGSSLMODE=disable
+psql -v ON_ERROR_STOP=1 -qAtX -d postgres <<SQL
+CREATE ROLE bench LOGIN PASSWORD '$bench_pw';
+CREATE DATABASE bench OWNER bench;
+CREATE ROLE orleansgate LOGIN PASSWORD '$state_pw';
+CREATE DATABASE orleansgate_state OWNER orleansgate;
+SQL
+step "pgbench -i -s $scale"
+PGUSER=bench PGPASSWORD="$bench_pw" pgbench -i -q -s "$scale" bench 2>&1 | tail -n 1
+PGUSER=bench PGPASSWORD="$bench_pw" psql -qAtX -d bench -c 'VACUUM ANALYZE pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history' >/dev/null
+
+# 2. PgBouncer: "bench" in session mode (the comparison); "bench_tx" in transaction mode is the gateway's
+#    upstream for the idle-session probe only, so that 10,000 idle sessions do not need 10,000 PostgreSQL backends.
+step "PgBouncer on 127.0.0.1:$bouncer_port (session mode)"
+mkdir -p "$work/pgbouncer"
+printf '"bench" "%s"\n' "$bench_pw" > "$work/pgbouncer/userlist.txt"
+cat > "$work/pgbouncer/pgbouncer.ini" <<INI
+[databases]
+bench = host=127.0.0.1 port=$pg_port dbname=bench pool_mode=session pool_size=$((clients + 16))
+bench_tx = host=127.0.0.1 port=$pg_port dbname=bench pool_mode=transaction pool_size=20
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $work/pgbouncer/userlist.txt
+pool_mode = session
+max_client_conn = $((idle_sessions + 2000))
+max_db_connections = 0
+default_pool_size = $((clients + 16))
+ignore_startup_parameters = extra_float_digits
+logfile = $work/pgbouncer/pgbouncer.log
+pidfile = $work/pgbouncer/pgbouncer.pid
+log_connections = 0
+log_disconnections = 0
+INI
+chown -R postgres:postgres "$work/pgbouncer"; chmod 600 "$work/pgbouncer/userlist.txt"
+# runuser resets the soft open-file limit to 1024 (PAM); raise it to the hard limit for the idle-session probe.
+bouncer_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+as_postgres bash -c 'ulimit -n "$(ulimit -Hn)"; exec "$1" -d "$2"' _ "$bouncer_bin" "$work/pgbouncer/pgbouncer.ini"
+for _ in $(seq 1 100); do [ -s "$work/pgbouncer/pgbouncer.pid" ] && break; sleep 0.1; done
+bouncer_pid=$(cat "$work/pgbouncer/pgbouncer.pid")
+
+# 3. The gateway: a Release build, one node (role all), one dev-IdP client per benchmark client.
+step "building (Release): orleansgate and the driver"
+for project in src/OrleansGate/OrleansGate.csproj:bin loadtest/OrleansGate.LoadTest/OrleansGate.LoadTest.csproj:driver; do
+  if ! dotnet publish "$root/${project%%:*}" -c Release -o "$work/${project##*:}" --nologo -v quiet > "$work/build.log" 2>&1; then
+    echo "error: building ${project%%:*} failed:" >&2
+    grep -E 'error|warn' "$work/build.log" | sort -u | head -n 20 >&2
+    exit 1
+  fi
+done
+printf '%s' "$bench_pw" > "$work/target-password"; chmod 600 "$work/target-password"
+mkdir -p "$work/keys"; chmod 700 "$work/keys"
+issuer="http://127.0.0.1:$http_port/oauth2/default"
+client_json=""; plan_clients=""
+for i in $(seq 1 "$clients"); do
+  id=$(printf 'bench-agent-%03d' "$i"); s=$(secret)
+  client_json+="${client_json:+,}{ \"ClientId\": \"$id\", \"ClientSecret\": \"$s\", \"Groups\": [ \"developers\" ] }"
+  plan_clients+="${plan_clients:+,}{ \"id\": \"$id\", \"secret\": \"$s\" }"
+done
+(umask 077 && cat > "$work/orleansgate.json" <<JSON
+{
+  "OrleansGate": {
+    "NodeName": "bench-1",
+    "StateDatabase": "Host=127.0.0.1;Port=$pg_port;Database=orleansgate_state;Username=orleansgate;Password=$state_pw",
+    "Cluster": { "ClusterId": "bench", "ServiceId": "orleansgate-bench", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
+    "Http": { "Address": "127.0.0.1", "Port": $http_port },
+    "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Insecure": true },
+    "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
+    "DevIdp": { "Enabled": true, "Issuer": "$issuer", "Audience": "api://orleansgate", "KeyDirectory": "$work/keys", "TokenLifetime": "01:00:00", "Clients": [ $client_json ] },
+    "Targets": {
+      "bench": { "Host": "127.0.0.1", "Port": $pg_port, "Database": "bench", "Username": "bench", "PasswordFile": "$work/target-password" },
+      "bench_pooled": { "Host": "127.0.0.1", "Port": $bouncer_port, "Database": "bench_tx", "Username": "bench", "PasswordFile": "$work/target-password" }
+    }
+  }
+}
+JSON
+)
+step "gateway on 127.0.0.1:$gw_port (log: $work/node.log)"
+# PerfMapEnabled=3 writes /tmp/perf-PID.map (JIT-compiled method names for perf); it costs only at JIT time.
+# W^X off: with it on, JIT code runs from a double-mapped memfd that perf cannot name (its cost is at JIT time).
+# BENCH_GATEWAY_ENV adds runtime settings for experiments (e.g. "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0").
+env DOTNET_PerfMapEnabled=3 DOTNET_EnableWriteXorExecute=0 ${BENCH_GATEWAY_ENV:-} "$work/bin/orleansgate" --config "$work/orleansgate.json" run --role all > "$work/node.log" 2>&1 &
+gw_pid=$!; pids+=("$gw_pid")
+ready=
+for _ in $(seq 1 240); do
+  if curl -sf "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$gw_port"; then ready=1; break; fi
+  kill -0 "$gw_pid" 2>/dev/null || break
+  sleep 0.5
+done
+if [ -z "$ready" ]; then
+  echo "error: the gateway did not become ready; last lines of its log:" >&2
+  tail -n 30 "$work/node.log" >&2
+  exit 1
+fi
+
+# 4. The plan the driver runs.
+workloads_json=$(printf '"%s",' $workloads); workloads_json="[${workloads_json%,}]"
+target_json() { # name host port database pid [token]
+  if [ "${6:-}" = token ]; then
+    echo "{ \"name\": \"$1\", \"host\": \"$2\", \"port\": $3, \"database\": \"$4\", \"pid\": $5, \"tokenUrl\": \"$issuer/v1/token\", \"tokenClients\": [ $plan_clients ] }"
+  else
+    echo "{ \"name\": \"$1\", \"host\": \"$2\", \"port\": $3, \"database\": \"$4\", \"pid\": $5, \"user\": \"bench\", \"password\": \"$bench_pw\" }"
+  fi
+}
+pg_version=$("$PG_BIN/postgres" --version | awk '{print $3}')
+bouncer_version=$( (pgbouncer --version 2>/dev/null || /usr/sbin/pgbouncer --version) | head -n 1 | awk '{print $2}')
+idle_json="null"
+if [ "$idle_sessions" -gt 0 ]; then
+  idle_json="{ \"sessions\": $idle_sessions, \"target\": $(target_json gateway 127.0.0.1 "$gw_port" bench_pooled "$gw_pid" token) }"
+fi
+(umask 077 && cat > "$work/plan.json" <<JSON
+{
+  "targets": [
+    $(target_json direct 127.0.0.1 "$pg_port" bench 0),
+    $(target_json pgbouncer 127.0.0.1 "$bouncer_port" bench "$bouncer_pid"),
+    $(target_json gateway 127.0.0.1 "$gw_port" bench "$gw_pid" token)
+  ],
+  "workloads": $workloads_json,
+  "clients": $clients, "durationSeconds": $duration, "repeats": $repeats, "scale": $scale,
+  "output": "$output",
+  "profileFile": "$work/profile.md",
+  "pgbenchPath": "$(command -v pgbench)",
+  "scriptStartedAt": $started_at,
+  "setupNotes": [
+    "PostgreSQL $pg_version, its own temporary cluster: shared_buffers 1GB, fsync=$fsync, synchronous_commit=on, wal_level minimal, autovacuum off, checkpoints out of the window. The gateway's state database (membership, grain state, audit) is in the same cluster, so audit commits share its WAL and CPU.",
+    "PgBouncer $bouncer_version in session mode, pool size $((clients + 16)) (one server connection per client, like the gateway).",
+    "Gateway: one node, role all, Release build, started with DOTNET_PerfMapEnabled=3 and DOTNET_EnableWriteXorExecute=0 so that perf can name JIT-compiled frames, plain-text listener (TLS is not built yet; all three targets are plain text on loopback). Each driver client logs in with its own dev-IdP client and token; pgbench uses one agent's token for all its connections.",
+    "Idle-session probe: $idle_note",${BENCH_GATEWAY_ENV:+
+    \"Experiment: the gateway ran with extra environment: ${BENCH_GATEWAY_ENV}\",}
+    "Driver (Npgsql, one connection per client, no pooling) and pgbench ($(pgbench --version | awk '{print $3}'), -j 2) run on the same machine; 'direct' has no proxy process, so its CPU columns are empty."
+  ],
+  "idle": $idle_json
+}
+JSON
+)
+
+# 5. Profile of the hot path: the gateway under pgbench -S -M simple. perf (Debian linux-perf) samples on-CPU
+#    time, JIT-compiled frames named through the perf map the gateway writes (DOTNET_PerfMapEnabled); where perf
+#    cannot sample, dotnet-trace's EventPipe stack sampling is the fallback (it counts waiting threads too).
+driver=(dotnet "$work/driver/orleansgate-loadtest.dll")
+: > "$work/profile.md"
+if [ "$profile" = 1 ]; then
+  step "profiling the gateway under pgbench -S -M simple"
+  # Audit group commit, measured from the state database: transactions committed and audit rows written.
+  audit_counters() {
+    psql -qAtX -d orleansgate_state -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) || ' ' || (SELECT last_value FROM orleansgate_audit_seq)" 2>/dev/null || echo "0 0"
+  }
+  "${driver[@]}" load "$work/plan.json" gateway pgbench-S-simple 20 > "$work/profile-load.log" 2>&1 &
+  load_pid=$!; pids+=("$load_pid")
+  # Let logins finish and tiered compilation settle before sampling; both samplers are bounded to 8 s.
+  sleep 10
+  read -r commits_before rows_before <<<"$(audit_counters)"
+  if command -v perf >/dev/null 2>&1 && timeout 30 perf record -F 499 -g -p "$gw_pid" -o "$work/perf.data" -- sleep 8 > "$work/trace.log" 2>&1 \
+     && [ -s "$work/perf.data" ]; then
+    read -r commits_after rows_after <<<"$(audit_counters)"
+    wait "$load_pid" || true
+    commits=$((commits_after - commits_before)); rows=$((rows_after - rows_before))
+    # pg_stat counters lag by up to a second (PostgreSQL 15 flushes them at most once a second); over 8 s that is close enough.
+    echo "Audit group commit during those 8 s (state database counters): $rows audit rows in $commits committed transactions of the state database ($(awk -v r="$rows" -v c="$commits" 'BEGIN { if (c > 0) printf "%.1f", r / c; else print "n/a" }') rows per transaction; the count includes Orleans' own membership and grain-state transactions)." > "$work/audit-stats.txt"
+    "$root/loadtest/profile-report.sh" perf "$work/perf.data" "$(cat "$work/profile-load.log")" > "$work/profile.md" || true
+    { echo; cat "$work/audit-stats.txt"; } >> "$work/profile.md"
+  else
+    tools="$root/.orleansgate/tools"
+    if [ ! -x "$tools/dotnet-trace" ]; then
+      dotnet tool install dotnet-trace --tool-path "$tools" >/dev/null 2>&1 || echo "warning: could not install dotnet-trace; no profile" >&2
+    fi
+    if [ -x "$tools/dotnet-trace" ]; then
+      "$tools/dotnet-trace" collect -p "$gw_pid" --profile dotnet-sampled-thread-time --duration 00:00:00:08 -o "$work/gateway.nettrace" >> "$work/trace.log" 2>&1 \
+        || echo "warning: dotnet-trace failed; see $work/trace.log" >&2
+    fi
+    wait "$load_pid" || true
+    if [ -s "$work/gateway.nettrace" ]; then
+      "$root/loadtest/profile-report.sh" dotnet-trace "$work/gateway.nettrace" "$(cat "$work/profile-load.log")" "$tools/dotnet-trace" > "$work/profile.md" || true
+    fi
+  fi
+fi
+
+# 6. The suite: every workload × target, alternately; then the idle sessions; then the report.
+step "suite: $workloads × {direct, pgbouncer, gateway} × $repeats, $duration s each, $clients clients"
+"${driver[@]}" suite "$work/plan.json" | tee "$work/suite.log"
+step "done in $(( $(date +%s) - started_at )) s; gateway peak RSS $(grep VmHWM "/proc/$gw_pid/status" | awk '{print $2/1024 " MiB"}')"

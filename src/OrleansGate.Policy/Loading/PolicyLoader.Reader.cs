@@ -1,0 +1,213 @@
+using OrleansGate.Policy.Classification;
+using OrleansGate.Policy.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace OrleansGate.Policy.Loading;
+
+public static partial class PolicyLoader
+{
+    /// <summary>Turns YAML nodes into rules, throwing <see cref="PolicyLoadException"/> with the node's line.</summary>
+    private sealed class Reader(string source)
+    {
+        public PolicyLoadException Error(YamlNode node, string problem) =>
+            new(source, (int)node.Start.Line, problem);
+
+        public string Key(YamlNode node) =>
+            node is YamlScalarNode { Value: { } v } ? v : throw Error(node, "expected a plain key");
+
+        public string Scalar(YamlNode node, string key) =>
+            node is YamlScalarNode { Value: { } v } ? v : throw Error(node, $"'{key}' must be a single value");
+
+        public IReadOnlyList<string> List(YamlNode node, string key)
+        {
+            if (node is YamlScalarNode { Value: { } single })
+            {
+                return [single];
+            }
+
+            if (node is not YamlSequenceNode seq)
+            {
+                throw Error(node, $"'{key}' must be a value or a list of values");
+            }
+
+            return [.. seq.Children.Select(c => Scalar(c, key))];
+        }
+
+        public IEnumerable<PolicyRule> Rules(YamlNode node)
+        {
+            if (node is not YamlSequenceNode seq)
+            {
+                throw Error(node, "'rules' must be a list");
+            }
+
+            foreach (var item in seq.Children)
+            {
+                yield return Rule(item);
+            }
+        }
+
+        public IEnumerable<PolicyRule> Guardrails(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                throw Error(node, "'guardrails' must be a mapping");
+            }
+
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var key = Key(keyNode);
+                if (key != "unbounded_write")
+                {
+                    throw Error(keyNode, $"unknown guardrail '{key}' (expected unbounded_write)");
+                }
+
+                var effect = Effect(value, Scalar(value, key));
+                if (effect == PolicyEffect.Allow)
+                {
+                    continue; // "allow" turns the guardrail off.
+                }
+
+                yield return new PolicyRule
+                {
+                    Name = "guardrail:unbounded_write",
+                    Effect = effect,
+                    Reason = "UPDATE or DELETE without WHERE",
+                    Line = (int)keyNode.Start.Line,
+                    UnboundedWriteOnly = true,
+                };
+            }
+        }
+
+        private PolicyEffect Effect(YamlNode node, string text) => text.ToLowerInvariant() switch
+        {
+            "allow" => PolicyEffect.Allow,
+            "deny" => PolicyEffect.Deny,
+            "approve" => PolicyEffect.Approve,
+            _ => throw Error(node, $"effect must be allow, deny or approve, not '{text}'"),
+        };
+
+        private PolicyRule Rule(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                throw Error(node, "each rule must be a mapping");
+            }
+
+            string? name = null, reason = null;
+            PolicyEffect? effect = null;
+            PolicyRule? match = null;
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var key = Key(keyNode);
+                switch (key)
+                {
+                    case "name": name = Scalar(value, key); break;
+                    case "reason": reason = Scalar(value, key); break;
+                    case "effect": effect = Effect(value, Scalar(value, key)); break;
+                    case "match": match = Match(value); break;
+                    default: throw Error(keyNode, $"unknown rule key '{key}' (expected name, effect, reason, match)");
+                }
+            }
+
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                throw Error(node, "rule needs a 'name'");
+            }
+
+            if (effect is null)
+            {
+                throw Error(node, $"rule '{name}' needs an 'effect' (allow, deny or approve)");
+            }
+
+            if (string.IsNullOrWhiteSpace(reason))
+            {
+                throw Error(node, $"rule '{name}' needs a 'reason' (it is shown to the client)");
+            }
+
+            return (match ?? new PolicyRule { Name = "", Effect = PolicyEffect.Deny, Reason = "" }) with
+            {
+                Name = name,
+                Effect = effect.Value,
+                Reason = reason,
+                Line = (int)node.Start.Line,
+            };
+        }
+
+        private PolicyRule Match(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                throw Error(node, "'match' must be a mapping");
+            }
+
+            var rule = new PolicyRule { Name = "", Effect = PolicyEffect.Deny, Reason = "" };
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var key = Key(keyNode);
+                rule = key switch
+                {
+                    "subjects" => rule with { Subjects = List(value, key) },
+                    "groups" => rule with { Groups = List(value, key) },
+                    "claims" => rule with { Claims = Claims(value) },
+                    "targets" => rule with { Targets = List(value, key) },
+                    "kinds" => rule with { Kinds = Kinds(value) },
+                    "relations" => rule with { Relations = List(value, key) },
+                    "functions" => rule with { Functions = List(value, key) },
+                    "function_groups" => rule with { FunctionGroups = Groups(value) },
+                    "unbounded_write" => rule with { UnboundedWriteOnly = Bool(value, key) },
+                    _ => throw Error(keyNode, $"unknown match key '{key}' (expected subjects, groups, claims, targets, kinds, relations, functions, function_groups, unbounded_write)"),
+                };
+            }
+
+            return rule;
+        }
+
+        private bool Bool(YamlNode node, string key) => Scalar(node, key) switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw Error(node, $"'{key}' must be true or false"),
+        };
+
+        private Dictionary<string, string> Claims(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                throw Error(node, "'claims' must be a mapping of claim name to value");
+            }
+
+            return map.Children.ToDictionary(p => Key(p.Key), p => Scalar(p.Value, Key(p.Key)), StringComparer.Ordinal);
+        }
+
+        private StatementKind Kinds(YamlNode node)
+        {
+            var kinds = StatementKind.None;
+            foreach (var name in List(node, "kinds"))
+            {
+                var kind = ParseKind(name);
+                if (kind == StatementKind.None)
+                {
+                    throw Error(node, $"unknown statement kind '{name}' (expected read, write, ddl, privilege, role_change, procedural, transaction, admin, session, lock, other)");
+                }
+
+                kinds |= kind;
+            }
+
+            return kinds;
+        }
+
+        private IReadOnlyList<string> Groups(YamlNode node)
+        {
+            var groups = List(node, "function_groups");
+            foreach (var g in groups)
+            {
+                if (!DangerousFunctionGroups.All.Contains(g))
+                {
+                    throw Error(node, $"unknown function group '{g}' (expected {string.Join(", ", DangerousFunctionGroups.All.Order(StringComparer.Ordinal))})");
+                }
+            }
+
+            return groups;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using OrleansGate.Policy.Classification;
+
+namespace OrleansGate.Policy.Model;
+
+/// <summary>
+/// One compiled rule. Empty lists mean "any". An <see cref="PolicyEffect.Allow"/> rule must cover
+/// the whole statement (every kind, relation and dangerous function group in it); a deny or approve
+/// rule matches when the statement touches any of what it names — so a statement is judged by its
+/// worst part.
+/// </summary>
+public sealed record PolicyRule
+{
+    public required string Name { get; init; }
+
+    public required PolicyEffect Effect { get; init; }
+
+    public required string Reason { get; init; }
+
+    /// <summary>Line of the rule in its file, for messages.</summary>
+    public int Line { get; init; }
+
+    public IReadOnlyList<string> Subjects { get; init; } = [];
+
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Claims { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyList<string> Targets { get; init; } = [];
+
+    /// <summary>Statement kinds; <see cref="StatementKind.None"/> means any.</summary>
+    public StatementKind Kinds { get; init; }
+
+    /// <summary>Relation globs, schema-qualified as written (<c>public.*</c>, <c>*.audit_*</c>).</summary>
+    public IReadOnlyList<string> Relations { get; init; } = [];
+
+    /// <summary>Function name globs.</summary>
+    public IReadOnlyList<string> Functions { get; init; } = [];
+
+    /// <summary>Dangerous function groups (see <see cref="DangerousFunctionGroups"/>).</summary>
+    public IReadOnlyList<string> FunctionGroups { get; init; } = [];
+
+    /// <summary>Matches only UPDATE/DELETE without WHERE (the "unbounded write" guardrail).</summary>
+    public bool UnboundedWriteOnly { get; init; }
+}

@@ -1,0 +1,88 @@
+using OrleansGate.Policy.Classification;
+using OrleansGate.Policy.Evaluation;
+using OrleansGate.Policy.Loading;
+using OrleansGate.Policy.Model;
+
+namespace OrleansGate.Host.Commands;
+
+/// <summary>
+/// <c>policy check FILE</c> and <c>policy test</c>: offline — they load a policy file and classify
+/// text locally, so they need no cluster and never touch a target.
+/// </summary>
+public static class PolicyCommand
+{
+    public static async Task<int> RunAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var sub = arguments.TakeCommand();
+        switch (sub)
+        {
+            case "check":
+            {
+                var file = arguments.TakeCommand() ?? throw new CommandLineException("policy check needs FILE");
+                arguments.EnsureEmpty();
+                if (!TryLoad(file, stderr, out var policy))
+                {
+                    return 1;
+                }
+
+                await stdout.WriteLineAsync($"{file}: ok, version {policy.Version}, {policy.Rules.Count} rules");
+                return 0;
+            }
+
+            case "test":
+                return await TestAsync(arguments, stdout, stderr);
+            default:
+                throw new CommandLineException(sub is null ? "policy needs a subcommand: check or test" : $"unknown policy subcommand '{sub}'");
+        }
+    }
+
+    private static async Task<int> TestAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    {
+        var file = arguments.TakeValue("--policy") ?? throw new CommandLineException("policy test needs --policy FILE");
+        var subject = arguments.TakeValue("--subject") ?? throw new CommandLineException("policy test needs --subject");
+        var groups = (arguments.TakeValue("--groups") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var target = arguments.TakeValue("--target") ?? throw new CommandLineException("policy test needs --target");
+        var sql = arguments.TakeValue("--sql") ?? throw new CommandLineException("policy test needs --sql");
+        arguments.EnsureEmpty();
+        if (!TryLoad(file, stderr, out var policy))
+        {
+            return 1;
+        }
+
+        var classification = new SqlClassifier().Classify(sql);
+        var decision = PolicyEvaluator.Decide(policy, new PolicyIdentity(subject, groups), target, classification);
+        await stdout.WriteLineAsync($"decision: {decision.Effect.ToString().ToLowerInvariant()}");
+        await stdout.WriteLineAsync($"rule:     {decision.Rule}");
+        await stdout.WriteLineAsync($"reason:   {decision.Reason}");
+        await stdout.WriteLineAsync($"policy:   {decision.PolicyVersion}");
+        await stdout.WriteLineAsync(classification.Parsed
+            ? $"kinds:    {classification.Kinds}"
+            : $"parse error: {classification.ParseError}");
+        await stdout.WriteLineAsync($"reads:    {string.Join(", ", classification.RelationsRead.Order(StringComparer.Ordinal))}");
+        await stdout.WriteLineAsync($"writes:   {string.Join(", ", classification.RelationsWritten.Order(StringComparer.Ordinal))}");
+        await stdout.WriteLineAsync($"functions: {string.Join(", ", classification.Functions.Order(StringComparer.Ordinal))}");
+        await stdout.WriteLineAsync($"dangerous: {string.Join(", ", classification.DangerousFunctionGroups.Order(StringComparer.Ordinal))}");
+        await stdout.WriteLineAsync($"unbounded write: {(classification.HasUnboundedWrite ? "yes" : "no")}");
+
+        // Exit code tells scripts the outcome without parsing text: 0 allow, 2 refused.
+        return decision.IsAllowed ? 0 : 2;
+    }
+
+    private static bool TryLoad(string file, TextWriter stderr, out CompiledPolicy policy)
+    {
+        try
+        {
+            policy = PolicyLoader.LoadFile(file);
+            return true;
+        }
+        catch (PolicyLoadException e)
+        {
+            stderr.WriteLine(e.Message);
+            policy = null!;
+            return false;
+        }
+    }
+}

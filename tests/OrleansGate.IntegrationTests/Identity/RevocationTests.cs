@@ -1,0 +1,138 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OrleansGate.Grains;
+using OrleansGate.Host.Commands;
+using OrleansGate.Host.Hosting;
+using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.Postgres.Protocol;
+
+namespace OrleansGate.IntegrationTests.Identity;
+
+/// <summary>Revocation takes effect cluster-wide: every edge holding a session of the agent closes it.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
+{
+    private string AgentKey(string clientId) => $"{fixture.Settings.Issuer}|{clientId}";
+
+    private static string ErrorField((char Code, byte[] Payload) message, char field) =>
+        BackendMessages.ReadErrorOrNotice(new ReadOnlySequence<byte>(message.Payload)).GetValueOrDefault(field, "");
+
+    private async Task<RawPgClient> LoginAsync(GatewayNode edge, string clientId)
+    {
+        var client = await RawPgClient.ConnectAsync(edge.Settings.PostgresPort);
+        var login = await client.LoginAsync(clientId, GatewaySettings.TargetName, await fixture.Node.GetTokenAsync(clientId));
+        Assert.Equal('Z', login[^1].Code);
+        return client;
+    }
+
+    [Fact]
+    public async Task Revoking_an_agent_closes_its_sessions_on_every_edge_within_a_second_and_spares_other_agents()
+    {
+        // Two silos (the collection's node and a silo-only node) and two edge-only nodes.
+        await using var silo = await GatewayNode.StartAsync(fixture.Settings.OtherNode("silo-2"), GatewayRole.Silo);
+        await using var edge1 = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-1"), GatewayRole.Edge);
+        await using var edge2 = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-2"), GatewayRole.Edge);
+
+        await using var revokedOn1 = await LoginAsync(edge1, GatewaySettings.RevocableClientId);
+        await using var revokedOn2 = await LoginAsync(edge2, GatewaySettings.RevocableClientId);
+        await using var bystander = await LoginAsync(edge1, GatewaySettings.AgentClientId);
+
+        var agent = fixture.Node.Services.GetRequiredService<IGrainFactory>().GetGrain<IAgentGrain>(AgentKey(GatewaySettings.RevocableClientId));
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            Assert.Equal(2, await agent.Revoke("test revocation"));
+            var closed = await Task.WhenAll(revokedOn1.ReadAsync(), revokedOn2.ReadAsync());
+            var elapsed = clock.Elapsed;
+            output.WriteLine($"revocation: both sessions closed {elapsed.TotalMilliseconds:0.0} ms after Revoke was called");
+
+            foreach (var fatal in closed)
+            {
+                Assert.Equal('E', fatal.Code);
+                Assert.Equal("57P01", ErrorField(fatal, 'C'));
+                Assert.Contains("agent revoked: test revocation", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+            }
+
+            Assert.True(elapsed < TimeSpan.FromSeconds(1), $"sessions closed after {elapsed.TotalMilliseconds:0} ms");
+            Assert.Equal('\0', (await revokedOn1.ReadAsync()).Code);
+            Assert.Equal('\0', (await revokedOn2.ReadAsync()).Code);
+
+            // The other agent's session on the same edge carries on.
+            await bystander.SendAsync(w => FrontendWriter.Query(w, "SELECT 1"));
+            Assert.Contains(await bystander.ReadUntilReadyAsync(), m => m.Code == 'D');
+
+            // New logins are refused until the revocation is lifted.
+            await using (var refused = new NpgsqlConnection(edge2.ConnectionString(await fixture.Node.GetTokenAsync(GatewaySettings.RevocableClientId), user: GatewaySettings.RevocableClientId)))
+            {
+                var error = await Assert.ThrowsAsync<PostgresException>(() => refused.OpenAsync());
+                Assert.Equal("28000", error.SqlState);
+                Assert.Contains("agent revoked", error.MessageText, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            await agent.Unrevoke();
+        }
+
+        await using var again = new NpgsqlConnection(edge1.ConnectionString(await fixture.Node.GetTokenAsync(GatewaySettings.RevocableClientId), user: GatewaySettings.RevocableClientId));
+        await again.OpenAsync();
+    }
+
+    [Fact]
+    public async Task Cli_revoke_token_closes_only_sessions_of_that_token_and_refuses_it_afterwards()
+    {
+        var config = fixture.Settings.WriteConfigFile();
+        var token = await fixture.Node.GetTokenAsync(GatewaySettings.RevocableClientId);
+        var jti = System.Text.Json.JsonDocument.Parse(Base64UrlDecode(token.Split('.')[1])).RootElement.GetProperty("jti").GetString()!;
+
+        await using var doomed = await RawPgClient.ConnectAsync(fixture.Node.Settings.PostgresPort);
+        Assert.Equal('Z', (await doomed.LoginAsync(GatewaySettings.RevocableClientId, "demo", token))[^1].Code);
+        await using var sibling = await LoginAsync(fixture.Node, GatewaySettings.RevocableClientId);
+
+        var printed = new StringWriter();
+        Assert.Equal(0, await CommandLine.RunAsync(["--config", config, "agents", "revoke-token", jti], printed, TextWriter.Null, CancellationToken.None));
+        Assert.Contains("1 live sessions closed", printed.ToString(), StringComparison.Ordinal);
+
+        var fatal = await doomed.ReadAsync();
+        Assert.Equal("57P01", ErrorField(fatal, 'C'));
+        await sibling.SendAsync(w => FrontendWriter.Query(w, "SELECT 1"));
+        Assert.Contains(await sibling.ReadUntilReadyAsync(), m => m.Code == 'D');
+
+        await using var reuse = new NpgsqlConnection(fixture.Node.ConnectionString(token, user: GatewaySettings.RevocableClientId));
+        Assert.Equal("28000", (await Assert.ThrowsAsync<PostgresException>(() => reuse.OpenAsync())).SqlState);
+
+        var list = new StringWriter();
+        Assert.Equal(0, await CommandLine.RunAsync(["--config", config, "agents", "list"], list, TextWriter.Null, CancellationToken.None));
+        Assert.Contains($"{AgentKey(GatewaySettings.RevocableClientId)}\tactive", list.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Session_whose_token_expires_is_ended_with_fatal_57P01()
+    {
+        var settings = new GatewaySettings
+        {
+            StateConnectionString = fixture.Settings.StateConnectionString,
+            TargetPort = fixture.Settings.TargetPort,
+            TargetPassword = fixture.Settings.TargetPassword,
+            TokenLifetime = TimeSpan.FromSeconds(3),
+            NodeName = "short-tokens",
+        };
+        await using var node = await GatewayNode.StartAsync(settings);
+        await using var client = await RawPgClient.ConnectAsync(settings.PostgresPort);
+        var clock = Stopwatch.StartNew();
+        Assert.Equal('Z', (await client.LoginAsync(GatewaySettings.AgentClientId, "demo", await node.GetTokenAsync()))[^1].Code);
+
+        var fatal = await client.ReadAsync();
+        Assert.Equal("57P01", ErrorField(fatal, 'C'));
+        Assert.Contains("token expired", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+    }
+
+    private static byte[] Base64UrlDecode(string text)
+    {
+        var s = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
+    }
+}
