@@ -1,4 +1,3 @@
-using Orleans.Configuration;
 using OrleansGate.Host.Hosting;
 
 namespace OrleansGate.Host.Commands;
@@ -19,19 +18,7 @@ public static class ClusterClientHost
         System.Data.Common.DbProviderFactories.RegisterFactory("Npgsql", Npgsql.NpgsqlFactory.Instance);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client =>
-        {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = cluster.ClusterId;
-                o.ServiceId = cluster.ServiceId;
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            });
-        });
+        builder.UseOrleansClient(client => GatewayHost.ConfigureClient(client, cluster, connectionString));
         var host = builder.Build();
         try
         {

@@ -147,21 +147,25 @@ public static class GatewayHost
         });
     }
 
-    private static void AddClient(WebApplicationBuilder builder, GatewayClusterOptions cluster, string connectionString)
-    {
+    private static void AddClient(WebApplicationBuilder builder, GatewayClusterOptions cluster, string connectionString) =>
         builder.UseOrleansClient(client =>
         {
-            client.Configure<ClusterOptions>(o =>
-            {
-                o.ClusterId = cluster.ClusterId;
-                o.ServiceId = cluster.ServiceId;
-            });
-            client.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            });
+            ConfigureClient(client, cluster, connectionString);
             client.AddActivityPropagation();
+        });
+
+    /// <summary>How any Orleans client of the cluster finds it: edges and the admin commands alike.</summary>
+    public static void ConfigureClient(IClientBuilder client, GatewayClusterOptions cluster, string connectionString)
+    {
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = cluster.ClusterId;
+            o.ServiceId = cluster.ServiceId;
+        });
+        client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = connectionString;
         });
     }
 
