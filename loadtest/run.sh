@@ -164,6 +164,7 @@ done
     "Cluster": { "ClusterId": "bench", "ServiceId": "orleansgate-bench", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
     "Http": { "Address": "127.0.0.1", "Port": $http_port },
     "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Insecure": true },
+    "Policy": { "File": "$root/loadtest/bench-policy.yaml" },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
     "DevIdp": { "Enabled": true, "Issuer": "$issuer", "Audience": "api://orleansgate", "KeyDirectory": "$work/keys", "TokenLifetime": "01:00:00", "Clients": [ $client_json ] },
     "Targets": {

@@ -70,6 +70,14 @@ if [ ! -s "$tls_cert" ] || [ ! -s "$tls_key" ]; then
     -keyout "$tls_key" -out "$tls_cert" 2>/dev/null)
 fi
 
+# 2b. Audit checkpoint signing key (HMAC-SHA256, kept across runs) and the append-only checkpoint file outside the database.
+mkdir -p "$home/audit"
+chmod 700 "$home/audit"
+audit_key="$home/audit/checkpoint.key"
+if [ ! -s "$audit_key" ]; then
+  (umask 077 && openssl rand -hex 32 | tr -d '\n' > "$audit_key")
+fi
+
 # 2. Configuration (secrets live in $home/secrets, mode 0600; the target password is read from its file).
 config="$home/orleansgate.json"
 issuer="http://127.0.0.1:$http_port/oauth2/default"
@@ -81,6 +89,8 @@ issuer="http://127.0.0.1:$http_port/oauth2/default"
     "Cluster": { "ClusterId": "local", "ServiceId": "orleansgate", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
     "Http": { "Address": "127.0.0.1", "Port": $http_port },
     "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Tls": { "CertificatePath": "$tls_cert", "KeyPath": "$tls_key" } },
+    "Policy": { "File": "$root/deploy/local/policy.yaml", "Watch": true },
+    "Audit": { "CheckpointKeyPath": "$audit_key", "CheckpointFile": "$home/audit/checkpoints.jsonl" },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
     "DevIdp": {
       "Enabled": true,
@@ -135,5 +145,6 @@ OrleansGate is up: gateway on 127.0.0.1:$gw_port, identity provider at $issuer
 
 (TLS only: the certificate is self-signed; trust $rel_cert as the root (sslrootcert=…, Npgsql
 "Root Certificate=…") for verify-full, or use sslmode=require to encrypt without checking it)
+(policy: deploy/local/policy.yaml, reloaded when the file changes; writes are refused with 42501)
 (tokens last 15 minutes; run the first line again for a new one. Stop with ./deploy/local/down.sh)
 TXT

@@ -62,6 +62,68 @@ public static class BackendMessages
         return fields;
     }
 
+    /// <summary>
+    /// ErrorResponse ('E') as the gateway relays it: the fields, which must include a five-character SQLSTATE
+    /// ('C') and a message ('M').
+    /// </summary>
+    /// <remarks>PostgreSQL always sends both; without them a client cannot tell what failed, so the error is refused.</remarks>
+    public static IReadOnlyDictionary<char, string> ReadError(in ReadOnlySequence<byte> payload)
+    {
+        var fields = ReadErrorOrNotice(payload);
+        if (!fields.TryGetValue('C', out var sqlState) || sqlState.Length != 5)
+        {
+            throw PgProtocolException.Violation("invalid ErrorResponse message: no SQLSTATE");
+        }
+
+        if (!fields.ContainsKey('M'))
+        {
+            throw PgProtocolException.Violation("invalid ErrorResponse message: no message text");
+        }
+
+        return fields;
+    }
+
+    /// <summary>
+    /// Checks a DataRow ('D') without copying it: Int16 column count, then per column an Int32 length (-1 = NULL)
+    /// and that many bytes, filling the payload exactly.
+    /// </summary>
+    /// <returns>The number of columns.</returns>
+    public static int ValidateDataRow(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "DataRow");
+        var count = reader.ReadCount16("column count");
+        reader.EnsureAvailable(count * (long)sizeof(int), "column count");
+        for (var i = 0; i < count; i++)
+        {
+            var length = reader.ReadInt32("column length");
+            if (length == -1)
+            {
+                continue;
+            }
+
+            if (length < 0)
+            {
+                throw PgProtocolException.Violation($"invalid DataRow message: column length {length}");
+            }
+
+            reader.Skip(length, "column value");
+        }
+
+        reader.EnsureEnd();
+        return count;
+    }
+
+    /// <summary>NotificationResponse ('A'): Int32 process id of the notifier, channel, payload.</summary>
+    public static (int ProcessId, string Channel, string Payload) ReadNotification(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "NotificationResponse");
+        var processId = reader.ReadInt32("process id");
+        var channel = reader.ReadCStringLenient("channel");
+        var text = reader.ReadCStringLenient("payload");
+        reader.EnsureEnd();
+        return (processId, channel, text);
+    }
+
     /// <summary>ParameterStatus ('S'): name and value of a run-time parameter.</summary>
     public static (string Name, string Value) ReadParameterStatus(in ReadOnlySequence<byte> payload)
     {

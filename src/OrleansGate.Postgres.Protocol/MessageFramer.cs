@@ -15,7 +15,7 @@ public static class MessageFramer
     /// <param name="consumed">Where the caller's <c>AdvanceTo</c> should consume up to.</param>
     /// <param name="examined">Where the caller's <c>AdvanceTo</c> should mark as examined.</param>
     /// <returns><see langword="false"/> when more bytes are needed; then consumed is the start and examined the end.</returns>
-    /// <exception cref="PgProtocolException">The length field is under 4 or over <paramref name="maxLength"/>.</exception>
+    /// <exception cref="PgProtocolException">08P01: the length field is under 4 or over <paramref name="maxLength"/>.</exception>
     public static bool TryRead(
         in ReadOnlySequence<byte> buffer,
         int maxLength,
@@ -37,12 +37,11 @@ public static class MessageFramer
             throw PgProtocolException.Violation($"invalid message length {length}: the length field counts itself, so it is at least 4");
         }
 
-        // Checked before waiting for the body, so a peer cannot make us buffer up to 2 GiB.
+        // Checked before waiting for the body, so a peer cannot make us buffer up to 2 GiB. A framing
+        // error like the others (08P01, as PostgreSQL reports an invalid message length).
         if (length > maxLength)
         {
-            throw new PgProtocolException(
-                PgSqlState.ProgramLimitExceeded,
-                $"message length {length} exceeds the limit of {maxLength} bytes");
+            throw PgProtocolException.Violation($"invalid message length {length}: the limit is {maxLength} bytes");
         }
 
         var total = 1L + length;

@@ -6,9 +6,6 @@ public static class PgSqlState
     /// <summary>08P01: the peer broke the protocol (bad framing, malformed message).</summary>
     public const string ProtocolViolation = "08P01";
 
-    /// <summary>54000: a length is over a limit the gateway sets.</summary>
-    public const string ProgramLimitExceeded = "54000";
-
     /// <summary>28000: authentication with the upstream failed.</summary>
     public const string InvalidAuthorizationSpecification = "28000";
 }

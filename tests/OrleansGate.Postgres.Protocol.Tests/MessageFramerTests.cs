@@ -144,7 +144,7 @@ public sealed class MessageFramerTests
     [Theory]
     [InlineData(Cap + 1)]
     [InlineData(int.MaxValue)]
-    public void Length_over_cap_is_rejected_with_54000_before_the_body_arrives(int length)
+    public void Length_over_cap_is_rejected_with_08P01_before_the_body_arrives(int length)
     {
         // Only the code byte and the length field: the framer must not wait for (or allocate) the body.
         var header = new WireBuilder().Byte((byte)'Q').Int32(length).ToArray();
@@ -152,7 +152,7 @@ public sealed class MessageFramerTests
         foreach (var (_, buffer) in Sequences.AllSplits(header))
         {
             var exception = Assert.Throws<PgProtocolException>(() => MessageFramer.TryRead(buffer, Cap, out _, out _, out _));
-            Assert.Equal("54000", exception.SqlState);
+            Assert.Equal("08P01", exception.SqlState);
         }
     }
 

@@ -6,9 +6,12 @@ namespace OrleansGate.Grains;
 [Alias("OrleansGate.IAgentGrain")]
 public interface IAgentGrain : IGrainWithStringKey
 {
-    /// <summary>Admits a session unless the agent or its token id is revoked; <paramref name="terminator"/> closes it later if needed.</summary>
+    /// <summary>
+    /// Admits a session unless the agent or its token id is revoked, or the token was already used beyond what
+    /// <paramref name="reuse"/> (its issuer's setting) allows; <paramref name="terminator"/> closes it later if needed.
+    /// </summary>
     [Alias("RegisterSession")]
-    Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator);
+    Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse);
 
     [Alias("UnregisterSession")]
     Task UnregisterSession(string sessionId);

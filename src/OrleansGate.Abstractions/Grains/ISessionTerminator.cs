@@ -7,6 +7,11 @@ namespace OrleansGate.Grains;
 [Alias("OrleansGate.ISessionTerminator")]
 public interface ISessionTerminator : IGrainObserver
 {
+    /// <summary>Closes those of <paramref name="sessionIds"/> this edge holds; returns how many that was (ids it does not hold are ignored).</summary>
     [Alias("Terminate")]
-    Task Terminate(IReadOnlyList<string> sessionIds, string reason);
+    Task<int> Terminate(IReadOnlyList<string> sessionIds, string reason);
+
+    /// <summary>Those of <paramref name="sessionIds"/> this edge still holds (a session it lost is over).</summary>
+    [Alias("Live")]
+    Task<IReadOnlyList<string>> Live(IReadOnlyList<string> sessionIds);
 }

@@ -6,4 +6,9 @@ public enum AuditEventKind
     Login = 0,
     Logout = 1,
     Statement = 2,
+    LoginRefused = 3,
+    ApprovalDecision = 4,
+    PolicyChange = 5,
+    Revocation = 6,
+    Completion = 7,
 }

@@ -3,6 +3,8 @@ namespace OrleansGate.Model;
 /// <summary>
 /// One audited event. Statement text is never stored as sent: only a normalised form (literals replaced
 /// by placeholders) and a fingerprint, so secrets and personal data in queries stay out of the log.
+/// The optional members are set by the events that have them (statement kinds and relations for a
+/// statement, approval for an approval decision, rows/duration/outcome for a completion).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record AuditRecord(
@@ -11,4 +13,31 @@ public sealed record AuditRecord(
     [property: Id(2)] SessionInfo Session,
     [property: Id(3)] string? StatementFingerprint,
     [property: Id(4)] string? NormalizedStatement,
-    [property: Id(5)] Decision? Decision);
+    [property: Id(5)] Decision? Decision)
+{
+    /// <summary>Statement kinds as the classifier names them (e.g. <c>SELECT</c>, <c>UPDATE,SELECT</c>).</summary>
+    [Id(6)] public string? StatementKinds { get; init; }
+
+    [Id(7)] public IReadOnlyList<string> RelationsRead { get; init; } = [];
+
+    [Id(8)] public IReadOnlyList<string> RelationsWritten { get; init; } = [];
+
+    [Id(9)] public string? ApprovalId { get; init; }
+
+    [Id(10)] public string? Approver { get; init; }
+
+    /// <summary>Masked columns as <c>table.column</c>.</summary>
+    [Id(11)] public IReadOnlyList<string> MaskedColumns { get; init; } = [];
+
+    /// <summary>Rows affected or returned (completion records).</summary>
+    [Id(12)] public long? Rows { get; init; }
+
+    /// <summary>Duration in microseconds (completion records).</summary>
+    [Id(13)] public long? DurationMicroseconds { get; init; }
+
+    /// <summary><c>ok</c> or the SQLSTATE (completion and refusal records).</summary>
+    [Id(14)] public string? Outcome { get; init; }
+
+    /// <summary>Free text for events that carry a reason (refusals, revocations, policy changes); never a secret.</summary>
+    [Id(15)] public string? Detail { get; init; }
+}

@@ -11,14 +11,18 @@ public enum DecisionEffect
     Unavailable = 3,
 }
 
-/// <summary>The answer to one request, with the rule and policy version that made it.</summary>
+/// <summary>
+/// The answer to one request, with the rule and policy version that made it. <see cref="PolicyVersion"/> is the
+/// cluster's version number (0 = no policy); <see cref="PolicyLabel"/> the file's own label, for people.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record Decision(
     [property: Id(0)] DecisionEffect Effect,
     [property: Id(1)] string Rule,
     [property: Id(2)] string Reason,
     [property: Id(3)] long PolicyVersion,
-    [property: Id(4)] long AuditSequence)
+    [property: Id(4)] long AuditSequence,
+    [property: Id(5)] string? PolicyLabel = null)
 {
     public bool IsAllowed => Effect == DecisionEffect.Allow;
 }

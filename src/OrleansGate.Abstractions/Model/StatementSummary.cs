@@ -15,4 +15,5 @@ public sealed record StatementSummary(
     [property: Id(6)] IReadOnlyList<string> DangerousFunctionGroups,
     [property: Id(7)] bool HasUnboundedWrite,
     [property: Id(8)] string Fingerprint,
-    [property: Id(9)] string NormalizedSql);
+    [property: Id(9)] string NormalizedSql,
+    [property: Id(10)] IReadOnlyList<string> RelationsLocked);

@@ -9,12 +9,15 @@ namespace OrleansGate.Edge.Classification;
 /// receive. The classifier caches by text; summaries are cached per classification instance, so a
 /// repeated statement costs two lookups and no allocation.
 /// </summary>
-public sealed class StatementSummaries(SqlClassifier classifier)
+public sealed class StatementSummaries(SqlClassifier classifier, PolicyVersionWatcher? policyVersions = null)
 {
     /// <summary>A request whose text the gateway cannot see (the function-call message).</summary>
-    public static readonly StatementSummary Opaque = new(false, "no statement text", "Other", [], [], [], [], false, "", "");
+    public static readonly StatementSummary Opaque = new(false, "no statement text", "Other", [], [], [], [], false, "", "", []);
 
     private readonly ConditionalWeakTable<StatementClassification, StatementSummary> _summaries = [];
+
+    /// <summary>The policy version this edge knows of; null where no cluster is wired (offline tools).</summary>
+    public PolicyVersionWatcher? PolicyVersions { get; } = policyVersions;
 
     public StatementSummary Summarize(string sql)
     {
@@ -32,5 +35,6 @@ public sealed class StatementSummaries(SqlClassifier classifier)
         [.. c.DangerousFunctionGroups.Order(StringComparer.Ordinal)],
         c.HasUnboundedWrite,
         c.Fingerprint,
-        c.NormalizedSql);
+        c.NormalizedSql,
+        [.. c.RelationsLocked.Order(StringComparer.Ordinal)]);
 }

@@ -56,6 +56,16 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
                 failures.Add($"{at}:GroupsClaim must not be empty.");
             }
 
+            if (!Enum.IsDefined(issuer.TokenReuse))
+            {
+                failures.Add($"{at}:TokenReuse must be one of {string.Join(", ", Enum.GetNames<Model.TokenReuse>())}.");
+            }
+
+            if (issuer.RequiredClaims.Exists(string.IsNullOrWhiteSpace))
+            {
+                failures.Add($"{at}:RequiredClaims must not contain an empty claim name.");
+            }
+
             if (issuer.ClockSkew < TimeSpan.Zero || issuer.ClockSkew > MaxClockSkew)
             {
                 failures.Add($"{at}:ClockSkew must be between 00:00:00 and {MaxClockSkew}.");

@@ -1,3 +1,5 @@
+using OrleansGate.Model;
+
 namespace OrleansGate.Edge.Identity;
 
 /// <summary>One trusted token issuer, bound from <c>OrleansGate:Identity:Issuers:N</c>.</summary>
@@ -17,6 +19,18 @@ public sealed class IssuerOptions
 
     /// <summary>The claim holding the agent's groups: a JSON array of strings or a single string.</summary>
     public string GroupsClaim { get; set; } = "groups";
+
+    /// <summary>
+    /// Claims every token of this issuer must carry (any value but null), beyond the always-required <c>iss</c>,
+    /// <c>aud</c>, <c>exp</c> and <c>sub</c>; e.g. <c>jti</c> so that tokens can be revoked by id, or <c>cid</c>.
+    /// </summary>
+    public List<string> RequiredClaims { get; set; } = [];
+
+    /// <summary>
+    /// Replay refusal across the cluster: how often one token (by <c>jti</c>) may open a session. Off
+    /// (<see cref="TokenReuse.Allowed"/>) by default; any other value makes <c>jti</c> a required claim.
+    /// </summary>
+    public TokenReuse TokenReuse { get; set; } = TokenReuse.Allowed;
 
     /// <summary>
     /// When set, the JWS <c>typ</c> header must name this type (e.g. <c>at+jwt</c>, RFC 9068), compared case-insensitively

@@ -15,9 +15,9 @@ namespace OrleansGate.Edge.Identity;
 ///  token ──► 1. shape: ≤ 8 KiB, base64url + exactly two dots (JWE refused)
 ///            2. header: no jwk/jku/x5c/x5u/crit, alg present          (unverified)
 ///            3. iss ──► configured issuer (exact)                    (unverified)
-///            4. alg ∈ issuer's allow-list (exact case)
+///            4. alg ∈ issuer's allow-list (exact case); ECDSA r and s non-zero
 ///            5. issuer's keys ──► JsonWebTokenHandler: signature, iss, aud, exp/nbf
-///            6. sub, jti, groups ──► AgentIdentity
+///            6. sub, required claims, jti, groups ──► AgentIdentity
 /// </code>
 /// Steps 1–4 run before any cryptography so that hostile tokens are refused cheaply and can never steer
 /// which key or algorithm is used. Every refusal is logged with its reason and the unverified
@@ -67,6 +67,11 @@ public sealed partial class JwtTokenValidator : ITokenValidator
         if (!jws.HasSignature)
         {
             return Reject("signature missing", jws);
+        }
+
+        if (EcdsaSignatureShape.Check(jws.Algorithm, token) is { } badSignature)
+        {
+            return Reject(badSignature, jws);
         }
 
         if (!string.IsNullOrEmpty(issuer.TokenType) && !IsTokenType(jws.Type, issuer.TokenType))
@@ -191,6 +196,14 @@ public sealed partial class JwtTokenValidator : ITokenValidator
             return Reject("subject (sub) missing", jws);
         }
 
+        foreach (var required in issuer.RequiredClaims)
+        {
+            if (!claims.TryGetProperty(required, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                return Reject($"required claim '{required}' missing", jws);
+            }
+        }
+
         string? tokenId = null;
         if (claims.TryGetProperty("jti", out var jti))
         {
@@ -202,13 +215,19 @@ public sealed partial class JwtTokenValidator : ITokenValidator
             tokenId = jti.GetString();
         }
 
+        // Replay refusal counts sessions per token id, so a token without one could not be counted.
+        if (issuer.TokenReuse != TokenReuse.Allowed && string.IsNullOrEmpty(tokenId))
+        {
+            return Reject("token id (jti) missing", jws);
+        }
+
         if (!TryReadGroups(claims, issuer.GroupsClaim, out var groups))
         {
             return Reject($"groups claim '{issuer.GroupsClaim}' malformed", jws);
         }
 
         var expires = new DateTimeOffset(DateTime.SpecifyKind(verified.ValidTo, DateTimeKind.Utc));
-        return new TokenValidationResult.Valid(new AgentIdentity(issuer.Issuer, sub.GetString()!, groups), tokenId, expires);
+        return new TokenValidationResult.Valid(new AgentIdentity(issuer.Issuer, sub.GetString()!, groups), tokenId, expires) { Reuse = issuer.TokenReuse };
     }
 
     // A group that cannot be read is refused rather than skipped: a deny rule keyed on it must not silently stop matching.

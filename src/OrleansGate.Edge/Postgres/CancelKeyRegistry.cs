@@ -23,6 +23,9 @@ public sealed class CancelKeyRegistry
         }
     }
 
+    /// <summary>Keys of sessions still open on this edge; back to its old value once they close (nothing leaks).</summary>
+    public int Count => _byProcessId.Count;
+
     public void Remove(int processId) => _byProcessId.TryRemove(processId, out _);
 
     public bool TryResolve(int processId, int secretKey, out CancelTarget target)

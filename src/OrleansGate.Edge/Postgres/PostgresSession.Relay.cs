@@ -56,11 +56,16 @@ public sealed partial class PostgresSession
             var terminated = false;
             try
             {
-                while (!terminated && MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
+                while (!terminated && FrameClientMessage(buffer, maxLength, out var message, out var messageEnd))
                 {
                     terminated = await HandleClientMessageAsync(message, upstream).ConfigureAwait(false);
                     buffer = buffer.Slice(messageEnd);
                     consumed = messageEnd;
+                }
+
+                if (result.IsCompleted && !terminated && !buffer.IsEmpty)
+                {
+                    throw new PgProtocolException(PgSqlState.ProtocolViolation, "incomplete message from the client: the connection was closed mid-message");
                 }
             }
             finally
@@ -79,6 +84,17 @@ public sealed partial class PostgresSession
                 return "client closed the connection";
             }
         }
+    }
+
+    /// <summary>Frames one client message; a code no client sends is refused from its first byte, before its length is trusted.</summary>
+    private static bool FrameClientMessage(in ReadOnlySequence<byte> buffer, int maxLength, out PgMessage message, out SequencePosition messageEnd)
+    {
+        if (new SequenceReader<byte>(buffer).TryPeek(out var code) && !FrontendMessageCodes.IsAfterAuthentication(code))
+        {
+            throw new PgProtocolException(PgSqlState.ProtocolViolation, $"unexpected message type 0x{code:X2} from the client");
+        }
+
+        return MessageFramer.TryRead(buffer, maxLength, out message, out messageEnd, out _);
     }
 
     /// <summary>Decides and forwards one client message; true after Terminate.</summary>
@@ -108,6 +124,7 @@ public sealed partial class PostgresSession
                 {
                     var parse = FrontendMessages.ReadParse(payload);
                     var decision = await AuthorizeAsync(StatementSource.Parse, parse.StatementName, parse.Sql).ConfigureAwait(false);
+                    RememberParse(parse.StatementName, parse.Sql, decision); // policy: Execute re-check (PostgresSession.Policy.cs)
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -121,20 +138,51 @@ public sealed partial class PostgresSession
                 }
 
             case FrontendMessageCode.Bind:
-                FrontendMessages.ReadBind(payload);
-                Forward(upstream, message.Raw);
-                return false;
+                {
+                    var bind = FrontendMessages.ReadBind(payload);
+
+                    // policy: a refused statement is refused again in the Bind's place (PostgresSession.Policy.cs)
+                    if (await DecideBindAsync(bind.PortalName, bind.StatementName).ConfigureAwait(false) is { IsAllowed: false } refused)
+                    {
+                        InjectDeniedExtended(upstream, refused);
+                    }
+                    else
+                    {
+                        Forward(upstream, message.Raw);
+                    }
+
+                    return false;
+                }
 
             case FrontendMessageCode.Describe:
-            case FrontendMessageCode.Close:
                 FrontendMessages.ReadDescribeOrClose(payload);
                 Forward(upstream, message.Raw);
                 return false;
 
+            case FrontendMessageCode.Close:
+                {
+                    var (kind, name) = FrontendMessages.ReadDescribeOrClose(payload);
+                    ForgetClosed(kind, name); // policy bookkeeping
+                    Forward(upstream, message.Raw);
+                    return false;
+                }
+
             case FrontendMessageCode.Execute:
-                FrontendMessages.ReadExecute(payload);
-                Forward(upstream, message.Raw);
-                return false;
+                {
+                    var (portal, _) = FrontendMessages.ReadExecute(payload);
+
+                    // policy: decided again when the policy version changed since Parse (PostgresSession.Policy.cs)
+                    if (await DecideExecuteAsync(portal).ConfigureAwait(false) is { IsAllowed: false } refused)
+                    {
+                        InjectDeniedExtended(upstream, refused);
+                    }
+                    else
+                    {
+                        Forward(upstream, message.Raw);
+                    }
+
+                    return false;
+                }
 
             case FrontendMessageCode.Sync:
                 Forward(upstream, message.Raw);
@@ -256,8 +304,8 @@ public sealed partial class PostgresSession
         switch ((BackendMessageCode)message.Code)
         {
             case BackendMessageCode.ErrorResponse when _denials.TryPeek(out var denial) && denial.Cycle == cyclesSeen:
-                var fields = BackendMessages.ReadErrorOrNotice(message.Payload);
-                if (fields.TryGetValue('M', out var text) && text.Contains(denial.Marker, StringComparison.Ordinal))
+                var fields = BackendMessages.ReadError(message.Payload);
+                if (fields['M'].Contains(denial.Marker, StringComparison.Ordinal))
                 {
                     _denials.TryDequeue(out _);
                     WriteRefusal(denial.Decision);
@@ -267,6 +315,8 @@ public sealed partial class PostgresSession
                 break;
 
             case BackendMessageCode.ReadyForQuery:
+                BackendMessages.ReadReadyForQuery(message.Payload);
+
                 // A refusal still pending when its cycle ends was skipped by the target after an earlier error
                 // in the same pipeline: the client sees that error, as it would without the gateway.
                 while (_denials.TryPeek(out var skipped) && skipped.Cycle <= cyclesSeen)
@@ -276,6 +326,10 @@ public sealed partial class PostgresSession
 
                 Forward(_clientOutput, message.Raw);
                 return cyclesSeen + 1;
+
+            default:
+                ValidateUpstreamMessage(message);
+                break;
         }
 
         Forward(_clientOutput, message.Raw);

@@ -51,7 +51,7 @@ public sealed partial class PostgresSession
                 return false;
             }
 
-            var validation = await _services.Tokens.ValidateAsync(token, ct).ConfigureAwait(false);
+            var validation = await ValidateTokenAsync(token, ct).ConfigureAwait(false);
             if (validation is not TokenValidationResult.Valid valid)
             {
                 var reason = ((TokenValidationResult.Invalid)validation).Reason;
@@ -88,6 +88,24 @@ public sealed partial class PostgresSession
         {
             await SendFatalAsync("08P01", "canceling authentication due to timeout").ConfigureAwait(false);
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The validator answers every token with a result; should it throw instead, the token is refused (fail closed)
+    /// and the session ends with 28P01 rather than as an unhandled exception. Only the exception type is logged:
+    /// its message could quote the token.
+    /// </summary>
+    private async ValueTask<TokenValidationResult> ValidateTokenAsync(string token, CancellationToken ct)
+    {
+        try
+        {
+            return await _services.Tokens.ValidateAsync(token, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            LogTokenValidatorFailed(_logger, ClientAddress, e.GetType().Name);
+            return new TokenValidationResult.Invalid("token malformed");
         }
     }
 
@@ -159,6 +177,7 @@ public sealed partial class PostgresSession
         {
             var result = await _clientInput.ReadAsync(ct).ConfigureAwait(false);
             var found = StartupReader.TryRead(result.Buffer, out var packet, out var consumed, out var examined);
+            var partial = !found && !result.Buffer.IsEmpty;
             _clientInput.AdvanceTo(consumed, examined);
             if (found)
             {
@@ -167,7 +186,7 @@ public sealed partial class PostgresSession
 
             if (result.IsCompleted)
             {
-                return null;
+                return partial ? throw new PgProtocolException(PgSqlState.ProtocolViolation, "incomplete startup packet") : null;
             }
         }
     }
@@ -179,6 +198,15 @@ public sealed partial class PostgresSession
         {
             var result = await _clientInput.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
+
+            // Checked on the first byte: a second StartupMessage would otherwise be framed with a length made of
+            // its own bytes, and the connection would wait for a body that never comes.
+            if (new SequenceReader<byte>(buffer).TryPeek(out var code) && code != (byte)FrontendMessageCode.PasswordMessage)
+            {
+                _clientInput.AdvanceTo(buffer.Start);
+                throw new PgProtocolException("08P01", $"expected a password message, received message type 0x{code:X2}");
+            }
+
             if (MessageFramer.TryRead(buffer, _services.Options.MaxMessageLengthBeforeAuthentication, out var message, out var consumed, out var examined))
             {
                 try
@@ -196,10 +224,12 @@ public sealed partial class PostgresSession
                 }
             }
 
+            var partial = !buffer.IsEmpty;
             _clientInput.AdvanceTo(consumed, examined);
             if (result.IsCompleted)
             {
-                return null;
+                // Hanging up before the password is what psql does to prompt for one; hanging up mid-message is not.
+                return partial ? throw new PgProtocolException(PgSqlState.ProtocolViolation, "incomplete message from the client: the connection was closed mid-message") : null;
             }
         }
     }
@@ -221,7 +251,7 @@ public sealed partial class PostgresSession
             // Registered here first, so a revocation racing this login still finds the session.
             _services.Sessions.Add(session.SessionId, Terminate);
             var registration = await _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey)
-                .RegisterSession(session, _services.Sessions.Terminator).WaitAsync(ct).ConfigureAwait(false);
+                .RegisterSession(session, _services.Sessions.Terminator, valid.Reuse).WaitAsync(ct).ConfigureAwait(false);
             if (!registration.Admitted)
             {
                 _services.Sessions.Remove(session.SessionId);
@@ -249,6 +279,33 @@ public sealed partial class PostgresSession
             _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "cluster_unavailable"));
             await SendFatalAsync("57P03", "the gateway cannot decide right now (cluster or audit store unavailable); try again later").ConfigureAwait(false);
             return false;
+        }
+        catch (OperationCanceledException) when (_session is null)
+        {
+            // The client left (or the login timed out) while the agent grain was registering the session; the
+            // grain may have admitted it, and CloseAsync only unregisters admitted sessions.
+            await UnregisterAbandonedAsync(valid.Agent.GrainKey, session.SessionId).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            // A login that ends before admission (refused, cancelled, cluster error) leaves nothing registered on this edge.
+            if (_session is null)
+            {
+                _services.Sessions.Remove(session.SessionId);
+            }
+        }
+    }
+
+    private async Task UnregisterAbandonedAsync(string agentKey, string sessionId)
+    {
+        try
+        {
+            await _services.Grains.GetGrain<IAgentGrain>(agentKey).UnregisterSession(sessionId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogCloseFailed(_logger, sessionId, e.Message);
         }
     }
 
@@ -309,6 +366,9 @@ public sealed partial class PostgresSession
             LogCancelFailed(_logger, e.Message);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Token from {Client} refused: the validator failed with {ExceptionType}")]
+    private static partial void LogTokenValidatorFailed(ILogger logger, string client, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Token rejected from {Client}: {Reason}")]
     private static partial void LogTokenRejected(ILogger logger, string client, string reason);

@@ -27,16 +27,25 @@ public sealed class EdgeSessionRegistry : ISessionTerminator
 
     public void Remove(string sessionId) => _sessions.TryRemove(sessionId, out _);
 
-    public Task Terminate(IReadOnlyList<string> sessionIds, string reason)
+    public Task<IReadOnlyList<string>> Live(IReadOnlyList<string> sessionIds)
     {
+        ArgumentNullException.ThrowIfNull(sessionIds);
+        return Task.FromResult<IReadOnlyList<string>>([.. sessionIds.Where(_sessions.ContainsKey)]);
+    }
+
+    public Task<int> Terminate(IReadOnlyList<string> sessionIds, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(sessionIds);
+        var closed = 0;
         foreach (var id in sessionIds)
         {
             if (_sessions.TryRemove(id, out var terminate))
             {
                 terminate(reason);
+                closed++;
             }
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(closed);
     }
 }

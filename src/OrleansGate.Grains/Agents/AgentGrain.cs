@@ -4,19 +4,68 @@ using OrleansGate.Model;
 namespace OrleansGate.Grains.Agents;
 
 /// <summary>
-/// The single owner of one agent identity's cluster-wide state. Revocations persist; live sessions are
-/// kept in memory with the terminator of the edge that holds each one (a session is pinned to its edge
-/// and dies with it), and the grain stays active while any session is live so that list is never lost
-/// to idle deactivation.
+/// The single owner of one agent identity's cluster-wide state: revocations, and the live sessions with the
+/// terminator of the edge that holds each one (a session is pinned to its edge and dies with it).
 /// </summary>
+/// <remarks>
+/// The live-session list is persisted, so a revocation still reaches every session after the silo that hosted this
+/// grain died and the grain came back elsewhere. It costs no extra write per login: the list rides on the write each
+/// login already makes (login count, last login). Logouts are not written on their own; the next write carries them,
+/// so storage holds a superset of what is live, and edges ignore ids they no longer hold. The alternatives were
+/// worse: broadcasting revocations to every edge needs an edge registry that must itself survive silo loss, and
+/// edges re-registering their sessions on membership change leave a window in which a revocation misses them.
+/// </remarks>
 public sealed partial class AgentGrain(
     [PersistentState("agent", GrainStorage.Name)] IPersistentState<AgentState> state,
     TimeProvider time,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
-    private readonly Dictionary<string, (SessionInfo Session, ISessionTerminator Terminator)> _sessions = new(StringComparer.Ordinal);
+    /// <summary>No session outlives its token by this much, so older entries are of edges that died holding them.</summary>
+    private static readonly TimeSpan StaleAfterExpiry = TimeSpan.FromDays(1);
 
-    public async Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator)
+    /// <summary>Edges accept a token until exp plus their clock skew (at most five minutes), so a spent token id is kept that long.</summary>
+    private static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>An edge that does not answer within this is treated as gone, so one dead edge cannot stall a revocation.</summary>
+    private static readonly TimeSpan EdgeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Sessions removed in memory since the last write.</summary>
+    private bool _unwrittenLogouts;
+
+    private Dictionary<string, AgentLiveSession> Sessions => state.State.Sessions;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        PruneStaleSessions(time.GetUtcNow());
+        if (Sessions.Count > 0)
+        {
+            // Sessions registered with an earlier activation are still live: keep this one until they end.
+            LogSessionsRestored(logger, this.GetPrimaryKeyString(), Sessions.Count);
+            DelayDeactivation(TimeSpan.FromDays(1));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (!_unwrittenLogouts)
+        {
+            return;
+        }
+
+        try
+        {
+            // Best effort: if this write is lost, the next activation merely sees sessions that edges no longer hold.
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogLogoutsNotWritten(logger, this.GetPrimaryKeyString(), e.Message);
+        }
+    }
+
+    public async Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse)
     {
         var now = time.GetUtcNow();
         if (state.State.Revoked)
@@ -29,22 +78,37 @@ public sealed partial class AgentGrain(
             return new SessionRegistration(false, "token revoked", state.State.TotalLogins);
         }
 
-        _sessions[session.SessionId] = (session, terminator);
+        PruneUsedTokens(now);
+        if (await ReplayRefusalAsync(session, reuse) is { } replay)
+        {
+            LogReplayRefused(logger, this.GetPrimaryKeyString(), replay);
+            return new SessionRegistration(false, replay, state.State.TotalLogins);
+        }
+
+        if (reuse == TokenReuse.SingleUse)
+        {
+            // Written with this login's own write: the token stays spent even if this silo dies right after.
+            state.State.UsedTokens[session.TokenId!] = session.TokenExpires;
+        }
+
+        Sessions[session.SessionId] = new AgentLiveSession(session, terminator);
         DelayDeactivation(TimeSpan.FromDays(1));
         state.State.TotalLogins++;
         state.State.LastLoginAt = now;
         state.State.LastEdgeNode = session.EdgeNode;
         PruneRevokedTokens(now);
-        await state.WriteStateAsync();
+        PruneStaleSessions(now);
+        await WriteAsync();
         await GrainFactory.GetGrain<IAgentDirectoryGrain>(AgentDirectoryGrain.Key).Record(this.GetPrimaryKeyString(), session.TokenId, session.TokenExpires);
-        LogSessionRegistered(logger, session.SessionId, session.Target, _sessions.Count);
+        LogSessionRegistered(logger, session.SessionId, session.Target, Sessions.Count);
         return new SessionRegistration(Admitted: true, RefusalReason: null, TotalLogins: state.State.TotalLogins);
     }
 
     public Task UnregisterSession(string sessionId)
     {
-        _sessions.Remove(sessionId);
-        if (_sessions.Count == 0)
+        // Not written now: a logout costs no storage round trip (see the remarks on the class).
+        _unwrittenLogouts |= Sessions.Remove(sessionId);
+        if (Sessions.Count == 0)
         {
             // Nothing live to remember: idle deactivation may take the grain again.
             DelayDeactivation(TimeSpan.FromTicks(-1)); // negative: cancels the earlier delay
@@ -58,7 +122,7 @@ public sealed partial class AgentGrain(
         state.State.Revoked,
         state.State.RevokedReason,
         [.. state.State.RevokedTokens.Keys.Order(StringComparer.Ordinal)],
-        [.. _sessions.Values.Select(s => s.Session)],
+        [.. Sessions.Values.Select(s => s.Session).OrderBy(s => s.OpenedAt)],
         state.State.TotalLogins));
 
     public async Task<int> Revoke(string reason)
@@ -66,8 +130,8 @@ public sealed partial class AgentGrain(
         state.State.Revoked = true;
         state.State.RevokedReason = reason;
         state.State.RevokedAt = time.GetUtcNow();
-        await state.WriteStateAsync();
-        LogRevoked(logger, this.GetPrimaryKeyString(), reason, _sessions.Count);
+        await WriteAsync();
+        LogRevoked(logger, this.GetPrimaryKeyString(), reason, Sessions.Count);
         return await TerminateAsync(_ => true, $"agent revoked: {reason}");
     }
 
@@ -76,40 +140,107 @@ public sealed partial class AgentGrain(
         state.State.Revoked = false;
         state.State.RevokedReason = null;
         state.State.RevokedAt = null;
-        await state.WriteStateAsync();
+        await WriteAsync();
     }
 
     public async Task<int> RevokeToken(string tokenId, DateTimeOffset keepUntil, string reason)
     {
         state.State.RevokedTokens[tokenId] = keepUntil;
-        await state.WriteStateAsync();
+        await WriteAsync();
         return await TerminateAsync(s => s.TokenId == tokenId, $"token revoked: {reason}");
     }
 
-    /// <summary>Closes matching sessions, one call per edge; an edge that cannot be reached is gone, and its sessions with it.</summary>
+    /// <summary>
+    /// Closes matching sessions, one call per edge, all edges at once; returns how many the edges actually closed.
+    /// An edge that cannot be reached is gone, and its sessions with it.
+    /// </summary>
     private async Task<int> TerminateAsync(Func<SessionInfo, bool> match, string reason)
     {
-        var doomed = _sessions.Values.Where(s => match(s.Session)).ToList();
+        var doomed = Sessions.Values.Where(s => match(s.Session)).ToList();
         var calls = doomed
             .GroupBy(s => s.Terminator)
             .Select(async edge =>
             {
                 try
                 {
-                    await edge.Key.Terminate([.. edge.Select(s => s.Session.SessionId)], reason);
+                    return await edge.Key.Terminate([.. edge.Select(s => s.Session.SessionId)], reason).WaitAsync(EdgeTimeout, time);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     LogEdgeUnreachable(logger, edge.First().Session.EdgeNode, e.Message);
+                    return 0;
                 }
             });
-        await Task.WhenAll(calls);
+        var closed = (await Task.WhenAll(calls)).Sum();
         foreach (var s in doomed)
         {
-            _sessions.Remove(s.Session.SessionId);
+            _unwrittenLogouts |= Sessions.Remove(s.Session.SessionId);
         }
 
-        return doomed.Count;
+        return closed;
+    }
+
+    private async Task WriteAsync()
+    {
+        await state.WriteStateAsync();
+        _unwrittenLogouts = false;
+    }
+
+    /// <summary>Why the issuer's reuse rule refuses this login, or null. The agent grain is the one place that sees every login of the token.</summary>
+    private async Task<string?> ReplayRefusalAsync(SessionInfo session, TokenReuse reuse)
+    {
+        if (reuse == TokenReuse.Allowed)
+        {
+            return null;
+        }
+
+        if (session.TokenId is not { Length: > 0 } jti)
+        {
+            return "token id (jti) missing";
+        }
+
+        if (reuse == TokenReuse.SingleUse)
+        {
+            return state.State.UsedTokens.ContainsKey(jti) ? "token already used (single use)" : null;
+        }
+
+        // The list may still name a session whose edge died (it never unregistered) or whose logout was not
+        // written before a failover; the holding edge is asked, so an agent reconnecting after an edge crash
+        // is not locked out until its token expires.
+        foreach (var other in Sessions.Values.Where(s => s.Session.TokenId == jti).ToList())
+        {
+            if (await IsLiveAsync(other))
+            {
+                return "token already in use by another session";
+            }
+
+            _unwrittenLogouts |= Sessions.Remove(other.Session.SessionId);
+        }
+
+        return null;
+    }
+
+    private async Task<bool> IsLiveAsync(AgentLiveSession session)
+    {
+        try
+        {
+            var live = await session.Terminator.Live([session.Session.SessionId]).WaitAsync(EdgeTimeout, time);
+            return live.Count > 0;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // An edge that cannot answer is gone, and its sessions with it.
+            LogEdgeUnreachable(logger, session.Session.EdgeNode, e.Message);
+            return false;
+        }
+    }
+
+    private void PruneUsedTokens(DateTimeOffset now)
+    {
+        foreach (var (jti, _) in state.State.UsedTokens.Where(t => t.Value + MaxClockSkew <= now).ToList())
+        {
+            state.State.UsedTokens.Remove(jti);
+        }
     }
 
     private void PruneRevokedTokens(DateTimeOffset now)
@@ -120,12 +251,29 @@ public sealed partial class AgentGrain(
         }
     }
 
+    private void PruneStaleSessions(DateTimeOffset now)
+    {
+        foreach (var id in Sessions.Where(s => s.Value.Session.TokenExpires + StaleAfterExpiry <= now).Select(s => s.Key).ToList())
+        {
+            Sessions.Remove(id);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} registered for target {Target}; {Live} live")]
     private static partial void LogSessionRegistered(ILogger logger, string sessionId, string target, int live);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent {Agent} activated with {Live} session(s) registered by an earlier activation")]
+    private static partial void LogSessionsRestored(ILogger logger, string agent, int live);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent} revoked ({Reason}); closing {Live} live sessions")]
     private static partial void LogRevoked(ILogger logger, string agent, string reason, int live);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent}: login refused: {Reason}")]
+    private static partial void LogReplayRefused(ILogger logger, string agent, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Edge {Edge} could not be told to close sessions: {Error}")]
     private static partial void LogEdgeUnreachable(ILogger logger, string edge, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent}: ended sessions could not be written at deactivation: {Error}")]
+    private static partial void LogLogoutsNotWritten(ILogger logger, string agent, string error);
 }

@@ -13,4 +13,13 @@ public sealed class AgentState
 
     /// <summary>Revoked token ids, each kept until the token would have expired anyway.</summary>
     [Id(6)] public Dictionary<string, DateTimeOffset> RevokedTokens { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Live sessions by id as of the last write: written with each login's own write, while logouts only reach
+    /// storage with the next write, so this is a superset of what is live (see <see cref="AgentGrain"/>).
+    /// </summary>
+    [Id(7)] public Dictionary<string, AgentLiveSession> Sessions { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Token ids that opened a session under <see cref="Model.TokenReuse.SingleUse"/>, each kept until its token expires.</summary>
+    [Id(8)] public Dictionary<string, DateTimeOffset> UsedTokens { get; set; } = new(StringComparer.Ordinal);
 }

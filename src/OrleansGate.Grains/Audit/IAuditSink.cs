@@ -1,12 +1,14 @@
-using OrleansGate.Model;
-
 namespace OrleansGate.Grains.Audit;
 
 /// <summary>
-/// The audit hook: one per silo. <see cref="AppendAsync"/> completes only once the record is durable and
-/// returns its global sequence number; it throws <see cref="AuditUnavailableException"/> when it cannot be.
+/// The audit store: one writer per silo. <see cref="AppendAsync"/> completes only once the row is durable and
+/// throws <see cref="AuditUnavailableException"/> when it cannot be (then nothing of it may be reported as written).
+/// Grains do not call it directly: <see cref="AuditChain"/> keeps the per-session hash chain in front of it.
 /// </summary>
 public interface IAuditSink
 {
-    ValueTask<long> AppendAsync(AuditRecord record, CancellationToken cancellationToken = default);
+    ValueTask AppendAsync(AuditRow row, CancellationToken cancellationToken = default);
+
+    /// <summary>The last durable record of a chain (null when it has none), to resume a chain after a failed or uncertain append.</summary>
+    ValueTask<AuditChainHead?> ReadHeadAsync(string chainId, CancellationToken cancellationToken = default);
 }

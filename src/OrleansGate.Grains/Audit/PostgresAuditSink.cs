@@ -1,40 +1,75 @@
+using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using NpgsqlTypes;
-using OrleansGate.Model;
 
 namespace OrleansGate.Grains.Audit;
 
 /// <summary>
-/// Group-committed audit writer: appends from every session on this silo are queued, and one loop writes
-/// whatever has accumulated in one transaction (binary COPY), then completes every waiter at once.
-/// Durability therefore costs latency, not a round trip per statement.
+/// Group-committed audit writer, one per silo: appends from every session on this silo are queued, and
+/// <see cref="AuditOptions.Writers"/> loops each take whatever has accumulated and insert it in one statement.
 /// </summary>
+/// <remarks>
+/// <code>
+///  session grains ──AppendAsync──► queue ──► writer 1: INSERT … SELECT FROM unnest(…)  (one round trip, autocommit)
+///   (each awaits its                     └─► writer 2: next batch collects while 1 commits
+///    own record)                                        ▲ checkpointer pauses both briefly to fix a horizon
+/// </code>
+/// 1. A batch is one autocommitted statement: atomic, so it is durable whole or not at all; the global
+///    sequence comes from the column default, so nothing is reserved first.
+/// 2. Success completes every waiter of the batch; any failure fails every waiter with
+///    <see cref="AuditUnavailableException"/>: nothing is reported as written that was not.
+/// 3. Per-session order needs no coordination: a grain awaits each append before its next one.
+/// </remarks>
 public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly AuditOptions _options;
     private readonly ILogger<PostgresAuditSink> _logger;
-    private readonly Channel<PendingRecord> _queue;
+    private readonly Channel<PendingRow> _queue;
+    private readonly SemaphoreSlim[] _slots;
+    private readonly AuditCheckpointer? _checkpointer;
+    private readonly SchemaGate _schema;
 
-    public PostgresAuditSink(StateDatabase database, IOptions<AuditOptions> options, ILogger<PostgresAuditSink> logger)
+    public PostgresAuditSink(StateDatabase database, IOptions<AuditOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
-        _dataSource = database.DataSource;
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggers);
         _options = options.Value;
-        _logger = logger;
-        _queue = Channel.CreateBounded<PendingRecord>(new BoundedChannelOptions(_options.QueueCapacity)
+        _logger = loggers.CreateLogger<PostgresAuditSink>();
+        if (_options.MaxBatchSize < 1 || _options.Writers < 1 || _options.QueueCapacity < 1)
         {
-            SingleReader = true,
+            throw new InvalidOperationException("OrleansGate:Audit: MaxBatchSize, Writers and QueueCapacity must be at least 1");
+        }
+
+        var separateStore = !string.IsNullOrWhiteSpace(_options.ConnectionString);
+
+        // Its own pool, with the batch insert prepared once per connection instead of parsed and planned per batch.
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(separateStore ? _options.ConnectionString : database.ConnectionString)
+        {
+            MaxAutoPrepare = 16,
+            AutoPrepareMinUsages = 2,
+        }.ConnectionString);
+        _schema = new SchemaGate(separateStore ? _options.ConnectionString : null, loggers);
+        WriterId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+        _queue = Channel.CreateBounded<PendingRow>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _slots = [.. Enumerable.Range(0, _options.Writers).Select(_ => new SemaphoreSlim(1, 1))];
+        _checkpointer = AuditCheckpointer.Create(_options, WriterId, _dataSource, time, loggers.CreateLogger<AuditCheckpointer>());
     }
 
-    public async ValueTask<long> AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
+    /// <summary>This process's writer id, stored in every row it writes; checkpoints are kept per writer.</summary>
+    public string WriterId { get; }
+
+    public async ValueTask AppendAsync(AuditRow row, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingRecord(record);
+        var pending = new PendingRow(row with { Writer = WriterId });
         if (!_queue.Writer.TryWrite(pending))
         {
             try
@@ -47,22 +82,97 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
             }
         }
 
-        return await pending.Completion.Task.WaitAsync(cancellationToken);
+        await pending.Completion.Task.WaitAsync(cancellationToken);
     }
+
+    public async ValueTask<AuditChainHead?> ReadHeadAsync(string chainId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _schema.EnsureAsync(cancellationToken);
+            await using var command = _dataSource.CreateCommand(
+                "SELECT session_seq, hash FROM orleansgate_audit WHERE session_id = $1 ORDER BY session_seq DESC LIMIT 1");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chainId });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken) ? new AuditChainHead(reader.GetInt64(0), reader.GetString(1)) : null;
+        }
+        catch (Exception e) when (IsStoreFailure(e))
+        {
+            throw new AuditUnavailableException($"audit store unavailable: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Signs a checkpoint now (tests; the writer also does it every CheckpointInterval).</summary>
+    internal Task<bool> CheckpointNowAsync(CancellationToken cancellationToken) =>
+        _checkpointer?.TryCheckpointAsync(_slots, cancellationToken) ?? Task.FromResult(false);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<PendingRecord>(_options.MaxBatchSize);
+        if (_checkpointer is null)
+        {
+            LogNoCheckpoints(_logger);
+        }
+
+        var loops = new List<Task>();
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            loops.Add(WriterLoopAsync(_slots[i], stoppingToken));
+        }
+
+        if (_checkpointer is not null)
+        {
+            loops.Add(_checkpointer.RunAsync(_slots, stoppingToken));
+        }
+
+        try
+        {
+            await Task.WhenAll(loops);
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            var shutdown = new AuditUnavailableException("the audit writer is shutting down");
+            while (_queue.Reader.TryRead(out var item))
+            {
+                item.Completion.TrySetException(shutdown);
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        foreach (var slot in _slots)
+        {
+            slot.Dispose();
+        }
+
+        _dataSource.Dispose();
+    }
+
+    private async Task WriterLoopAsync(SemaphoreSlim slot, CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingRow>(Math.Min(_options.MaxBatchSize, 1024));
         try
         {
             while (await _queue.Reader.WaitToReadAsync(stoppingToken))
             {
-                while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var item))
+                await CollectAsync(batch, stoppingToken);
+                if (batch.Count == 0)
                 {
-                    batch.Add(item);
+                    continue;
                 }
 
-                await WriteBatchAsync(batch, stoppingToken);
+                await slot.WaitAsync(stoppingToken);
+                try
+                {
+                    await WriteBatchAsync(batch, stoppingToken);
+                }
+                finally
+                {
+                    slot.Release();
+                }
+
                 batch.Clear();
             }
         }
@@ -71,33 +181,65 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }
         finally
         {
-            _queue.Writer.TryComplete();
             var shutdown = new AuditUnavailableException("the audit writer is shutting down");
             foreach (var item in batch)
-            {
-                item.Completion.TrySetException(shutdown);
-            }
-
-            while (_queue.Reader.TryRead(out var item))
             {
                 item.Completion.TrySetException(shutdown);
             }
         }
     }
 
-    private async Task WriteBatchAsync(List<PendingRecord> batch, CancellationToken cancellationToken)
+    private async Task CollectAsync(List<PendingRow> batch, CancellationToken stoppingToken)
+    {
+        while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var item))
+        {
+            batch.Add(item);
+        }
+
+        if (batch.Count == 0 || batch.Count >= _options.MaxBatchSize || _options.MaxBatchDelay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        wait.CancelAfter(_options.MaxBatchDelay);
+        try
+        {
+            while (batch.Count < _options.MaxBatchSize && await _queue.Reader.WaitToReadAsync(wait.Token))
+            {
+                while (batch.Count < _options.MaxBatchSize && _queue.Reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The batch's wait is over: write what there is.
+        }
+    }
+
+    private async Task WriteBatchAsync(List<PendingRow> batch, CancellationToken cancellationToken)
     {
         try
         {
-            var sequences = await WriteAsync(batch, cancellationToken);
-            for (var i = 0; i < batch.Count; i++)
+            await _schema.EnsureAsync(cancellationToken);
+            await using var command = CreateInsert(batch);
+            var written = await command.ExecuteNonQueryAsync(cancellationToken);
+            if (written != batch.Count)
             {
-                batch[i].Completion.TrySetResult(sequences[i]);
+                throw new InvalidOperationException($"the audit insert wrote {written} of {batch.Count} rows");
+            }
+
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetResult();
             }
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
-            // Nothing of this batch is reported as written: the transaction either committed whole or not at all.
+            // Nothing of this batch is reported as written: the statement either committed whole or not at all
+            // (or its outcome is unknown, which the chains resolve by reading their heads back).
             LogBatchFailed(_logger, batch.Count, e.Message);
             var failure = new AuditUnavailableException($"audit store unavailable: {e.Message}", e);
             foreach (var item in batch)
@@ -107,79 +249,19 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }
     }
 
-    private async Task<long[]> WriteAsync(List<PendingRecord> batch, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        var sequences = new long[batch.Count];
-        await using (var reserve = new NpgsqlCommand("SELECT nextval('orleansgate_audit_seq') FROM generate_series(1, $1)", connection, transaction))
-        {
-            reserve.Parameters.Add(new NpgsqlParameter<int> { TypedValue = batch.Count });
-            await using var reader = await reserve.ExecuteReaderAsync(cancellationToken);
-            for (var i = 0; await reader.ReadAsync(cancellationToken); i++)
-            {
-                sequences[i] = reader.GetInt64(0);
-            }
-        }
-
-        await using (var importer = await connection.BeginBinaryImportAsync(CopyCommand, cancellationToken))
-        {
-            for (var i = 0; i < batch.Count; i++)
-            {
-                await WriteRowAsync(importer, sequences[i], batch[i].Record, cancellationToken);
-            }
-
-            await importer.CompleteAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return sequences;
-    }
-
-    private const string CopyCommand =
-        "COPY orleansgate_audit (seq, at, kind, issuer, subject, token_id, session_id, edge_node, client_address, target, protocol, " +
-        "statement_fingerprint, statement_normalized, decision, rule, policy_version) FROM STDIN (FORMAT BINARY)";
-
-    private static async Task WriteRowAsync(NpgsqlBinaryImporter importer, long sequence, AuditRecord record, CancellationToken ct)
-    {
-        var session = record.Session;
-        await importer.StartRowAsync(ct);
-        await importer.WriteAsync(sequence, NpgsqlDbType.Bigint, ct);
-        await importer.WriteAsync(record.At, NpgsqlDbType.TimestampTz, ct);
-        await importer.WriteAsync(record.Kind.ToString(), NpgsqlDbType.Text, ct);
-        await importer.WriteAsync(session.Agent.Issuer, NpgsqlDbType.Text, ct);
-        await importer.WriteAsync(session.Agent.Subject, NpgsqlDbType.Text, ct);
-        await WriteNullableAsync(importer, session.TokenId, ct);
-        await importer.WriteAsync(session.SessionId, NpgsqlDbType.Text, ct);
-        await importer.WriteAsync(session.EdgeNode, NpgsqlDbType.Text, ct);
-        await importer.WriteAsync(session.ClientAddress, NpgsqlDbType.Text, ct);
-        await importer.WriteAsync(session.Target, NpgsqlDbType.Text, ct);
-        await importer.WriteAsync(session.Protocol, NpgsqlDbType.Text, ct);
-        await WriteNullableAsync(importer, record.StatementFingerprint, ct);
-        await WriteNullableAsync(importer, record.NormalizedStatement, ct);
-        await WriteNullableAsync(importer, record.Decision?.Effect.ToString(), ct);
-        await WriteNullableAsync(importer, record.Decision?.Rule, ct);
-        if (record.Decision is { } decision)
-        {
-            await importer.WriteAsync(decision.PolicyVersion, NpgsqlDbType.Bigint, ct);
-        }
-        else
-        {
-            await importer.WriteNullAsync(ct);
-        }
-    }
-
-    private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken ct) =>
-        value is null ? importer.WriteNullAsync(ct) : importer.WriteAsync(value, NpgsqlDbType.Text, ct);
+    private static bool IsStoreFailure(Exception e) =>
+        e is NpgsqlException or InvalidOperationException or TimeoutException or IOException or SocketException;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit batch of {Count} records could not be written: {Error}")]
     private static partial void LogBatchFailed(ILogger logger, int count, string error);
 
-    private sealed class PendingRecord(AuditRecord record)
-    {
-        public AuditRecord Record { get; } = record;
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit checkpoints are off: OrleansGate:Audit:CheckpointKeyPath is not set, so a deleted tail of the audit log cannot be detected")]
+    private static partial void LogNoCheckpoints(ILogger logger);
 
-        public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private sealed class PendingRow(AuditRow row)
+    {
+        public AuditRow Row { get; } = row;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

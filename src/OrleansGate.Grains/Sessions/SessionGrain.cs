@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Placement;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Policy;
 using OrleansGate.Model;
 
 namespace OrleansGate.Grains.Sessions;
@@ -10,17 +11,18 @@ namespace OrleansGate.Grains.Sessions;
 /// <see cref="Authorize"/> call normally stays in-process (DESIGN §7: one local grain call per statement).
 /// </summary>
 [PreferLocalPlacement]
-public sealed partial class SessionGrain(IAuditSink audit, TimeProvider time, ILogger<SessionGrain> logger) : Grain, ISessionGrain
+public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy, TimeProvider time, ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
-    /// <summary>The walking skeleton's policy: every statement allowed, but every one decided and audited.</summary>
-    private static readonly Decision AllowAll = new(DecisionEffect.Allow, "allow-all", "no policy is loaded yet: every statement is allowed", PolicyVersion: 0, AuditSequence: 0);
-
     private SessionInfo? _session;
+
+    // The session's audit hash chain (Grains/Audit): advanced only by records that are durable.
+    private AuditChain? _audit;
 
     public async Task Open(SessionInfo session)
     {
         _session = session;
-        await audit.AppendAsync(new AuditRecord(AuditEventKind.Login, time.GetUtcNow(), session, null, null, null));
+        _audit = AuditChain.Start(audit, session.SessionId);
+        await _audit.AppendAsync(new AuditRecord(AuditEventKind.Login, time.GetUtcNow(), session, null, null, null));
     }
 
     public async Task<Decision> Authorize(StatementRequest request)
@@ -31,12 +33,12 @@ public sealed partial class SessionGrain(IAuditSink audit, TimeProvider time, IL
         }
 
         var statement = request.Statement;
-        var decision = Decide(request);
+        // Decided by this silo's cached policy (Grains/Policy): no call leaves the silo.
+        var decision = await policy.DecideAsync(_session, request);
         try
         {
-            var record = new AuditRecord(
-                AuditEventKind.Statement, time.GetUtcNow(), _session, NullIfEmpty(statement.Fingerprint), NullIfEmpty(statement.NormalizedSql), decision);
-            var sequence = await audit.AppendAsync(record);
+            var record = AuditRecords.Statement(time.GetUtcNow(), _session, statement, decision);
+            var sequence = await _audit!.AppendAsync(record);
             return decision with { AuditSequence = sequence };
         }
         catch (AuditUnavailableException e)
@@ -54,7 +56,7 @@ public sealed partial class SessionGrain(IAuditSink audit, TimeProvider time, IL
             LogClosed(logger, session.SessionId, reason);
             try
             {
-                await audit.AppendAsync(new AuditRecord(AuditEventKind.Logout, time.GetUtcNow(), session, null, null, null));
+                await _audit!.AppendAsync(new AuditRecord(AuditEventKind.Logout, time.GetUtcNow(), session, null, null, null) { Detail = reason });
             }
             catch (AuditUnavailableException e)
             {
@@ -63,26 +65,9 @@ public sealed partial class SessionGrain(IAuditSink audit, TimeProvider time, IL
         }
 
         _session = null;
+        _audit = null;
         DeactivateOnIdle();
     }
-
-    /// <summary>Built-in rules that hold whatever the policy says; then the policy (allow-all until the policy engine lands).</summary>
-    private static Decision Decide(StatementRequest request)
-    {
-        if (request.Source == StatementSource.FunctionCall)
-        {
-            return new Decision(DecisionEffect.Deny, "gateway:function-call", "the function-call message names a function by OID, out of the policy's sight, and is not allowed", 0, 0);
-        }
-
-        if (!request.Statement.Parsed)
-        {
-            return new Decision(DecisionEffect.Deny, "gateway:unparsable", $"the statement could not be parsed ({request.Statement.ParseError}); what cannot be parsed is refused, never guessed", 0, 0);
-        }
-
-        return AllowAll;
-    }
-
-    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed: {Reason}")]
     private static partial void LogClosed(ILogger logger, string sessionId, string reason);

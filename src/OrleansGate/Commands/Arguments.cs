@@ -57,6 +57,9 @@ public sealed class Arguments(IEnumerable<string> args)
         return command;
     }
 
+    /// <summary>A value-less option (e.g. <c>--json</c>): true when present, and taken.</summary>
+    public bool TakeFlag(string flag) => _args.Remove(flag);
+
     public void EnsureEmpty()
     {
         if (_args.Count > 0)

@@ -26,6 +26,15 @@ public static class CommandLine
           policy test --policy FILE --subject S [--groups A,B] --target T --sql "..."
                                           print the decision, rule and classification; touches no target
                                           (exit 0 allow, 2 refused)
+          policy apply FILE               validate FILE and make it the cluster's next policy version; every silo
+                                          and edge has it before this returns; open sessions are kept
+          policy show                     the cluster's current policy version
+          audit verify [--key FILE] [--checkpoint-file FILE] [--json]
+                                          check every session's hash chain and the signed checkpoints; names the
+                                          first broken link (exit 0 ok, 1 broken); reads the database directly
+          audit tail [--count N] [--json] follow new audit records (Ctrl-C or --count ends it)
+          audit search [--agent A] [--since 15m|TIME] [--decision D] [--session ID] [--kind K] [--limit N] [--json]
+                                          audit records matching all filters; --json prints JSON lines (SIEM)
           help                            this text
         """;
 
@@ -43,7 +52,9 @@ public static class CommandLine
             case "idp":
                 return await IdpAsync(arguments, configFiles, stdout, stderr, ct);
             case "policy":
-                return await PolicyCommand.RunAsync(arguments, stdout, stderr);
+                return await PolicyCommand.RunAsync(arguments, () => LoadConfiguration(configFiles), stdout, stderr, ct);
+            case "audit":
+                return await AuditCommand.RunAsync(arguments, LoadConfiguration(configFiles), stdout, stderr, ct);
             case "help" or "--help" or "-h":
                 await stdout.WriteLineAsync(Usage);
                 return 0;

@@ -7,11 +7,15 @@ namespace OrleansGate.Host.Commands;
 
 /// <summary>
 /// <c>policy check FILE</c> and <c>policy test</c>: offline — they load a policy file and classify
-/// text locally, so they need no cluster and never touch a target.
+/// text locally, so they need no cluster and never touch a target. <c>policy apply FILE</c> and
+/// <c>policy show</c> talk to the cluster as an Orleans client, configured like the nodes.
 /// </summary>
 public static class PolicyCommand
 {
-    public static async Task<int> RunAsync(Arguments arguments, TextWriter stdout, TextWriter stderr)
+    public static Task<int> RunAsync(Arguments arguments, TextWriter stdout, TextWriter stderr) =>
+        RunAsync(arguments, () => throw new CommandLineException("this policy subcommand needs the cluster configuration (--config)"), stdout, stderr, CancellationToken.None);
+
+    public static async Task<int> RunAsync(Arguments arguments, Func<IConfiguration> configuration, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(stdout);
@@ -34,8 +38,18 @@ public static class PolicyCommand
 
             case "test":
                 return await TestAsync(arguments, stdout, stderr);
+            case "apply":
+            {
+                var file = arguments.TakeCommand() ?? throw new CommandLineException("policy apply needs FILE");
+                arguments.EnsureEmpty();
+                return await PolicyClusterCommand.ApplyAsync(file, configuration(), stdout, stderr, ct);
+            }
+
+            case "show":
+                arguments.EnsureEmpty();
+                return await PolicyClusterCommand.ShowAsync(configuration(), stdout, ct);
             default:
-                throw new CommandLineException(sub is null ? "policy needs a subcommand: check or test" : $"unknown policy subcommand '{sub}'");
+                throw new CommandLineException(sub is null ? "policy needs a subcommand: check, test, apply or show" : $"unknown policy subcommand '{sub}'");
         }
     }
 

@@ -12,6 +12,7 @@ using OrleansGate.Edge.Postgres;
 using OrleansGate.Edge.Telemetry;
 using OrleansGate.Grains;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Storage;
 using OrleansGate.Host.DevIdp;
 
@@ -61,6 +62,10 @@ public static class GatewayHost
         if (role is GatewayRole.All or GatewayRole.Edge)
         {
             builder.Services.AddPostgresEdge(gateway);
+
+            // The edge's view of the policy version, for the Execute re-check (pushed by the policy grain).
+            builder.Services.AddSingleton<PolicyVersionWatcher>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyVersionWatcher>());
             if (!postgres.Insecure && !postgres.Tls.IsConfigured)
             {
                 throw new InvalidOperationException(
@@ -115,10 +120,7 @@ public static class GatewayHost
     private static void AddSilo(WebApplicationBuilder builder, IConfigurationSection gateway, GatewayClusterOptions cluster, string connectionString)
     {
         builder.Services.AddSingleton(new StateDatabase(connectionString));
-        builder.Services.Configure<AuditOptions>(gateway.GetSection("Audit"));
-        builder.Services.AddSingleton<PostgresAuditSink>();
-        builder.Services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<PostgresAuditSink>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<PostgresAuditSink>());
+        builder.Services.AddAudit(gateway.GetSection("Audit"));
 
         builder.UseOrleans(silo =>
         {
@@ -145,6 +147,9 @@ public static class GatewayHost
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             silo.AddActivityPropagation();
         });
+
+        // After UseOrleans: these hosted services start once the silo is up (policy file load, cache refresh).
+        builder.Services.AddGatewayPolicy(gateway.GetSection("Policy"));
     }
 
     private static void AddClient(WebApplicationBuilder builder, GatewayClusterOptions cluster, string connectionString) =>

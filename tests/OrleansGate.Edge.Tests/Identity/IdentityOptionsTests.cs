@@ -127,6 +127,24 @@ public sealed class IdentityOptionsTests
     }
 
     [Fact]
+    public void AddTokenValidation_binds_required_claims_and_token_reuse()
+    {
+        using var provider = BuildProvider(new Dictionary<string, string?>
+        {
+            ["Issuers:0:Issuer"] = "https://idp.example.test/oauth2/default",
+            ["Issuers:0:Audiences:0"] = "api://orleansgate",
+            ["Issuers:0:RequiredClaims:0"] = "jti",
+            ["Issuers:0:RequiredClaims:1"] = "cid",
+            ["Issuers:0:TokenReuse"] = "SingleUse",
+        });
+
+        var issuer = Assert.Single(provider.GetRequiredService<IOptions<IdentityOptions>>().Value.Issuers);
+
+        Assert.Equal(["jti", "cid"], issuer.RequiredClaims);
+        Assert.Equal(OrleansGate.Model.TokenReuse.SingleUse, issuer.TokenReuse);
+    }
+
+    [Fact]
     public void AddTokenValidation_keeps_a_time_provider_registered_before_it()
     {
         var time = new FakeTimeProvider();

@@ -90,6 +90,19 @@ public sealed partial class JwtTokenValidatorTests
             return signature;
         });
 
-        AssertInvalid(await ValidateAsync(token), "signature invalid");
+        AssertInvalid(await ValidateAsync(token), "ECDSA signature with r or s zero");
+        Assert.Contains(_log.Lines, l => l.Contains("Token refused: ECDSA signature with r or s zero", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(63)]
+    [InlineData(65)]
+    [InlineData(72)]
+    public async Task Ecdsa_signature_of_the_wrong_length_is_refused(int length)
+    {
+        // 72 bytes is the DER form some libraries emit; JWS requires the fixed-length r|s form.
+        var token = Token(alg: "ES256", kid: "ec-1", sign: _ => System.Security.Cryptography.RandomNumberGenerator.GetBytes(length));
+
+        AssertInvalid(await ValidateAsync(token), "signature malformed");
     }
 }

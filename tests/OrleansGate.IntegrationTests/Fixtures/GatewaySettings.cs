@@ -44,6 +44,34 @@ public sealed class GatewaySettings
     /// <summary>Lifetime of tokens the development IdP issues; its default (15 minutes) when null.</summary>
     public TimeSpan? TokenLifetime { get; init; }
 
+    /// <summary>
+    /// The policy file the node applies at start (OrleansGate:Policy:File). Default: an explicit allow-all
+    /// policy, because a node without a policy refuses every statement and most tests exercise the relay,
+    /// not the policy. Null: no policy configured.
+    /// </summary>
+    public string? PolicyFile { get; init; } = WritePolicyFile(AllowAllPolicy);
+
+    /// <summary>Every kind and every dangerous function group allowed; rule name <c>allow-all</c>.</summary>
+    public const string AllowAllPolicy = """
+        # Integration tests' default: every statement allowed, yet still decided and audited.
+        version: tests-allow-all
+        rules:
+          - name: allow-all
+            effect: allow
+            reason: integration tests of the relay allow everything
+            match:
+              kinds: [read, write, ddl, privilege, role_change, procedural, transaction, admin, session, lock, other]
+              function_groups: [file_access, large_objects, dblink, signal, dynamic_sql, config, admin, program]
+        """;
+
+    /// <summary>Writes policy text to a new temporary file and returns its path.</summary>
+    public static string WritePolicyFile(string yaml)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("orleansgate-policy-").FullName, "policy.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
     /// <summary>Configuration entries applied last (e.g. the Postgres listener's TLS settings).</summary>
     public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
 
@@ -65,6 +93,7 @@ public sealed class GatewaySettings
         NodeName = nodeName,
         IssuerPort = IssuerPort ?? HttpPort,
         DevIdpEnabled = false,
+        PolicyFile = PolicyFile,
     };
 
     public GatewaySettings()
@@ -104,6 +133,11 @@ public sealed class GatewaySettings
             ["OrleansGate:Targets:demo:Username"] = "gateway_demo",
             ["OrleansGate:Targets:demo:Password"] = TargetPassword,
         };
+        if (PolicyFile is not null)
+        {
+            s["OrleansGate:Policy:File"] = PolicyFile;
+        }
+
         if (TokenLifetime is { } lifetime)
         {
             s["OrleansGate:DevIdp:TokenLifetime"] = lifetime.ToString("c", CultureInfo.InvariantCulture);

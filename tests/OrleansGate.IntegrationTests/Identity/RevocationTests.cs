@@ -81,6 +81,69 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
     }
 
     [Fact]
+    public async Task Revoking_after_the_silo_hosting_the_agent_grain_stopped_closes_its_sessions_on_surviving_edges_within_a_second()
+    {
+        var silo = await GatewayNode.StartAsync(fixture.Settings.OtherNode("silo-doomed"), GatewayRole.Silo);
+        var siloStopped = false;
+        try
+        {
+            await using var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-survivor"), GatewayRole.Edge);
+            var grains = fixture.Node.Services.GetRequiredService<IGrainFactory>();
+
+            // Placement is random: pick a subject whose agent grain the doomed silo activates.
+            var doomedAddress = silo.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+            var management = grains.GetGrain<IManagementGrain>(0);
+            string? subject = null;
+            for (var attempt = 0; attempt < 64 && subject is null; attempt++)
+            {
+                var candidate = $"agent-failover-{attempt}-{Guid.NewGuid():N}";
+                var probe = silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IAgentGrain>(AgentKey(candidate));
+                await probe.GetStatus();
+                if (doomedAddress.Equals(await management.GetActivationAddress(probe)))
+                {
+                    subject = candidate;
+                }
+            }
+
+            Assert.NotNull(subject);
+            var token = await ResignedToken.CreateAsync(fixture.Node, claims => claims["sub"] = subject);
+            await using var onSiloEdge = await RawPgClient.ConnectAsync(fixture.Node.Settings.PostgresPort);
+            Assert.Equal('Z', (await onSiloEdge.LoginAsync(subject, GatewaySettings.TargetName, token))[^1].Code);
+            await using var onEdge = await RawPgClient.ConnectAsync(edge.Settings.PostgresPort);
+            Assert.Equal('Z', (await onEdge.LoginAsync(subject, GatewaySettings.TargetName, token))[^1].Code);
+
+            // The agent grain's activation, and everything it held in memory, goes with the silo.
+            await silo.DisposeAsync();
+            siloStopped = true;
+
+            var agent = grains.GetGrain<IAgentGrain>(AgentKey(subject));
+            var clock = Stopwatch.StartNew();
+            var revocation = agent.Revoke("revoked after failover");
+            var closed = await Task.WhenAll(onSiloEdge.ReadAsync(), onEdge.ReadAsync());
+            var elapsed = clock.Elapsed;
+            output.WriteLine($"revocation after failover: both sessions closed {elapsed.TotalMilliseconds:0.0} ms after Revoke was called");
+
+            Assert.Equal(2, await revocation);
+            foreach (var fatal in closed)
+            {
+                Assert.Equal('E', fatal.Code);
+                Assert.Equal("57P01", ErrorField(fatal, 'C'));
+                Assert.Contains("agent revoked: revoked after failover", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+            }
+
+            Assert.True(elapsed < TimeSpan.FromSeconds(1), $"sessions closed after {elapsed.TotalMilliseconds:0} ms");
+            Assert.Empty((await agent.GetStatus()).Sessions);
+        }
+        finally
+        {
+            if (!siloStopped)
+            {
+                await silo.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Cli_revoke_token_closes_only_sessions_of_that_token_and_refuses_it_afterwards()
     {
         var config = fixture.Settings.WriteConfigFile();

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansGate.IntegrationTests.Fixtures;
 
@@ -11,12 +12,16 @@ namespace OrleansGate.IntegrationTests.Identity;
 
 /// <summary>
 /// Every known token attack, crafted in the test (with the identity provider's own signing key where a real signature
-/// matters) and sent as the password of a real Npgsql login: each is refused with FATAL 28P01 naming its reason, and
-/// no upstream connection is dialled.
+/// matters) and sent as the password of a real Npgsql login: each is refused with FATAL 28P01 naming its reason, the
+/// node's log names the same reason (and never holds the token or the target's password), and no upstream connection
+/// is dialled.
 /// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class TokenAttackTests(GatewayFixture fixture)
 {
+    /// <summary>Entries logged during the last refused login (see <see cref="LoginAsync"/>).</summary>
+    private IReadOnlyList<CapturedLogEntry> _logged = [];
+
     public static TheoryData<string, string> Attacks => new()
     {
         { "alg-none", "algorithm 'none' not allowed" },
@@ -44,6 +49,8 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
         { "over-8-kib", "token too large" },
         { "non-base64url-characters", "token malformed" },
         { "other-key-same-kid", "signature invalid" },
+        { "ecdsa-r-zero", "ECDSA signature with r or s zero" },
+        { "ecdsa-s-zero", "ECDSA signature with r or s zero" },
     };
 
     [Theory]
@@ -56,6 +63,7 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
 
         Assert.Equal("28P01", error.SqlState);
         Assert.Equal($"token rejected for user \"{GatewaySettings.AgentClientId}\": {reason}", error.MessageText);
+        AssertLoggedRefusal(reason);
     }
 
     [Theory]
@@ -77,6 +85,7 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
 
             Assert.Equal("28P01", error.SqlState);
             Assert.Equal($"token rejected for user \"{GatewaySettings.AgentClientId}\": header parameter '{parameter}' not allowed", error.MessageText);
+            AssertLoggedRefusal($"header parameter '{parameter}' not allowed");
             Assert.False(listener.Pending(), $"the gateway connected to the {parameter} URL");
         }
         finally
@@ -90,17 +99,62 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
     {
         // Positive control: the crafting path itself yields a valid token, so refusals above are due to each attack.
         var (header, claims) = await RealPartsAsync();
-        await using var connection = new NpgsqlConnection(fixture.Node.ConnectionString(await SignAsync(header, claims)));
+        var token = await SignAsync(header, claims);
+        var mark = Log.Mark;
+        using var dials = new NodeUpstreamDialCounter(fixture.Node);
+        await using var connection = new NpgsqlConnection(fixture.Node.ConnectionString(token));
         await connection.OpenAsync();
+        AssertNoSecretLogged(Log.Since(mark), token);
+
+        // The per-node dial counter sees this login's dial, so its zero in the refusals above is meaningful.
+        Assert.Equal(1, dials.Count);
     }
+
+    private CapturedLog Log => CapturedLog.Of(fixture.Node);
 
     private async Task<PostgresException> LoginAsync(string token)
     {
-        using var dials = new UpstreamDialCounter();
+        using var dials = new NodeUpstreamDialCounter(fixture.Node);
+        var mark = Log.Mark;
         await using var connection = new NpgsqlConnection(fixture.Node.ConnectionString(token));
         var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
         Assert.Equal(0, dials.Count);
+
+        // The refusal is logged before the client is answered, so everything is in the capture by now.
+        _logged = Log.Since(mark);
+        Assert.NotEmpty(_logged);
+        AssertNoSecretLogged(_logged, token);
         return error;
+    }
+
+    /// <summary>
+    /// The validator logged exactly this reason for the refusal (its warning, event 2100), and the session logged it too.
+    /// Npgsql may try a refused login twice (with and without GSS negotiation), so every attempt must show the reason.
+    /// </summary>
+    private void AssertLoggedRefusal(string reason)
+    {
+        var refusals = _logged.Where(e => e.Category == typeof(Edge.Identity.JwtTokenValidator).FullName && e.EventId.Id == 2100).ToList();
+        Assert.NotEmpty(refusals);
+        Assert.All(refusals, refusal =>
+        {
+            Assert.Equal(LogLevel.Warning, refusal.Level);
+            Assert.Equal(reason, refusal.Value("Reason"));
+            Assert.StartsWith($"Token refused: {reason} (", refusal.Message, StringComparison.Ordinal);
+        });
+        Assert.Contains(_logged, e => e.Message.StartsWith("Token rejected from", StringComparison.Ordinal) && e.Value("Reason") == reason);
+    }
+
+    /// <summary>Neither the token (nor any long part of it) nor the target's password appears in any rendered message, value or exception.</summary>
+    private void AssertNoSecretLogged(IReadOnlyList<CapturedLogEntry> entries, string token)
+    {
+        var secrets = token.Split('.').Where(part => part.Length >= 16).Append(token).Append(fixture.Settings.TargetPassword).ToList();
+        foreach (var entry in entries)
+        {
+            foreach (var secret in secrets)
+            {
+                Assert.False(entry.Contains(secret), $"a secret was logged by {entry.Category} (event {entry.EventId.Id})");
+            }
+        }
     }
 
     private async Task<string> CraftAsync(string attack)
@@ -224,6 +278,15 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
                 {
                     var token = await SignAsync(header, claims);
                     return token[..^2] + "+/";
+                }
+
+            case "ecdsa-r-zero" or "ecdsa-s-zero":
+                {
+                    // The "psychic signature" (CVE-2022-21449): r or s zero, which a careless verifier accepts for any key.
+                    header["alg"] = "ES256";
+                    var signature = RandomNumberGenerator.GetBytes(64);
+                    Array.Clear(signature, attack == "ecdsa-r-zero" ? 0 : 32, 32);
+                    return $"{Encode(header)}.{Encode(claims)}.{Base64Url(signature)}";
                 }
 
             case "other-key-same-kid":

@@ -1,0 +1,17 @@
+using OrleansGate.Model;
+
+namespace OrleansGate.Edge.Classification;
+
+/// <summary>
+/// A statement the client parsed in this session, with the decision it got. Portals bound from it point
+/// at this same instance, so a later Parse under the same name cannot change what an open portal runs.
+/// </summary>
+public sealed class PreparedStatementDecision(string statementName, string sql, Decision decision)
+{
+    public string StatementName { get; } = statementName;
+
+    /// <summary>The text, kept on the edge only, to decide it again when the policy changes.</summary>
+    public string Sql { get; } = sql;
+
+    public Decision Decision { get; set; } = decision;
+}

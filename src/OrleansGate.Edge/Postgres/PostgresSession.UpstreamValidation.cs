@@ -1,0 +1,52 @@
+using OrleansGate.Postgres.Protocol;
+
+namespace OrleansGate.Edge.Postgres;
+
+// The upstream is untrusted input too: what it sends is checked before a client parses it.
+public sealed partial class PostgresSession
+{
+    /// <summary>
+    /// Checks what the client will parse: a malformed or out-of-place upstream message ends this session (08P01)
+    /// rather than reaching a client that could misread it. Row values are walked, not copied.
+    /// </summary>
+    private static void ValidateUpstreamMessage(in PgMessage message)
+    {
+        var payload = message.Payload;
+        switch ((BackendMessageCode)message.Code)
+        {
+            case BackendMessageCode.DataRow:
+                BackendMessages.ValidateDataRow(payload);
+                return;
+            case BackendMessageCode.ErrorResponse:
+                BackendMessages.ReadError(payload);
+                return;
+            case BackendMessageCode.NoticeResponse:
+                BackendMessages.ReadErrorOrNotice(payload);
+                return;
+            case BackendMessageCode.ParameterStatus:
+                BackendMessages.ReadParameterStatus(payload);
+                return;
+            case BackendMessageCode.NotificationResponse:
+                BackendMessages.ReadNotification(payload);
+                return;
+            case BackendMessageCode.BindComplete:
+            case BackendMessageCode.CloseComplete:
+            case BackendMessageCode.CommandComplete:
+            case BackendMessageCode.CopyData:
+            case BackendMessageCode.CopyDone:
+            case BackendMessageCode.CopyInResponse:
+            case BackendMessageCode.CopyOutResponse:
+            case BackendMessageCode.EmptyQueryResponse:
+            case BackendMessageCode.NoData:
+            case BackendMessageCode.ParameterDescription:
+            case BackendMessageCode.ParseComplete:
+            case BackendMessageCode.PortalSuspended:
+            case BackendMessageCode.RowDescription:
+                return;
+            default:
+                // Authentication, BackendKeyData and NegotiateProtocolVersion belong to login; CopyBoth to replication
+                // and FunctionCallResponse to the function call, neither of which the gateway lets through.
+                throw new PgProtocolException(PgSqlState.ProtocolViolation, $"unexpected message type 0x{message.Code:X2} after login");
+        }
+    }
+}

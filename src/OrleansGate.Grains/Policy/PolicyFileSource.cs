@@ -1,0 +1,150 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansGate.Model;
+
+namespace OrleansGate.Grains.Policy;
+
+/// <summary>
+/// Applies <c>OrleansGate:Policy:File</c> to the cluster when the node starts (a no-op when the cluster
+/// already has the same text) and, with <c>Watch</c>, again whenever the file changes.
+/// </summary>
+/// <remarks>
+/// An invalid file at start stops the node with the file, line and problem: a node must not come up
+/// silently deciding with some other policy than the one its operator configured. An invalid edit while
+/// running is logged the same way and the previous version stays in force.
+/// </remarks>
+public sealed partial class PolicyFileSource(
+    IGrainFactory grains,
+    IOptions<PolicyOptions> options,
+    TimeProvider time,
+    ILogger<PolicyFileSource> logger) : IHostedService, IDisposable
+{
+    /// <summary>Editors write a file in several steps; apply once the events have been quiet this long.</summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
+
+    private readonly SemaphoreSlim _applying = new(1, 1);
+    private FileSystemWatcher? _watcher;
+    private ITimer? _settleTimer;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var file = options.Value.File;
+        if (string.IsNullOrWhiteSpace(file))
+        {
+            LogNoFile(logger);
+            return;
+        }
+
+        var path = Path.GetFullPath(file);
+        var result = await ApplyFileAsync(path).ConfigureAwait(false);
+        if (result.Outcome == PolicyApplyOutcome.Invalid)
+        {
+            throw new InvalidOperationException($"OrleansGate:Policy:File is not a valid policy: {result.Error}");
+        }
+
+        if (options.Value.Watch)
+        {
+            _settleTimer = time.CreateTimer(_ => _ = ReapplyAsync(path), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path))
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            _watcher.Changed += (_, _) => Touched();
+            _watcher.Created += (_, _) => Touched();
+            _watcher.Renamed += (_, _) => Touched();
+            _watcher.EnableRaisingEvents = true;
+            LogWatching(logger, path);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_watcher is not null)
+        {
+            _watcher.EnableRaisingEvents = false;
+        }
+
+        _settleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _settleTimer?.Dispose();
+        _applying.Dispose();
+    }
+
+    private void Touched() => _settleTimer?.Change(Settle, Timeout.InfiniteTimeSpan);
+
+    private async Task ReapplyAsync(string path)
+    {
+        try
+        {
+            await ApplyFileAsync(path).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The watch must outlive a cluster hiccup: the next edit (or a restart) tries again.
+            LogApplyFailed(logger, path, e.Message);
+        }
+    }
+
+    private async Task<PolicyApplyResult> ApplyFileAsync(string path)
+    {
+        await _applying.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            string text;
+            try
+            {
+                text = await File.ReadAllTextAsync(path).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                var error = $"{path}: cannot read the file: {e.Message}";
+                LogRefused(logger, error);
+                return new PolicyApplyResult(PolicyApplyOutcome.Invalid, 0, "", error, 0, 0);
+            }
+
+            var result = await grains.GetGrain<IPolicyGrain>(IPolicyGrain.Key).Apply(text, path).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case PolicyApplyOutcome.Applied:
+                    LogApplied(logger, path, result.Version, result.Label, result.SubscribersNotified);
+                    break;
+                case PolicyApplyOutcome.Unchanged:
+                    LogUnchanged(logger, path, result.Version, result.Label);
+                    break;
+                default:
+                    LogRefused(logger, result.Error ?? "invalid policy");
+                    break;
+            }
+
+            return result;
+        }
+        finally
+        {
+            _applying.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No policy file configured (OrleansGate:Policy:File): statements are refused until a policy is applied with 'orleansgate policy apply FILE'")]
+    private static partial void LogNoFile(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Watching {Path} for policy changes")]
+    private static partial void LogWatching(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Policy {Path} applied as version {Version} ({Label}); {Notified} subscribers updated")]
+    private static partial void LogApplied(ILogger logger, string path, long version, string label, int notified);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Policy {Path} is already the cluster's version {Version} ({Label})")]
+    private static partial void LogUnchanged(ILogger logger, string path, long version, string label);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy file refused, the previous version stays in force: {Error}")]
+    private static partial void LogRefused(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied: {Error}")]
+    private static partial void LogApplyFailed(ILogger logger, string path, string error);
+}

@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using OrleansGate.Grains.Audit;
+using OrleansGate.Host.Hosting;
+
+namespace OrleansGate.Host.Commands;
+
+/// <summary>
+/// <c>audit verify | tail | search</c>: read the audit store directly with the configuration's connection string
+/// (OrleansGate:Audit:ConnectionString, else OrleansGate:StateDatabase), so they work with no cluster running.
+/// </summary>
+public static class AuditCommand
+{
+    public static async Task<int> RunAsync(Arguments arguments, IConfiguration configuration, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(stderr);
+        var gateway = configuration.GetSection(GatewayHost.Section);
+        var options = gateway.GetSection("Audit").Get<AuditOptions>() ?? new AuditOptions();
+        var connectionString = string.IsNullOrWhiteSpace(options.ConnectionString) ? gateway["StateDatabase"] : options.ConnectionString;
+        var sub = arguments.TakeCommand();
+        if (sub is not ("verify" or "tail" or "search"))
+        {
+            throw new CommandLineException(sub is null ? "audit needs a subcommand: verify, tail or search" : $"unknown audit subcommand '{sub}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new CommandLineException("no audit store configured: set OrleansGate:StateDatabase (or OrleansGate:Audit:ConnectionString) with --config");
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        try
+        {
+            return sub switch
+            {
+                "verify" => await VerifyAsync(arguments, options, dataSource, stdout, ct),
+                "tail" => await TailAsync(arguments, dataSource, stdout, ct),
+                _ => await SearchAsync(arguments, dataSource, stdout, ct),
+            };
+        }
+        catch (NpgsqlException e)
+        {
+            await stderr.WriteLineAsync($"audit store unavailable: {e.Message}");
+            return 3;
+        }
+    }
+
+    private static async Task<int> VerifyAsync(Arguments arguments, AuditOptions options, NpgsqlDataSource dataSource, TextWriter stdout, CancellationToken ct)
+    {
+        var keyPath = arguments.TakeValue("--key") ?? options.CheckpointKeyPath;
+        var file = arguments.TakeValue("--checkpoint-file") ?? options.CheckpointFile;
+        var json = arguments.TakeFlag("--json");
+        arguments.EnsureEmpty();
+        var key = string.IsNullOrWhiteSpace(keyPath) ? null : AuditCheckpoint.LoadKey(keyPath);
+        var report = await new AuditVerifier(dataSource).VerifyAsync(key, file, ct);
+        if (json)
+        {
+            foreach (var p in report.Problems)
+            {
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["seq"] = p.Seq.ToString(CultureInfo.InvariantCulture), ["problem"] = p.Message }));
+            }
+        }
+        else
+        {
+            await stdout.WriteLineAsync(
+                $"{report.Rows} records in {report.Chains} session chains; {report.Checkpoints} checkpoints sign up to seq {report.LastSignedSeq}; " +
+                $"{report.UnsignedRows} records after the last checkpoint are covered by their chains only" +
+                (key is null ? " (no key: signatures not checked)" : "") + (string.IsNullOrWhiteSpace(file) ? " (no checkpoint file: the database's copy was used)" : ""));
+            if (report.Ok)
+            {
+                await stdout.WriteLineAsync("ok: every chain and checkpoint verifies");
+            }
+            else
+            {
+                await stdout.WriteLineAsync($"BROKEN: first bad record at seq {report.Problems[0].Seq}: {report.Problems[0].Message}");
+                foreach (var p in report.Problems.Skip(1).Take(50))
+                {
+                    await stdout.WriteLineAsync($"  also at seq {p.Seq}: {p.Message}");
+                }
+            }
+        }
+
+        return report.Ok ? 0 : 1;
+    }
+
+    private static async Task<int> TailAsync(Arguments arguments, NpgsqlDataSource dataSource, TextWriter stdout, CancellationToken ct)
+    {
+        var count = ParseLong(arguments.TakeValue("--count"), "--count");
+        var json = arguments.TakeFlag("--json");
+        arguments.EnsureEmpty();
+        long last;
+        await using (var start = dataSource.CreateCommand("SELECT coalesce(max(seq), 0) FROM orleansgate_audit"))
+        {
+            last = (long)(await start.ExecuteScalarAsync(ct))!;
+        }
+
+        long shown = 0;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            // Follows by polling the sequence (a reader needs no privileges beyond SELECT); Ctrl-C or --count ends it.
+            do
+            {
+                await using var command = dataSource.CreateCommand($"SELECT {AuditRowReader.Columns} FROM orleansgate_audit WHERE seq > $1 ORDER BY seq LIMIT 1000");
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = last });
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    var row = AuditRowReader.Read(reader);
+                    last = row.Seq;
+                    await WriteRowAsync(stdout, row, json);
+                    if (count is { } max && ++shown >= max)
+                    {
+                        return 0;
+                    }
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> SearchAsync(Arguments arguments, NpgsqlDataSource dataSource, TextWriter stdout, CancellationToken ct)
+    {
+        var agent = arguments.TakeValue("--agent");
+        var since = arguments.TakeValue("--since");
+        var decision = arguments.TakeValue("--decision");
+        var session = arguments.TakeValue("--session");
+        var kind = arguments.TakeValue("--kind");
+        var limit = ParseLong(arguments.TakeValue("--limit"), "--limit") ?? 1000;
+        var json = arguments.TakeFlag("--json");
+        arguments.EnsureEmpty();
+
+        var where = new List<string>();
+        await using var command = dataSource.CreateCommand();
+        void Add<T>(string condition, T value)
+        {
+            command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+            where.Add(condition.Replace("@", "$" + command.Parameters.Count.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        }
+
+        if (agent is not null)
+        {
+            // issuer|subject, or a subject alone.
+            var bar = agent.LastIndexOf('|');
+            if (bar > 0)
+            {
+                Add("issuer = @", agent[..bar]);
+                Add("subject = @", agent[(bar + 1)..]);
+            }
+            else
+            {
+                Add("subject = @", agent);
+            }
+        }
+
+        if (since is not null)
+        {
+            Add("at >= @", ParseSince(since).UtcDateTime);
+        }
+
+        if (decision is not null)
+        {
+            Add("lower(decision) = lower(@)", decision);
+        }
+
+        if (session is not null)
+        {
+            Add("session_id = @", session);
+        }
+
+        if (kind is not null)
+        {
+            Add("lower(kind) = lower(@)", kind);
+        }
+
+        command.CommandText = $"SELECT {AuditRowReader.Columns} FROM orleansgate_audit" +
+            (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + $" ORDER BY seq LIMIT {limit}";
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            await WriteRowAsync(stdout, AuditRowReader.Read(reader), json);
+        }
+
+        return 0;
+    }
+
+    private static Task WriteRowAsync(TextWriter stdout, AuditRow row, bool json) =>
+        stdout.WriteLineAsync(json
+            ? JsonSerializer.Serialize(row, AuditJson.Default.AuditRow)
+            : $"{row.Seq,8} {row.At:yyyy-MM-ddTHH:mm:ss.fffZ} {row.Kind,-10} {row.Subject} session {row.SessionId}#{row.SessionSeq} " +
+              $"{row.Decision ?? "-"} {row.Rule ?? ""} {row.Statement ?? row.Reason ?? ""}");
+
+    /// <summary>An ISO 8601 time, or a duration back from now: 30s, 15m, 2h, 7d.</summary>
+    private static DateTimeOffset ParseSince(string text)
+    {
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at;
+        }
+
+        if (text.Length > 1 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            var span = text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(n),
+                'm' => TimeSpan.FromMinutes(n),
+                'h' => TimeSpan.FromHours(n),
+                'd' => TimeSpan.FromDays(n),
+                _ => (TimeSpan?)null,
+            };
+            if (span is { } s)
+            {
+                return DateTimeOffset.UtcNow - s;
+            }
+        }
+
+        throw new CommandLineException($"--since '{text}' is neither a time (2026-01-31T12:00:00Z) nor a duration (30s, 15m, 2h, 7d)");
+    }
+
+    private static long? ParseLong(string? text, string option) =>
+        text is null ? null
+        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
+        : throw new CommandLineException($"{option} needs a positive number");
+}

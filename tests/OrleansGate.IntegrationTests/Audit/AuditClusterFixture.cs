@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using Npgsql;
+using OrleansGate.Grains.Audit;
+using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.IntegrationTests.Infrastructure;
+
+namespace OrleansGate.IntegrationTests.Audit;
+
+/// <summary>
+/// A gateway node whose audit store is a PostgreSQL of its own (OrleansGate:Audit:ConnectionString), so a test
+/// can stop the audit store without disturbing membership; checkpoints signed every second.
+/// </summary>
+public sealed class AuditClusterFixture : IAsyncLifetime
+{
+    public TempPostgres Postgres { get; private set; } = null!;
+
+    public TempPostgres AuditStore { get; private set; } = null!;
+
+    public GatewayNode Node { get; private set; } = null!;
+
+    public GatewaySettings Settings { get; private set; } = null!;
+
+    public string AuditConnectionString { get; private set; } = "";
+
+    public string KeyPath { get; private set; } = "";
+
+    public string CheckpointFile { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await TempPostgres.StartAsync();
+        AuditStore = await TempPostgres.StartAsync();
+        var statePassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var auditPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var targetPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        await Postgres.CreateRoleAsync("orleansgate", statePassword);
+        await Postgres.ExecuteAsync("postgres", "CREATE DATABASE orleansgate_state OWNER orleansgate");
+        await Postgres.CreateRoleAsync("gateway_demo", targetPassword);
+        await Postgres.CreateDatabaseAsync("demo");
+        await Postgres.ExecuteAsync("demo", "CREATE TABLE customers (id int PRIMARY KEY, name text); GRANT SELECT ON customers TO gateway_demo");
+        await AuditStore.CreateRoleAsync("orleansgate_audit", auditPassword);
+        await AuditStore.ExecuteAsync("postgres", "CREATE DATABASE audit OWNER orleansgate_audit");
+        AuditConnectionString = AuditStore.ConnectionString("audit", "orleansgate_audit", auditPassword);
+
+        var folder = Directory.CreateTempSubdirectory("orleansgate-audit-").FullName;
+        KeyPath = Path.Combine(folder, "checkpoint.key");
+        await File.WriteAllBytesAsync(KeyPath, RandomNumberGenerator.GetBytes(32));
+        CheckpointFile = Path.Combine(folder, "checkpoints.jsonl");
+        Settings = new GatewaySettings
+        {
+            StateConnectionString = Postgres.ConnectionString("orleansgate_state", "orleansgate", statePassword),
+            TargetPort = Postgres.Port,
+            TargetPassword = targetPassword,
+            Overrides = AuditOverrides(),
+        };
+        Node = await GatewayNode.StartAsync(Settings);
+    }
+
+    /// <summary>The audit settings every node of these tests runs with.</summary>
+    public Dictionary<string, string?> AuditOverrides() => new()
+    {
+        ["OrleansGate:Audit:ConnectionString"] = AuditConnectionString,
+        ["OrleansGate:Audit:CheckpointKeyPath"] = KeyPath,
+        ["OrleansGate:Audit:CheckpointFile"] = CheckpointFile,
+        ["OrleansGate:Audit:CheckpointInterval"] = "00:00:01",
+    };
+
+    public async Task<AuditVerifyReport> VerifyAsync()
+    {
+        await using var source = NpgsqlDataSource.Create(AuditConnectionString);
+        return await new AuditVerifier(source).VerifyAsync(await File.ReadAllBytesAsync(KeyPath), CheckpointFile, CancellationToken.None);
+    }
+
+    /// <summary>How many Statement records hold exactly this normalised text.</summary>
+    public async Task<Dictionary<string, int>> StatementCountsAsync()
+    {
+        await using var connection = new NpgsqlConnection(AuditConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT statement_normalized, count(*) FROM orleansgate_audit WHERE kind = 'Statement' GROUP BY 1", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            counts[reader.GetString(0)] = (int)reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Node is not null)
+        {
+            await Node.DisposeAsync();
+        }
+
+        if (AuditStore is not null)
+        {
+            await AuditStore.DisposeAsync();
+        }
+
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+    }
+}

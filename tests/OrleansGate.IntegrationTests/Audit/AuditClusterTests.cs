@@ -1,0 +1,146 @@
+using Npgsql;
+using OrleansGate.IntegrationTests.Fixtures;
+
+namespace OrleansGate.IntegrationTests.Audit;
+
+/// <summary>Audit under load through real gateway nodes: two silos at once, and the audit store going away.</summary>
+[Collection(AuditClusterCollection.Name)]
+public sealed class AuditClusterTests(AuditClusterFixture fixture)
+{
+    private static AuditClient Client(GatewayNode node, string token, string name) => new(name, async () =>
+    {
+        var connection = new NpgsqlConnection(node.ConnectionString(token));
+        await connection.OpenAsync();
+        return connection;
+    });
+
+    [Fact]
+    public async Task Many_sessions_on_two_silos_write_chains_that_verify_with_no_forks_or_gaps()
+    {
+        await using var second = await GatewayNode.StartAsync(fixture.Settings.OtherNode("audit-second", fixture.AuditOverrides()));
+        var token = await fixture.Node.GetTokenAsync();
+        var clients = new List<AuditClient>();
+        try
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                clients.Add(Client(fixture.Node, token, $"conc_a{i}"));
+                clients.Add(Client(second, token, $"conc_b{i}"));
+            }
+
+            await Task.WhenAll(clients.Select(async c =>
+            {
+                for (var n = 0; n < 20; n++)
+                {
+                    Assert.True(await c.RunNextAsync());
+                }
+            }));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+
+        var report = await fixture.VerifyAsync();
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        var counts = await fixture.StatementCountsAsync();
+        foreach (var client in clients)
+        {
+            Assert.All(client.Received, alias => Assert.Equal(1, counts.GetValueOrDefault(AuditClient.Normalized(alias))));
+        }
+
+        // Both silos wrote: one writer each, and each signed at least one checkpoint of its own over its rows.
+        await using var audit = new NpgsqlConnection(fixture.AuditConnectionString);
+        await audit.OpenAsync();
+        await using var writers = new NpgsqlCommand(
+            "SELECT count(DISTINCT writer) FROM orleansgate_audit WHERE statement_normalized LIKE 'SELECT $1 AS conc\\_%'", audit);
+        Assert.Equal(2L, (long)(await writers.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Audit_store_outage_refuses_statements_with_58000_then_service_resumes_with_nothing_lost_or_duplicated()
+    {
+        var token = await fixture.Node.GetTokenAsync();
+        var loaders = new List<AuditClient>();
+        var probes = new List<AuditClient>();
+        for (var i = 0; i < 2; i++)
+        {
+            loaders.Add(Client(fixture.Node, token, $"outage_load{i}"));
+            probes.Add(Client(fixture.Node, token, $"outage_probe{i}"));
+        }
+
+        using var stop = new CancellationTokenSource();
+        var loops = new List<Task>();
+        try
+        {
+            foreach (var client in loaders.Concat(probes))
+            {
+                Assert.True(await client.RunNextAsync());
+            }
+
+            // Mid-load: the loaders keep running while the audit store stops under them and comes back.
+            loops.AddRange(loaders.Select(c => Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    await c.RunNextAsync();
+                }
+            })));
+            await fixture.AuditStore.StopAsync();
+
+            // Every statement now is refused with the documented error.
+            foreach (var probe in probes)
+            {
+                Assert.False(await probe.RunNextAsync());
+                Assert.False(await probe.RunNextAsync());
+            }
+
+            await fixture.AuditStore.StartAgainAsync();
+
+            // Service resumes by itself: a client retries, as a real one would, until its statement is audited and runs.
+            foreach (var probe in probes)
+            {
+                var resumed = false;
+                for (var attempt = 0; attempt < 50 && !resumed; attempt++)
+                {
+                    resumed = await probe.RunNextAsync();
+                }
+
+                Assert.True(resumed, $"{probe.Name} never got a result after the audit store came back");
+                Assert.True(await probe.RunNextAsync());
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(60));
+            await fixture.AuditStore.StartAgainAsync();
+            foreach (var client in loaders.Concat(probes))
+            {
+                await client.DisposeAsync();
+            }
+        }
+
+        var counts = await fixture.StatementCountsAsync();
+        var refusal = probes[0].Refused[0];
+        Assert.Equal("58000", refusal.SqlState);
+        Assert.StartsWith("statement refused by the gateway: audit store unavailable:", refusal.Message, StringComparison.Ordinal);
+        foreach (var client in loaders.Concat(probes))
+        {
+            // Statements on an open session: 58000; logins while the store is down: 57P03 (Npgsql closes its
+            // connection after a class 58 error, so the next statement logs in again).
+            Assert.All(client.Refused, r => Assert.Equal(r.Statement == "(login)" ? "57P03" : "58000", r.SqlState));
+
+            // Nothing lost: every statement whose result arrived has exactly one record. Nothing duplicated:
+            // a refused one has at most one (its record may have committed as the store went away).
+            Assert.All(client.Received, alias => Assert.Equal(1, counts.GetValueOrDefault(AuditClient.Normalized(alias))));
+            Assert.All(client.Refused, r => Assert.InRange(counts.GetValueOrDefault(AuditClient.Normalized(r.Statement)), 0, 1));
+        }
+
+        var report = await fixture.VerifyAsync();
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+    }
+}

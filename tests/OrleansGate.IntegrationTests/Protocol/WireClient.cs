@@ -1,0 +1,111 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using OrleansGate.IntegrationTests.Fixtures;
+
+namespace OrleansGate.IntegrationTests.Protocol;
+
+/// <summary>A raw socket to a gateway listener: sends any bytes, reads framed messages, can half-close.</summary>
+internal sealed class WireClient : IAsyncDisposable
+{
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+
+    private WireClient(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    /// <summary>The cancel key the gateway issued at login (BackendKeyData).</summary>
+    public (int ProcessId, int SecretKey) CancelKey { get; private set; }
+
+    public static async Task<WireClient> ConnectAsync(int port)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        return new WireClient(tcp);
+    }
+
+    /// <summary>Connects and logs in; fails the test unless the login reaches ReadyForQuery.</summary>
+    public static async Task<WireClient> LoginAsync(int port, string token, string database = GatewaySettings.TargetName)
+    {
+        var client = await ConnectAsync(port);
+        await client.SendAsync(Wire.Startup("user", GatewaySettings.AgentClientId, "database", database));
+        var auth = await client.ReadAsync();
+        Assert.True(auth.Code == 'R', $"expected an authentication request, got '{auth.Code}' {Encoding.UTF8.GetString(auth.Payload)}");
+        await client.SendAsync(Wire.Message('p', Wire.CString(token)));
+        var messages = await client.ReadUntilReadyAsync();
+        Assert.True(messages[^1].Code == 'Z', $"login failed: {Encoding.UTF8.GetString(messages[^1].Payload)}");
+        var key = Assert.Single(messages, m => m.Code == 'K').Payload;
+        client.CancelKey = (BinaryPrimitives.ReadInt32BigEndian(key), BinaryPrimitives.ReadInt32BigEndian(key.AsSpan(4)));
+        return client;
+    }
+
+    public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+
+    /// <summary>Closes our sending side only, so the gateway sees end-of-stream and can still answer.</summary>
+    public void ShutdownSend() => _tcp.Client.Shutdown(SocketShutdown.Send);
+
+    /// <summary>One message, or code '\0' when the gateway closed the connection (or reset it).</summary>
+    public async Task<(char Code, byte[] Payload)> ReadAsync()
+    {
+        using var timeout = new CancellationTokenSource(ReadTimeout);
+        try
+        {
+            var header = new byte[5];
+            var read = await _stream.ReadAtLeastAsync(header, 5, throwOnEndOfStream: false, timeout.Token);
+            if (read < 5)
+            {
+                return ('\0', []);
+            }
+
+            var payload = new byte[BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1)) - 4];
+            await _stream.ReadExactlyAsync(payload, timeout.Token);
+            return ((char)header[0], payload);
+        }
+        catch (IOException)
+        {
+            return ('\0', []);
+        }
+    }
+
+    public async Task<List<(char Code, byte[] Payload)>> ReadUntilReadyAsync()
+    {
+        var messages = new List<(char, byte[])>();
+        while (true)
+        {
+            var message = await ReadAsync();
+            messages.Add(message);
+            if (message.Code is 'Z' or '\0')
+            {
+                return messages;
+            }
+        }
+    }
+
+    /// <summary>Reads until an ErrorResponse and returns its SQLSTATE; null if the connection closed first.</summary>
+    public async Task<Dictionary<char, string>?> ReadErrorAsync()
+    {
+        while (true)
+        {
+            var message = await ReadAsync();
+            if (message.Code == '\0')
+            {
+                return null;
+            }
+
+            if (message.Code == 'E')
+            {
+                return Wire.Fields(message.Payload);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync();
+        _tcp.Dispose();
+    }
+}
