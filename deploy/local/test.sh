@@ -23,6 +23,23 @@ for trx in "$results"/*.trx; do
   s=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters"); skipped=$((skipped + ${s:-0}))
 done
 echo "$passed passed, $failed failed, $skipped skipped"
+# Name every failed test again at the very end, with the first lines of its message,
+# so a log that is cut to its tail still says what failed.
+if [ "$failed" -gt 0 ]; then
+  python3 - "$results" <<'PY' || true
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for trx in sorted(glob.glob(sys.argv[1] + "/*.trx")):
+    for r in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult", ns):
+        if r.get("outcome") != "Failed":
+            continue
+        msg = r.find("t:Output/t:ErrorInfo/t:Message", ns)
+        text = (msg.text or "").strip().splitlines() if msg is not None else []
+        print("FAILED " + r.get("testName"))
+        for line in text[:6]:
+            print("    " + line[:300])
+PY
+fi
 if [ "$passed" -eq 0 ]; then
   echo "error: no test ran" >&2
   exit 1

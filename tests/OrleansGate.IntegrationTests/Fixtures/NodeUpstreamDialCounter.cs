@@ -5,7 +5,7 @@ using OrleansGate.Edge.Telemetry;
 namespace OrleansGate.IntegrationTests.Fixtures;
 
 /// <summary>
-/// Counts upstream connections one node dials while the counter lives. Unlike <see cref="UpstreamDialCounter"/> it
+/// Counts upstream connections one node dials while the counter lives. It
 /// ignores the other nodes of this process (test collections run in parallel), so a zero means this node dialled nothing.
 /// </summary>
 public sealed class NodeUpstreamDialCounter : IDisposable

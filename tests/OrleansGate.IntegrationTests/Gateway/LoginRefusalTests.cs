@@ -32,7 +32,7 @@ public sealed class LoginRefusalTests(GatewayFixture fixture)
     public async Task Forged_token_is_refused_with_28P01_and_no_upstream_connection(string kind)
     {
         var token = await ForgeAsync(kind);
-        using var dials = new UpstreamDialCounter();
+        using var dials = new NodeUpstreamDialCounter(fixture.Node);
         await using var connection = new NpgsqlConnection(fixture.Node.ConnectionString(token));
         var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
         Assert.Equal("28P01", error.SqlState);
@@ -54,7 +54,7 @@ public sealed class LoginRefusalTests(GatewayFixture fixture)
         var signingInput = $"{Base64Url(header)}.{Base64Url(claims.ToJsonString())}";
         var token = $"{signingInput}.{Base64Url(rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))}";
 
-        using var dials = new UpstreamDialCounter();
+        using var dials = new NodeUpstreamDialCounter(fixture.Node);
         await using var connection = new NpgsqlConnection(fixture.Node.ConnectionString(token));
         var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
         Assert.Equal("28P01", error.SqlState);
@@ -67,7 +67,7 @@ public sealed class LoginRefusalTests(GatewayFixture fixture)
     {
         // The positive control for the test above: the counter does see a real login.
         var token = await fixture.Node.GetTokenAsync();
-        using var dials = new UpstreamDialCounter();
+        using var dials = new NodeUpstreamDialCounter(fixture.Node);
         await using var connection = new NpgsqlConnection(fixture.Node.ConnectionString(token));
         await connection.OpenAsync();
         Assert.Equal(1, dials.Count);
