@@ -7,7 +7,7 @@
 #   BENCH_CLIENTS=64 BENCH_DURATION=8 BENCH_REPEATS=3 BENCH_SCALE=10 BENCH_FSYNC=on BENCH_IDLE_SESSIONS=10000
 #   BENCH_WORKLOADS="pgbench-S-simple pgbench-S-extended pgbench-S-prepared select rw prepared"
 #   BENCH_GATEWAY_ENV="NAME=VALUE ..." (extra environment for the gateway process, for experiments)
-#   BENCH_PROFILE=1 (0 skips the profile)  BENCH_OUTPUT=docs/benchmarks.md  BENCH_KEEP=1 keeps the work folder
+#   BENCH_AUDIT_COMPARE=1 (0 skips the audit on/off comparison)  BENCH_PROFILE=1 (0 skips the profile)  BENCH_OUTPUT=docs/benchmarks.md  BENCH_KEEP=1 keeps the work folder
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/deploy/local/lib.sh"
@@ -20,6 +20,7 @@ fsync="${BENCH_FSYNC:-on}"
 idle_sessions="${BENCH_IDLE_SESSIONS:-10000}"
 workloads="${BENCH_WORKLOADS:-pgbench-S-simple pgbench-S-extended pgbench-S-prepared select rw prepared}"
 profile="${BENCH_PROFILE:-1}"
+audit_compare="${BENCH_AUDIT_COMPARE:-1}"
 output="${BENCH_OUTPUT:-$root/docs/benchmarks.md}"
 started_at=$(date +%s)
 
@@ -181,13 +182,16 @@ step "gateway on 127.0.0.1:$gw_port (log: $work/node.log)"
 # BENCH_GATEWAY_ENV adds runtime settings for experiments (e.g. "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0").
 env DOTNET_PerfMapEnabled=3 DOTNET_EnableWriteXorExecute=0 ${BENCH_GATEWAY_ENV:-} "$work/bin/orleansgate" --config "$work/orleansgate.json" run --role all > "$work/node.log" 2>&1 &
 gw_pid=$!; pids+=("$gw_pid")
-ready=
-for _ in $(seq 1 240); do
-  if curl -sf "http://127.0.0.1:$http_port/healthz" >/dev/null 2>&1 && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$gw_port"; then ready=1; break; fi
-  kill -0 "$gw_pid" 2>/dev/null || break
-  sleep 0.5
-done
-if [ -z "$ready" ]; then
+# Bounded wait until a gateway node answers on its health endpoint and its PostgreSQL port: PID HTTP_PORT PG_PORT.
+wait_ready() {
+  for _ in $(seq 1 240); do
+    if curl -sf "http://127.0.0.1:$2/healthz" >/dev/null 2>&1 && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$3"; then return 0; fi
+    kill -0 "$1" 2>/dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}
+if ! wait_ready "$gw_pid" "$http_port" "$gw_port"; then
   echo "error: the gateway did not become ready; last lines of its log:" >&2
   tail -n 30 "$work/node.log" >&2
   exit 1
@@ -219,6 +223,7 @@ fi
   "clients": $clients, "durationSeconds": $duration, "repeats": $repeats, "scale": $scale,
   "output": "$output",
   "profileFile": "$work/profile.md",
+  "auditComparisonFile": "$work/audit-compare.md",
   "pgbenchPath": "$(command -v pgbench)",
   "scriptStartedAt": $started_at,
   "setupNotes": [
@@ -272,6 +277,70 @@ if [ "$profile" = 1 ]; then
     if [ -s "$work/gateway.nettrace" ]; then
       "$root/loadtest/profile-report.sh" dotnet-trace "$work/gateway.nettrace" "$(cat "$work/profile-load.log")" "$tools/dotnet-trace" > "$work/profile.md" || true
     fi
+  fi
+fi
+
+# 5b. Audit on vs off (issue: "throughput with audit on vs. off is measured"): the same build as a second, separate
+#     cluster (its own cluster id and ports; tokens from the first node's dev IdP) with the benchmark-only switch
+#     that drops audit records. pgbench -S -M simple through each, alternately; the first node keeps full enforcement.
+: > "$work/audit-compare.md"
+if [ "$audit_compare" = 1 ]; then
+  step "audit on vs off: pgbench -S -M simple through two gateways, alternately"
+  free_port gw2_port; free_port http2_port; free_port silo2_port; free_port gateway2_port
+  (umask 077 && cat > "$work/orleansgate-noaudit.json" <<JSON
+{
+  "OrleansGate": {
+    "NodeName": "bench-noaudit",
+    "StateDatabase": "Host=127.0.0.1;Port=$pg_port;Database=orleansgate_state;Username=orleansgate;Password=$state_pw",
+    "Cluster": { "ClusterId": "bench-noaudit", "ServiceId": "orleansgate-bench-noaudit", "SiloPort": $silo2_port, "GatewayPort": $gateway2_port },
+    "Http": { "Address": "127.0.0.1", "Port": $http2_port },
+    "Postgres": { "Address": "127.0.0.1", "Port": $gw2_port, "Insecure": true },
+    "Policy": { "File": "$root/loadtest/bench-policy.yaml" },
+    "Audit": { "DisableForBenchmark": "I-understand-nothing-is-audited" },
+    "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
+    "Targets": {
+      "bench": { "Host": "127.0.0.1", "Port": $pg_port, "Database": "bench", "Username": "bench", "PasswordFile": "$work/target-password" }
+    }
+  }
+}
+JSON
+  )
+  env ${BENCH_GATEWAY_ENV:-} "$work/bin/orleansgate" --config "$work/orleansgate-noaudit.json" run --role all > "$work/node-noaudit.log" 2>&1 &
+  gw2_pid=$!; pids+=("$gw2_pid")
+  if ! wait_ready "$gw2_pid" "$http2_port" "$gw2_port"; then
+    echo "warning: the audit-off gateway did not become ready; no comparison (see $work/node-noaudit.log)" >&2
+  else
+    sed "s|\"targets\": \[|\"targets\": [ $(target_json gateway-noaudit 127.0.0.1 "$gw2_port" bench "$gw2_pid" token),|" "$work/plan.json" > "$work/plan-audit.json"
+    : > "$work/audit-compare.log"
+    # Warm-up (logins, JIT tiering) for both, not counted.
+    for t in gateway gateway-noaudit; do
+      "${driver[@]}" load "$work/plan-audit.json" "$t" pgbench-S-simple 3 > /dev/null 2>&1 || true
+    done
+    for r in $(seq 1 "$repeats"); do
+      for t in gateway gateway-noaudit; do
+        "${driver[@]}" load "$work/plan-audit.json" "$t" pgbench-S-simple "$duration" 2>&1 | tee -a "$work/audit-compare.log" || true
+      done
+    done
+    kill "$gw2_pid" 2>/dev/null || true; wait "$gw2_pid" 2>/dev/null || true
+    # Each line: "[1] pgbench -S -M simple  TARGET  N/s ... cpu C% ...": the median of each target's runs.
+    median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    column_of() { # TARGET FIELD(tps|cpu)
+      awk -v t="$1" -v f="$2" '$0 ~ /^\[1\]/ { for (i = 1; i <= NF; i++) { if ($i == t) hit = 1; if (hit && f == "tps" && $i ~ /\/s$/) { sub(/\/s$/, "", $i); print $i; hit = 0; break } if (hit && f == "cpu" && $i == "cpu") { v = $(i + 1); sub(/%/, "", v); print v; hit = 0; break } } }' "$work/audit-compare.log" | median
+    }
+    on_tps=$(column_of gateway tps); off_tps=$(column_of gateway-noaudit tps)
+    on_cpu=$(column_of gateway cpu); off_cpu=$(column_of gateway-noaudit cpu)
+    {
+      echo "pgbench -S -M simple, $clients clients, $duration s per run, $repeats runs each, alternately (median shown). Audit on is the gateway"
+      echo "of the tables above (a durable, chained record per statement and a completion record per statement); audit off is the"
+      echo "same build in a second, separate cluster with the benchmark-only switch \`OrleansGate:Audit:DisableForBenchmark\`, which"
+      echo "drops every record (never use it elsewhere). Both decide every statement with the same policy."
+      echo
+      echo "| gateway | statements/s | CPU (% of one core) | CPU µs per statement |"
+      echo "|---|---:|---:|---:|"
+      awk -v n="audit on" -v t="$on_tps" -v c="$on_cpu" 'BEGIN { printf "| %s | %d | %d %% | %.0f |\n", n, t, c, (t > 0 ? c * 10000 / t : 0) }'
+      awk -v n="audit off" -v t="$off_tps" -v c="$off_cpu" 'BEGIN { printf "| %s | %d | %d %% | %.0f |\n", n, t, c, (t > 0 ? c * 10000 / t : 0) }'
+      awk -v a="$on_tps" -v b="$off_tps" 'BEGIN { if (b > 0) printf "\nAudit on reaches %.2f of the audit-off throughput.\n", a / b }'
+    } > "$work/audit-compare.md"
   fi
 fi
 

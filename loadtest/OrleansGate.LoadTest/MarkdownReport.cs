@@ -12,7 +12,7 @@ public static class MarkdownReport
 {
     public const string NotesMarker = "<!-- notes: everything below this line is kept when the benchmark rewrites this file -->";
 
-    public static string Render(Plan plan, IReadOnlyList<RunResult> results, IdleResult? idle, MachineInfo machine, string loadBefore, string loadAfter, DateTimeOffset when, TimeSpan took, string? profile, string? keptNotes)
+    public static string Render(Plan plan, IReadOnlyList<RunResult> results, IdleResult? idle, MachineInfo machine, string loadBefore, string loadAfter, DateTimeOffset when, TimeSpan took, string? profile, string? keptNotes, string? auditComparison = null)
     {
         var s = new StringBuilder();
         s.AppendLine("# Benchmarks");
@@ -49,7 +49,7 @@ public static class MarkdownReport
         s.AppendLine();
         s.AppendLine("## Latency per statement (µs, median of the runs' percentiles)");
         s.AppendLine();
-        s.AppendLine("pgbench prints only its mean latency, so its rows have the mean alone. Errors are the sum over all runs.");
+        s.AppendLine(Inv($"For pgbench the mean is pgbench's own over every transaction and the percentiles and maximum are over the transactions it logged (`--sampling-rate={PgbenchRunner.LogSamplingRate}`). Errors are the sum over all runs."));
         s.AppendLine();
         s.AppendLine("| workload | target | p50 | p95 | p99 | max | mean | errors |");
         s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
@@ -105,6 +105,14 @@ public static class MarkdownReport
             var at10k = idle.Opened >= 10_000 ? idle.RssWithSessionsMiB : idle.RssBeforeMiB + (idle.KiBPerSession * 10_000 / 1024);
             var verdict = idle.Opened == 0 ? "not measured" : (at10k < 1024 ? "met" : "not met") + (idle.Opened >= 10_000 ? "" : Inv($" (projected {at10k:N0} MiB at 10,000 from {idle.Opened:N0} measured)"));
             s.AppendLine(Inv($"| {idle.RssBeforeMiB:N0} MiB | {idle.RssWithSessionsMiB:N0} MiB | {idle.KiBPerSession:N1} KiB | 10,000 sessions in < 1 GiB: {verdict} |"));
+        }
+
+        if (!string.IsNullOrWhiteSpace(auditComparison))
+        {
+            s.AppendLine();
+            s.AppendLine("## Audit on vs off");
+            s.AppendLine();
+            s.AppendLine(auditComparison.TrimEnd());
         }
 
         s.AppendLine();

@@ -21,6 +21,10 @@ public static partial class PgbenchRunner
     {
         var target = endpoints.Target;
         var (user, password) = endpoints.Credentials(0);
+
+        // Percentiles from pgbench's per-transaction log, sampled (1 transaction in 10) so that writing it costs
+        // pgbench little on the shared cores; the log folder is removed after the run.
+        var logFolder = Directory.CreateTempSubdirectory("orleansgate-pgbench-").FullName;
         var start = new ProcessStartInfo(pgbench)
         {
             RedirectStandardOutput = true,
@@ -31,6 +35,7 @@ public static partial class PgbenchRunner
         {
             "-n", "-S", "-M", mode, "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
             "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            "-l", "--sampling-rate=" + LogSamplingRate.ToString(CultureInfo.InvariantCulture), "--log-prefix=" + Path.Combine(logFolder, "pgbench_log"),
             "-h", target.Host, "-p", target.Port.ToString(CultureInfo.InvariantCulture), "-U", user, target.Database,
         })
         {
@@ -69,9 +74,41 @@ public static partial class PgbenchRunner
             failed = 1;
         }
 
-        // pgbench prints only the mean latency (and per-transaction logs are too heavy to keep here): p-values stay empty.
-        var latency = new LatencySummary(0, 0, 0, 0, latencyMs * 1000);
+        // The mean is pgbench's own (every transaction); p50/p95/p99/max are over the sampled transactions.
+        var sampled = ReadLoggedLatencies(logFolder);
+        var latency = sampled.Count == 0
+            ? new LatencySummary(0, 0, 0, 0, latencyMs * 1000)
+            : LatencySummary.From([sampled]) with { Mean = latencyMs * 1000 };
         return new RunResult(Name(mode), target.Name, repeat, clients, duration.TotalSeconds, processed, failed, tps, latency, cpu, rss, firstError);
+    }
+
+    /// <summary>The share of transactions pgbench logs with their latency (its <c>--sampling-rate</c>).</summary>
+    public const double LogSamplingRate = 0.1;
+
+    /// <summary>Latencies (µs, the third field of each line) from pgbench's per-thread log files; deletes the folder.</summary>
+    internal static List<int> ReadLoggedLatencies(string folder)
+    {
+        var latencies = new List<int>();
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, "pgbench_log*"))
+            {
+                foreach (var line in File.ReadLines(file))
+                {
+                    var fields = line.Split(' ', 4);
+                    if (fields.Length >= 3 && int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var us))
+                    {
+                        latencies.Add(us);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        return latencies;
     }
 
     /// <summary>Reads pgbench's closing summary; a missing line reads as 0.</summary>

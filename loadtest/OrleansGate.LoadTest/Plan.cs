@@ -26,6 +26,9 @@ public sealed record Plan
     /// <summary>A file with the hot-path profile summary, written by the script before the driver runs; optional.</summary>
     public string? ProfileFile { get; init; }
 
+    /// <summary>A Markdown section comparing the gateway with its audit on and off, written by the script; optional.</summary>
+    public string? AuditComparisonFile { get; init; }
+
     public string PgbenchPath { get; init; } = "pgbench";
 
     /// <summary>When the runner script started (Unix seconds), so the report can say how long the whole command took; 0 if unknown.</summary>

@@ -144,6 +144,15 @@ public static class BackendMessages
         return (processId, secretKey);
     }
 
+    /// <summary>CommandComplete ('C'): the command tag, e.g. <c>SELECT 5</c> or <c>INSERT 0 3</c>.</summary>
+    public static string ReadCommandComplete(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "CommandComplete");
+        var tag = reader.ReadCStringLenient("command tag");
+        reader.EnsureEnd();
+        return tag;
+    }
+
     /// <summary>ReadyForQuery ('Z'): 'I' idle, 'T' in a transaction, 'E' in a failed transaction.</summary>
     public static byte ReadReadyForQuery(in ReadOnlySequence<byte> payload)
     {

@@ -15,6 +15,13 @@ public interface ISessionGrain : IGrainWithStringKey
     [Alias("Authorize")]
     Task<Decision> Authorize(StatementRequest request);
 
+    /// <summary>
+    /// Completions that could not wait for the next statement (many executions of a prepared statement); false when
+    /// the audit store could not take them (nothing of them was written).
+    /// </summary>
+    [Alias("Completed")]
+    Task<bool> Completed(IReadOnlyList<StatementCompletion> completions);
+
     [Alias("Close")]
-    Task Close(string reason);
+    Task Close(string reason, IReadOnlyList<StatementCompletion> completions);
 }

@@ -40,4 +40,10 @@ public sealed record AuditRecord(
 
     /// <summary>Free text for events that carry a reason (refusals, revocations, policy changes); never a secret.</summary>
     [Id(15)] public string? Detail { get; init; }
+
+    /// <summary>The policy version an event names without a decision (a policy change: the new version).</summary>
+    [Id(16)] public long? PolicyVersion { get; init; }
+
+    /// <summary>A completion record's link: the <c>session_seq</c> of the statement record it completes.</summary>
+    [Id(17)] public long? CompletesSessionSeq { get; init; }
 }

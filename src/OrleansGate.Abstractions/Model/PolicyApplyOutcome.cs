@@ -10,4 +10,7 @@ public enum PolicyApplyOutcome
 
     /// <summary>The text failed validation: nothing changed; see the error.</summary>
     Invalid = 2,
+
+    /// <summary>Not applied: the change could not be audited or stored (audit store or state database unavailable); nothing changed; retry.</summary>
+    Unavailable = 3,
 }

@@ -18,4 +18,8 @@ public enum StatementSource
 public sealed record StatementRequest(
     [property: Id(0)] StatementSource Source,
     [property: Id(1)] string? StatementName,
-    [property: Id(2)] StatementSummary Statement);
+    [property: Id(2)] StatementSummary Statement)
+{
+    /// <summary>Completions of this session's earlier statements, carried along so they cost no call of their own.</summary>
+    [Id(3)] public IReadOnlyList<StatementCompletion> Completions { get; init; } = [];
+}

@@ -54,6 +54,22 @@ internal sealed class UnverifiedJws
 
     public static bool TryParse(string token, [NotNullWhen(true)] out UnverifiedJws? jws, [NotNullWhen(false)] out string? reason)
     {
+        try
+        {
+            return TryParseCore(token, out jws, out reason);
+        }
+        catch (InvalidOperationException)
+        {
+            // Valid JSON holding a string that cannot be decoded (a lone surrogate escape such as "\ud800"):
+            // System.Text.Json throws when the string is read. Malformed, like any other undecodable token.
+            jws = null;
+            reason = "token malformed";
+            return false;
+        }
+    }
+
+    private static bool TryParseCore(string token, [NotNullWhen(true)] out UnverifiedJws? jws, [NotNullWhen(false)] out string? reason)
+    {
         jws = null;
         if (token.Length == 0)
         {

@@ -24,6 +24,9 @@ public sealed class PostgresEdgeServices(
 {
     public PostgresListenerOptions Options { get; } = options.Value;
 
+    /// <summary>Logins refused because the cluster could not decide: one log line per 10 s, with the count held back.</summary>
+    public LogThrottle ClusterUnavailableLog { get; } = new(time, TimeSpan.FromSeconds(10));
+
     /// <summary>The listener's certificate; null when TLS is not configured.</summary>
     public X509Certificate2? Certificate { get; } = PostgresTlsCertificate.Load(options.Value.Tls);
 

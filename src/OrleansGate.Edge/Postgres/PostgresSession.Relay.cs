@@ -109,6 +109,7 @@ public sealed partial class PostgresSession
                     var decision = await AuthorizeAsync(StatementSource.SimpleQuery, null, sql).ConfigureAwait(false);
                     if (decision.IsAllowed)
                     {
+                        ExpectAnswer(InFlightKind.Query, decision.AuditSequence); // completion record (PostgresSession.Completions.cs)
                         Forward(upstream, message.Raw);
                         _cyclesSent++;
                     }
@@ -172,12 +173,14 @@ public sealed partial class PostgresSession
                     var (portal, _) = FrontendMessages.ReadExecute(payload);
 
                     // policy: decided again when the policy version changed since Parse (PostgresSession.Policy.cs)
-                    if (await DecideExecuteAsync(portal).ConfigureAwait(false) is { IsAllowed: false } refused)
+                    var decision = RefuseExecutionWhileCompletionsUnwritten() ?? await DecideExecuteAsync(portal).ConfigureAwait(false);
+                    if (decision is { IsAllowed: false })
                     {
-                        InjectDeniedExtended(upstream, refused);
+                        InjectDeniedExtended(upstream, decision);
                     }
                     else
                     {
+                        ExpectAnswer(InFlightKind.Execute, decision?.AuditSequence);
                         Forward(upstream, message.Raw);
                     }
 
@@ -185,6 +188,7 @@ public sealed partial class PostgresSession
                 }
 
             case FrontendMessageCode.Sync:
+                ExpectAnswer(InFlightKind.Sync, null);
                 Forward(upstream, message.Raw);
                 _cyclesSent++;
                 return false;
@@ -227,8 +231,12 @@ public sealed partial class PostgresSession
         try
         {
             var summary = sql is null ? StatementSummaries.Opaque : _services.Statements.Summarize(sql);
-            var request = new StatementRequest(source, statementName, summary);
+            var request = new StatementRequest(source, statementName, summary) { Completions = TakeCompletions() };
             decision = await _sessionGrain!.Authorize(request).ConfigureAwait(false);
+            if (decision.Rule == "gateway:audit-unavailable" && request.Completions.Count > 0)
+            {
+                ReturnCompletions(request.Completions); // nothing of that append was written: they wait for the next one
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -246,6 +254,7 @@ public sealed partial class PostgresSession
     {
         var marker = NewMarker();
         _denials.Enqueue(new PendingDenial(marker, _cyclesSent, decision));
+        ExpectAnswer(InFlightKind.Query, null); // its ReadyForQuery ends nothing that is recorded
         FrontendWriter.Query(upstream, marker);
         _cyclesSent++;
     }
@@ -324,6 +333,7 @@ public sealed partial class PostgresSession
                     _denials.TryDequeue(out _);
                 }
 
+                TrackAnswer(message);
                 Forward(_clientOutput, message.Raw);
                 return cyclesSeen + 1;
 
@@ -332,6 +342,7 @@ public sealed partial class PostgresSession
                 break;
         }
 
+        TrackAnswer(message); // completion records (PostgresSession.Completions.cs)
         Forward(_clientOutput, message.Raw);
         return cyclesSeen;
     }
@@ -346,7 +357,7 @@ public sealed partial class PostgresSession
         }
 
         BackendWriter.ErrorResponse(_clientOutput, "ERROR", "42501", $"statement denied by rule \"{decision.Rule}\": {decision.Reason}",
-            detail: $"policy version {decision.PolicyVersion}");
+            detail: string.IsNullOrEmpty(decision.PolicyLabel) ? $"policy version {decision.PolicyVersion}" : $"policy version {decision.PolicyVersion} ({decision.PolicyLabel})");
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Session {SessionId}: no decision could be made: {Error}")]

@@ -58,6 +58,11 @@ public sealed partial class PostgresSession
                 _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "token_rejected"));
                 LogTokenRejected(_logger, ClientAddress, reason);
                 await SendFatalAsync("28P01", $"token rejected for user \"{user}\": {reason}").ConfigureAwait(false);
+
+                // AUDIT HOOK (issue #6, login refusals; owned by the audit work): queues the refusal in this edge's
+                // login chain after the client has its answer; bounded wait, never the token.
+                await OrleansGate.Edge.Audit.LoginRefusalAudit.ReportAsync(
+                    _services.Grains, _services.Time, _logger, _services.Node.Name, ClientAddress, user, "28P01", reason).ConfigureAwait(false);
                 return false;
             }
 
@@ -275,7 +280,11 @@ public sealed partial class PostgresSession
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
             // Fail closed: without the agent and session grains there is no decision and no audit.
-            LogClusterUnavailable(_logger, e.Message);
+            if (_services.ClusterUnavailableLog.ShouldLog(out var heldBack))
+            {
+                LogClusterUnavailable(_logger, e.Message, heldBack);
+            }
+
             _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "cluster_unavailable"));
             await SendFatalAsync("57P03", "the gateway cannot decide right now (cluster or audit store unavailable); try again later").ConfigureAwait(false);
             return false;
@@ -376,8 +385,8 @@ public sealed partial class PostgresSession
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened: agent {Subject}, target {Target}, client {Client}")]
     private static partial void LogSessionOpened(ILogger logger, string sessionId, string subject, string target, string client);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Cluster unavailable at login: {Error}")]
-    private static partial void LogClusterUnavailable(ILogger logger, string error);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cluster unavailable at login, refused with 57P03: {Error} ({HeldBack} more such refusals since the last line)")]
+    private static partial void LogClusterUnavailable(ILogger logger, string error, long heldBack);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cancel request from {Client} with a key this gateway did not issue: ignored")]
     private static partial void LogUnknownCancelKey(ILogger logger, string client);

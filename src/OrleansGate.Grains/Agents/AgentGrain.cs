@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansGate.Grains.Audit;
 using OrleansGate.Model;
 
 namespace OrleansGate.Grains.Agents;
@@ -17,6 +18,7 @@ namespace OrleansGate.Grains.Agents;
 /// </remarks>
 public sealed partial class AgentGrain(
     [PersistentState("agent", GrainStorage.Name)] IPersistentState<AgentState> state,
+    IAuditSink audit,
     TimeProvider time,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
@@ -42,6 +44,12 @@ public sealed partial class AgentGrain(
             // Sessions registered with an earlier activation are still live: keep this one until they end.
             LogSessionsRestored(logger, this.GetPrimaryKeyString(), Sessions.Count);
             DelayDeactivation(TimeSpan.FromDays(1));
+        }
+
+        if (state.State.UnauditedEvents.Count > 0)
+        {
+            // Revocations a previous activation could not audit: try again now, and with backoff after that.
+            ScheduleAuditRetry(TimeSpan.Zero);
         }
 
         return Task.CompletedTask;
@@ -70,19 +78,19 @@ public sealed partial class AgentGrain(
         var now = time.GetUtcNow();
         if (state.State.Revoked)
         {
-            return new SessionRegistration(false, $"agent revoked: {state.State.RevokedReason}", state.State.TotalLogins);
+            return await RefuseAsync(session, $"agent revoked: {state.State.RevokedReason}");
         }
 
         if (session.TokenId is { } jti && state.State.RevokedTokens.TryGetValue(jti, out var until) && until > now)
         {
-            return new SessionRegistration(false, "token revoked", state.State.TotalLogins);
+            return await RefuseAsync(session, "token revoked");
         }
 
         PruneUsedTokens(now);
         if (await ReplayRefusalAsync(session, reuse) is { } replay)
         {
             LogReplayRefused(logger, this.GetPrimaryKeyString(), replay);
-            return new SessionRegistration(false, replay, state.State.TotalLogins);
+            return await RefuseAsync(session, replay);
         }
 
         if (reuse == TokenReuse.SingleUse)
@@ -130,9 +138,12 @@ public sealed partial class AgentGrain(
         state.State.Revoked = true;
         state.State.RevokedReason = reason;
         state.State.RevokedAt = time.GetUtcNow();
+        var audited = QueueAuditEvent("revoke", reason, tokenId: null);
         await WriteAsync();
         LogRevoked(logger, this.GetPrimaryKeyString(), reason, Sessions.Count);
-        return await TerminateAsync(_ => true, $"agent revoked: {reason}");
+        audited.SessionsClosed = await TerminateAsync(_ => true, $"agent revoked: {reason}");
+        await FlushAuditAsync();
+        return audited.SessionsClosed.Value;
     }
 
     public async Task Unrevoke()
@@ -140,14 +151,19 @@ public sealed partial class AgentGrain(
         state.State.Revoked = false;
         state.State.RevokedReason = null;
         state.State.RevokedAt = null;
+        QueueAuditEvent("unrevoke", "revocation lifted", tokenId: null);
         await WriteAsync();
+        await FlushAuditAsync();
     }
 
     public async Task<int> RevokeToken(string tokenId, DateTimeOffset keepUntil, string reason)
     {
         state.State.RevokedTokens[tokenId] = keepUntil;
+        var audited = QueueAuditEvent("revoke-token", reason, tokenId);
         await WriteAsync();
-        return await TerminateAsync(s => s.TokenId == tokenId, $"token revoked: {reason}");
+        audited.SessionsClosed = await TerminateAsync(s => s.TokenId == tokenId, $"token revoked: {reason}");
+        await FlushAuditAsync();
+        return audited.SessionsClosed.Value;
     }
 
     /// <summary>

@@ -22,4 +22,7 @@ public sealed class AgentState
 
     /// <summary>Token ids that opened a session under <see cref="Model.TokenReuse.SingleUse"/>, each kept until its token expires.</summary>
     [Id(8)] public Dictionary<string, DateTimeOffset> UsedTokens { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Revocations in force whose audit record is not durable yet, oldest first (written by <see cref="AgentGrain"/> when the audit store answers).</summary>
+    [Id(9)] public List<AgentAuditEvent> UnauditedEvents { get; set; } = [];
 }

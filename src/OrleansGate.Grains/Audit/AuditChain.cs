@@ -37,8 +37,7 @@ public sealed class AuditChain
     {
         if (_uncertain)
         {
-            _head = await _sink.ReadHeadAsync(_chainId, cancellationToken) ?? new AuditChainHead(0, AuditRow.GenesisHash);
-            _uncertain = false;
+            await ReadHeadAsync(cancellationToken);
         }
 
         var row = AuditRow.Create(record, _chainId, _head.SessionSeq + 1, _head.Hash);
@@ -54,5 +53,51 @@ public sealed class AuditChain
 
         _head = new AuditChainHead(row.SessionSeq, row.Hash);
         return row.SessionSeq;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="records"/> durable as the chain's next links, together (one atomic append: all or none);
+    /// returns the number in the chain of the last one.
+    /// </summary>
+    /// <exception cref="AuditUnavailableException">Nothing was acknowledged; the chain stays consistent for the next append.</exception>
+    public async Task<long> AppendAsync(IReadOnlyList<AuditRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 1)
+        {
+            return await AppendAsync(records[0], cancellationToken);
+        }
+
+        if (_uncertain)
+        {
+            await ReadHeadAsync(cancellationToken);
+        }
+
+        var rows = new AuditRow[records.Count];
+        var head = _head;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = AuditRow.Create(records[i], _chainId, head.SessionSeq + 1, head.Hash);
+            head = new AuditChainHead(rows[i].SessionSeq, rows[i].Hash);
+        }
+
+        try
+        {
+            await _sink.AppendAsync(rows, cancellationToken);
+        }
+        catch
+        {
+            _uncertain = true;
+            throw;
+        }
+
+        _head = head;
+        return head.SessionSeq;
+    }
+
+    private async Task ReadHeadAsync(CancellationToken cancellationToken)
+    {
+        _head = await _sink.ReadHeadAsync(_chainId, cancellationToken) ?? new AuditChainHead(0, AuditRow.GenesisHash);
+        _uncertain = false;
     }
 }

@@ -24,6 +24,7 @@ public sealed partial class AuditCheckpointer
     private readonly TimeProvider _time;
     private readonly ILogger<AuditCheckpointer> _logger;
     private readonly byte[] _key;
+    private readonly OutageLog _outage;
     private long _number;
     private long _lastSeq;
     private string _prevHash = AuditRow.GenesisHash;
@@ -36,7 +37,11 @@ public sealed partial class AuditCheckpointer
         _time = time;
         _logger = logger;
         _key = key;
+        _outage = new OutageLog(time, TimeSpan.FromMinutes(1));
     }
+
+    /// <summary>While checkpoints fail, the wait doubles from the interval up to this (or the interval, if longer).</summary>
+    internal static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(1);
 
     /// <summary>Null when no key is configured; a configured key that cannot be loaded stops the node at start.</summary>
     public static AuditCheckpointer? Create(AuditOptions options, string writer, NpgsqlDataSource dataSource, TimeProvider time, ILogger<AuditCheckpointer> logger)
@@ -58,18 +63,22 @@ public sealed partial class AuditCheckpointer
     public async Task RunAsync(SemaphoreSlim[] writerSlots, CancellationToken stoppingToken)
     {
         ArgumentNullException.ThrowIfNull(writerSlots);
+        var delay = _options.CheckpointInterval;
+        var maxDelay = _options.CheckpointInterval > MaxBackoff ? _options.CheckpointInterval : MaxBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(_options.CheckpointInterval, _time, stoppingToken);
+                await Task.Delay(delay, _time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
 
-            await TryCheckpointAsync(writerSlots, stoppingToken);
+            // Backoff while the store is down, so an outage costs a few attempts, not one per interval.
+            var failed = !await TryCheckpointAsync(writerSlots, stoppingToken) && _outage.IsDown;
+            delay = !failed ? _options.CheckpointInterval : delay * 2 > maxDelay ? maxDelay : delay * 2;
         }
 
         // A last checkpoint at a clean shutdown (writers have stopped), so a stopped node's tail is covered too.
@@ -86,6 +95,7 @@ public sealed partial class AuditCheckpointer
             var horizon = await ReadHorizonAsync(writerSlots, cancellationToken);
             if (horizon <= _lastSeq)
             {
+                Recovered();
                 return false;
             }
 
@@ -113,13 +123,31 @@ public sealed partial class AuditCheckpointer
             _lastSeq = checkpoint.LastSeq;
             _prevHash = checkpoint.Hash;
             LogCheckpoint(_logger, checkpoint.Number, checkpoint.LastSeq, checkpoint.RowCount);
+            Recovered();
             return true;
         }
         catch (Exception e) when (e is NpgsqlException or IOException or UnauthorizedAccessException or InvalidOperationException or TimeoutException or OperationCanceledException)
         {
-            // The next interval tries again over the same range: a failed checkpoint leaves no hole.
-            LogCheckpointFailed(_logger, e.Message);
+            // The next attempt covers the same range: a failed checkpoint leaves no hole.
+            var outage = _outage.Failed();
+            if (outage.Kind == OutageLogKind.First)
+            {
+                LogCheckpointFailed(_logger, e.Message);
+            }
+            else if (outage.Kind == OutageLogKind.Summary)
+            {
+                LogCheckpointsStillFailing(_logger, outage.Failures, outage.Duration, e.Message);
+            }
+
             return false;
+        }
+    }
+
+    private void Recovered()
+    {
+        if (_outage.Recovered() is { } outage)
+        {
+            LogCheckpointsBack(_logger, outage.Failures, outage.Duration);
         }
     }
 
@@ -164,7 +192,10 @@ public sealed partial class AuditCheckpointer
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>One JSON line, appended at the end of the file in one write and fsynced; make the file append-only at the OS level (chattr +a) in production.</summary>
+    /// <summary>
+    /// One JSON line, appended in one O_APPEND write and fsynced (<see cref="AppendOnlyFile"/>), so the file may be
+    /// made append-only at the OS level (<c>chattr +a</c>) in production: docs/audit.md.
+    /// </summary>
     private void AppendToFile(AuditCheckpoint checkpoint)
     {
         if (string.IsNullOrWhiteSpace(_options.CheckpointFile))
@@ -173,14 +204,18 @@ public sealed partial class AuditCheckpointer
         }
 
         var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(checkpoint, AuditJson.Default.AuditCheckpoint) + "\n");
-        using var file = new FileStream(_options.CheckpointFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        file.Write(line);
-        file.Flush(flushToDisk: true);
+        AppendOnlyFile.AppendAndSync(_options.CheckpointFile, line);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Audit checkpoint {Number} signed: up to seq {LastSeq}, {Rows} rows")]
     private static partial void LogCheckpoint(ILogger logger, long number, long lastSeq, long rows);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Audit checkpoint failed (retried at the next interval): {Error}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit checkpoint failed: {Error}; retried with backoff (further failures are summarised once a minute)")]
     private static partial void LogCheckpointFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit checkpoints still failing: {Failures} attempts in {Duration}; last error: {Error}")]
+    private static partial void LogCheckpointsStillFailing(ILogger logger, long failures, TimeSpan duration, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit checkpoints succeed again after {Failures} failed attempts in {Duration}")]
+    private static partial void LogCheckpointsBack(ILogger logger, long failures, TimeSpan duration);
 }

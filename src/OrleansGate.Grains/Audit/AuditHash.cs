@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
@@ -13,11 +14,19 @@ public static class AuditHash
 {
     private static readonly byte[] Version = "orleansgate-audit-v1"u8.ToArray();
 
+    // One buffer per thread: the canonical encoding is written into it and hashed in one call. Feeding SHA-256
+    // field by field (two calls per field, each into the native library) cost more than the hashing itself.
+    private const int MaxKeptBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
     public static string Compute(AuditRow row)
     {
         ArgumentNullException.ThrowIfNull(row);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var w = new Writer(hash);
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var w = new Writer(buffer);
         w.Bytes(Version);
         w.Text(row.PrevHash);
         w.Text(row.SessionId);
@@ -47,17 +56,29 @@ public static class AuditHash
         w.Int(row.Rows);
         w.Int(row.DurationMicroseconds);
         w.Text(row.Outcome);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+
+        // Added later: encoded only when present, so rows written before the column existed keep their hashes.
+        if (row.CompletesSeq is not null)
+        {
+            w.Int(row.CompletesSeq);
+        }
+
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, digest);
+        if (buffer.Capacity > MaxKeptBuffer)
+        {
+            t_buffer = null; // a rare huge record does not pin its buffer to the thread
+        }
+
+        return Convert.ToHexStringLower(digest);
     }
 
-    private readonly struct Writer(IncrementalHash hash)
+    private readonly struct Writer(ArrayBufferWriter<byte> buffer)
     {
         public void Bytes(ReadOnlySpan<byte> value)
         {
-            Span<byte> length = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(length, value.Length);
-            hash.AppendData(length);
-            hash.AppendData(value);
+            Length(value.Length);
+            buffer.Write(value);
         }
 
         public void Text(string? value)
@@ -68,7 +89,10 @@ public static class AuditHash
                 return;
             }
 
-            Bytes(Encoding.UTF8.GetBytes(value));
+            var length = Encoding.UTF8.GetByteCount(value);
+            Length(length);
+            Encoding.UTF8.GetBytes(value, buffer.GetSpan(length));
+            buffer.Advance(length);
         }
 
         public void Int(long? value)
@@ -86,20 +110,19 @@ public static class AuditHash
 
         public void List(IReadOnlyList<string> values)
         {
-            Span<byte> count = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(count, values.Count);
-            hash.AppendData(count);
+            Length(values.Count);
             foreach (var value in values)
             {
                 Text(value);
             }
         }
 
-        private void Null()
+        private void Null() => Length(-1);
+
+        private void Length(int value)
         {
-            Span<byte> length = stackalloc byte[4];
-            BinaryPrimitives.WriteInt32BigEndian(length, -1);
-            hash.AppendData(length);
+            BinaryPrimitives.WriteInt32BigEndian(buffer.GetSpan(4), value);
+            buffer.Advance(4);
         }
     }
 }

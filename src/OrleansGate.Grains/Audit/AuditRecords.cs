@@ -17,5 +17,78 @@ public static class AuditRecords
         };
     }
 
+    /// <summary>Issuer of the system events that are not about an agent (policy changes).</summary>
+    public const string SystemIssuer = "orleansgate";
+
+    /// <summary>Issuer recorded for a refused login whose token was not valid: the subject is then only what the client claimed.</summary>
+    public const string UnauthenticatedIssuer = "unauthenticated";
+
+    /// <summary>Protocol recorded for operator actions (policy changes, revocations).</summary>
+    public const string AdminProtocol = "admin";
+
+    /// <summary>
+    /// A new policy version: version, label, source and the SHA-256 of its text, never the text (it may name
+    /// credentials' locations or other details an audit reader need not see).
+    /// </summary>
+    public static AuditRecord PolicyChange(DateTimeOffset at, PolicySnapshot next, long previousVersion, string outcome)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        var session = SystemSession(AuditChainIds.Policy, new AgentIdentity(SystemIssuer, "policy", []), null, "", AdminProtocol, "", "", at);
+        return new AuditRecord(AuditEventKind.PolicyChange, at, session, null, null, null)
+        {
+            PolicyVersion = next.Version,
+            Outcome = outcome,
+            Detail = $"version {next.Version} ({next.Label}) from {next.Source}, sha256 {next.Sha256}; previous version {previousVersion}",
+        };
+    }
+
+    /// <summary>An agent or token revocation (or its lifting); <paramref name="sessionsClosed"/> in the rows column (null: not known).</summary>
+    public static AuditRecord Revocation(DateTimeOffset at, string agentKey, string? tokenId, string action, string reason, int? sessionsClosed)
+    {
+        var bar = agentKey.IndexOf('|', StringComparison.Ordinal);
+        var agent = bar < 0 ? new AgentIdentity("", agentKey, []) : new AgentIdentity(agentKey[..bar], agentKey[(bar + 1)..], []);
+        var session = SystemSession(AuditChainIds.Agent(agentKey), agent, tokenId, "", AdminProtocol, "", "", at);
+        return new AuditRecord(AuditEventKind.Revocation, at, session, null, null, null)
+        {
+            Outcome = action,
+            Detail = reason,
+            Rows = sessionsClosed,
+        };
+    }
+
+    /// <summary>A refused login: the SQLSTATE the client got, the reason the edge logs, and who asked (claimed, unless the token was valid).</summary>
+    public static AuditRecord LoginRefused(LoginRefusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        var agent = refusal.Subject is { } subject
+            ? new AgentIdentity(refusal.Issuer ?? "", subject, [])
+            : new AgentIdentity(UnauthenticatedIssuer, refusal.ClaimedUser, []);
+        var session = SystemSession(
+            AuditChainIds.LoginRefusals(refusal.EdgeNode), agent, refusal.TokenId, refusal.Target ?? "", "postgres", refusal.EdgeNode, refusal.ClientAddress, refusal.At);
+        return new AuditRecord(AuditEventKind.LoginRefused, refusal.At, session, null, null, null)
+        {
+            Outcome = refusal.SqlState,
+            Detail = refusal.Reason,
+        };
+    }
+
+    /// <summary>Refusals that were dropped because the queue was full, recorded once it drained.</summary>
+    public static AuditRecord LoginRefusalsDropped(DateTimeOffset at, string edgeNode, long dropped)
+    {
+        var session = SystemSession(
+            AuditChainIds.LoginRefusals(edgeNode), new AgentIdentity(SystemIssuer, "login-audit", []), null, "", "postgres", edgeNode, "", at);
+        return new AuditRecord(AuditEventKind.LoginRefused, at, session, null, null, null)
+        {
+            Outcome = "dropped",
+            Rows = dropped,
+            Detail = $"{dropped} refused logins were not recorded: the login audit queue was full",
+        };
+    }
+
+    /// <summary>The session part of a system event (docs/audit.md, "System events", says what each field means there).</summary>
+    private static SessionInfo SystemSession(
+        string chainId, AgentIdentity agent, string? tokenId, string target, string protocol, string edgeNode, string clientAddress, DateTimeOffset at) =>
+        new(chainId, agent, tokenId, at, target, protocol, edgeNode, clientAddress, at);
+
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -45,6 +45,9 @@ public sealed record AuditRow
     public long? Rows { get; init; }
     public long? DurationMicroseconds { get; init; }
     public string? Outcome { get; init; }
+
+    /// <summary>Completion records only: the <see cref="SessionSeq"/> of the statement record this one completes.</summary>
+    public long? CompletesSeq { get; init; }
     public required string PrevHash { get; init; }
     public required string Hash { get; init; }
 
@@ -75,13 +78,14 @@ public sealed record AuditRow
             Decision = record.Decision?.Effect.ToString(),
             Rule = CleanOrNull(record.Decision?.Rule),
             Reason = CleanOrNull(record.Detail ?? record.Decision?.Reason),
-            PolicyVersion = record.Decision?.PolicyVersion,
+            PolicyVersion = record.PolicyVersion ?? record.Decision?.PolicyVersion,
             ApprovalId = CleanOrNull(record.ApprovalId),
             Approver = CleanOrNull(record.Approver),
             MaskedColumns = CleanAll(record.MaskedColumns),
             Rows = record.Rows,
             DurationMicroseconds = record.DurationMicroseconds,
             Outcome = CleanOrNull(record.Outcome),
+            CompletesSeq = record.CompletesSessionSeq,
             PrevHash = prevHash,
             Hash = "",
         };

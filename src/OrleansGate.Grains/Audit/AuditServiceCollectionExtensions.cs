@@ -11,6 +11,7 @@ public static class AuditServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(section);
         services.Configure<AuditOptions>(section);
+        services.AddSingleton<StatementRefusalLog>();
         var disable = section[nameof(AuditOptions.DisableForBenchmark)];
         if (!string.IsNullOrEmpty(disable))
         {

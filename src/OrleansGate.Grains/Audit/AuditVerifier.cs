@@ -23,6 +23,7 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource)
         var byWriter = new Dictionary<string, List<(long Seq, string Hash)>>(StringComparer.Ordinal);
         long rows = 0;
         var chains = 0;
+        var systemChains = 0;
         await using (var command = dataSource.CreateCommand($"SELECT {AuditRowReader.Columns} FROM orleansgate_audit ORDER BY session_id, session_seq, seq"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -37,6 +38,9 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource)
                 {
                     session = row.SessionId;
                     chains++;
+
+                    // Policy changes, revocations and login refusals chain like sessions (AuditChainIds); counted apart.
+                    systemChains += IsSystemChain(session) ? 1 : 0;
                     (expected, prevSeq, prevHash) = (1, 0, AuditRow.GenesisHash);
                 }
 
@@ -106,8 +110,11 @@ public sealed class AuditVerifier(NpgsqlDataSource dataSource)
 
         unsigned += byWriter.Where(w => !signed.Any(c => c.Writer == w.Key)).Sum(w => w.Value.Count);
         problems.Sort((a, b) => a.Checkpoint != b.Checkpoint ? a.Checkpoint.CompareTo(b.Checkpoint) : a.Seq.CompareTo(b.Seq));
-        return new AuditVerifyReport(rows, chains, signed.Count, lastSigned, unsigned, problems);
+        return new AuditVerifyReport(rows, chains, signed.Count, lastSigned, unsigned, problems) { SystemChains = systemChains };
     }
+
+    private static bool IsSystemChain(string chainId) =>
+        chainId == AuditChainIds.Policy || chainId.Contains(':', StringComparison.Ordinal);
 
     /// <summary>Checks one writer's checkpoints in order; returns the last sequence they sign.</summary>
     private static long CheckWriter(string writer, List<AuditCheckpoint> checkpoints, List<(long Seq, string Hash)> written, List<AuditProblem> problems)

@@ -17,6 +17,13 @@ public sealed partial class BenchmarkNoAuditSink(TimeProvider time, ILogger<Benc
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask AppendAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        Interlocked.Add(ref _dropped, rows.Count);
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask<AuditChainHead?> ReadHeadAsync(string chainId, CancellationToken cancellationToken = default) => ValueTask.FromResult<AuditChainHead?>(null);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -9,6 +9,9 @@ public interface IAuditSink
 {
     ValueTask AppendAsync(AuditRow row, CancellationToken cancellationToken = default);
 
+    /// <summary>Appends several rows atomically: all of them are durable, or none is reported written.</summary>
+    ValueTask AppendAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken = default);
+
     /// <summary>The last durable record of a chain (null when it has none), to resume a chain after a failed or uncertain append.</summary>
     ValueTask<AuditChainHead?> ReadHeadAsync(string chainId, CancellationToken cancellationToken = default);
 }

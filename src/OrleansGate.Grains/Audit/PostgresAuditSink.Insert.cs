@@ -13,23 +13,24 @@ public sealed partial class PostgresAuditSink
         INSERT INTO orleansgate_audit (writer, at, kind, issuer, subject, token_id, groups, session_id, session_seq, edge_node,
             client_address, target, protocol, statement_fingerprint, statement_normalized, statement_kinds, relations_read,
             relations_written, decision, rule, reason, policy_version, approval_id, approver, masked_columns, rows_affected,
-            duration_us, outcome, prev_hash, hash)
+            duration_us, outcome, prev_hash, hash, completes_seq)
         SELECT $1, u.at, u.kind, u.issuer, u.subject, u.token_id, u.groups, u.session_id, u.session_seq, u.edge_node,
             u.client_address, u.target, u.protocol, u.fingerprint, u.statement, u.kinds, u.rel_read,
             u.rel_written, u.decision, u.rule, u.reason, u.policy_version, u.approval_id, u.approver, u.masked, u.rows_affected,
-            u.duration_us, u.outcome, u.prev_hash, u.hash
+            u.duration_us, u.outcome, u.prev_hash, u.hash, u.completes_seq
         FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
             $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
             $19::text[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::text[], $25::text[], $26::bigint[],
-            $27::bigint[], $28::text[], $29::text[], $30::text[])
+            $27::bigint[], $28::text[], $29::text[], $30::text[], $31::bigint[])
             AS u(at, kind, issuer, subject, token_id, groups, session_id, session_seq, edge_node, client_address, target, protocol,
                  fingerprint, statement, kinds, rel_read, rel_written, decision, rule, reason, policy_version, approval_id, approver,
-                 masked, rows_affected, duration_us, outcome, prev_hash, hash)
+                 masked, rows_affected, duration_us, outcome, prev_hash, hash, completes_seq)
         """;
 
     private NpgsqlCommand CreateInsert(List<PendingRow> batch)
     {
-        var n = batch.Count;
+        var all = batch.SelectMany(item => item.Rows).ToList();
+        var n = all.Count;
         var at = new DateTime[n];
         var kind = new string[n];
         var issuer = new string[n];
@@ -59,9 +60,10 @@ public sealed partial class PostgresAuditSink
         var outcome = new string?[n];
         var prevHash = new string[n];
         var hash = new string[n];
+        var completes = new long?[n];
         for (var i = 0; i < n; i++)
         {
-            var r = batch[i].Row;
+            var r = all[i];
             at[i] = r.At.UtcDateTime;
             kind[i] = r.Kind;
             issuer[i] = r.Issuer;
@@ -91,6 +93,7 @@ public sealed partial class PostgresAuditSink
             outcome[i] = r.Outcome;
             prevHash[i] = r.PrevHash;
             hash[i] = r.Hash;
+            completes[i] = r.CompletesSeq;
         }
 
         var command = _dataSource.CreateCommand(InsertSql);
@@ -125,6 +128,7 @@ public sealed partial class PostgresAuditSink
         AddText(p, outcome);
         AddText(p, prevHash);
         AddText(p, hash);
+        p.Add(new NpgsqlParameter<long?[]> { TypedValue = completes });
         return command;
     }
 

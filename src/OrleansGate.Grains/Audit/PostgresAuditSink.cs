@@ -33,6 +33,10 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
     private readonly AuditCheckpointer? _checkpointer;
     private readonly SchemaGate _schema;
 
+    // One Error line per outage plus a summary a minute: every batch fails while the store is down, and its
+    // refusals already reach the clients; the log needs the outage, not each batch (a flood filled 250 MB once).
+    private readonly OutageLog _outage;
+
     public PostgresAuditSink(StateDatabase database, IOptions<AuditOptions> options, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(database);
@@ -54,6 +58,7 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
             AutoPrepareMinUsages = 2,
         }.ConnectionString);
         _schema = new SchemaGate(separateStore ? _options.ConnectionString : null, loggers);
+        _outage = new OutageLog(time, TimeSpan.FromMinutes(1));
         WriterId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
         _queue = Channel.CreateBounded<PendingRow>(new BoundedChannelOptions(_options.QueueCapacity)
         {
@@ -67,9 +72,13 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
     /// <summary>This process's writer id, stored in every row it writes; checkpoints are kept per writer.</summary>
     public string WriterId { get; }
 
-    public async ValueTask AppendAsync(AuditRow row, CancellationToken cancellationToken = default)
+    public ValueTask AppendAsync(AuditRow row, CancellationToken cancellationToken = default) => AppendAsync([row], cancellationToken);
+
+    public async ValueTask AppendAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken = default)
     {
-        var pending = new PendingRow(row with { Writer = WriterId });
+        ArgumentNullException.ThrowIfNull(rows);
+        // The writer column is filled from WriterId by the insert itself: the rows are not copied to carry it.
+        var pending = new PendingRow(rows as AuditRow[] ?? [.. rows]);
         if (!_queue.Writer.TryWrite(pending))
         {
             try
@@ -224,23 +233,77 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         try
         {
             await _schema.EnsureAsync(cancellationToken);
+            if (batch.Count > 1 && await TryWriteAsync(batch, cancellationToken) is { } conflict)
+            {
+                // One append whose chain head was stale (another writer of that chain got there first: a duplicate
+                // activation, or a second cluster sharing the store) broke the batch's unique key. Each append is
+                // written alone so that only it fails, not every other session's statement in the batch.
+                LogBatchSplit(_logger, batch.Count, conflict.MessageText);
+                foreach (var item in batch)
+                {
+                    await WriteBatchAsync([item], cancellationToken);
+                }
+
+                return;
+            }
+
+            if (batch.Count > 1)
+            {
+                foreach (var item in batch)
+                {
+                    item.Completion.TrySetResult();
+                }
+
+                if (_outage.Recovered() is { } recovered)
+                {
+                    LogStoreBack(_logger, recovered.Failures, recovered.Duration);
+                }
+
+                return;
+            }
+
             await using var command = CreateInsert(batch);
             var written = await command.ExecuteNonQueryAsync(cancellationToken);
-            if (written != batch.Count)
+            var expected = batch.Sum(item => item.Rows.Length);
+            if (written != expected)
             {
-                throw new InvalidOperationException($"the audit insert wrote {written} of {batch.Count} rows");
+                throw new InvalidOperationException($"the audit insert wrote {written} of {expected} rows");
             }
 
             foreach (var item in batch)
             {
                 item.Completion.TrySetResult();
             }
+
+            if (_outage.Recovered() is { } outage)
+            {
+                LogStoreBack(_logger, outage.Failures, outage.Duration);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Not an outage: this append's chain head was stale. It fails alone; its chain reads the head back
+            // before its next append.
+            var conflict = new AuditUnavailableException($"audit chain conflict: {e.MessageText}", e);
+            foreach (var item in batch)
+            {
+                item.Completion.TrySetException(conflict);
+            }
         }
         catch (Exception e) when (IsStoreFailure(e))
         {
             // Nothing of this batch is reported as written: the statement either committed whole or not at all
             // (or its outcome is unknown, which the chains resolve by reading their heads back).
-            LogBatchFailed(_logger, batch.Count, e.Message);
+            var outage = _outage.Failed();
+            if (outage.Kind == OutageLogKind.First)
+            {
+                LogBatchFailed(_logger, batch.Count, e.Message);
+            }
+            else if (outage.Kind == OutageLogKind.Summary)
+            {
+                LogStillDown(_logger, outage.Failures, outage.Duration, e.Message);
+            }
+
             var failure = new AuditUnavailableException($"audit store unavailable: {e.Message}", e);
             foreach (var item in batch)
             {
@@ -249,18 +312,44 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }
     }
 
+    /// <summary>Writes the batch; returns the unique violation instead of throwing it (null when written).</summary>
+    private async Task<PostgresException?> TryWriteAsync(List<PendingRow> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var command = CreateInsert(batch);
+            var written = await command.ExecuteNonQueryAsync(cancellationToken);
+            var expected = batch.Sum(item => item.Rows.Length);
+            return written == expected ? null : throw new InvalidOperationException($"the audit insert wrote {written} of {expected} rows");
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return e;
+        }
+    }
+
     private static bool IsStoreFailure(Exception e) =>
         e is NpgsqlException or InvalidOperationException or TimeoutException or IOException or SocketException;
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Audit batch of {Count} records could not be written: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit batch of {Count} appends hit a stale chain head ({Error}); writing its appends one by one")]
+    private static partial void LogBatchSplit(ILogger logger, int count, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit batch of {Count} records could not be written: {Error}; statements are refused until the audit store answers (further failures are summarised once a minute)")]
     private static partial void LogBatchFailed(ILogger logger, int count, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit store still unavailable: {Failures} batches failed in {Duration}; last error: {Error}")]
+    private static partial void LogStillDown(ILogger logger, long failures, TimeSpan duration, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit store answers again after {Failures} failed batches in {Duration}")]
+    private static partial void LogStoreBack(ILogger logger, long failures, TimeSpan duration);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit checkpoints are off: OrleansGate:Audit:CheckpointKeyPath is not set, so a deleted tail of the audit log cannot be detected")]
     private static partial void LogNoCheckpoints(ILogger logger);
 
-    private sealed class PendingRow(AuditRow row)
+    /// <summary>One append: its rows go into one batch together (never split), so they are durable together or not at all.</summary>
+    private sealed class PendingRow(AuditRow[] rows)
     {
-        public AuditRow Row { get; } = row;
+        public AuditRow[] Rows { get; } = rows;
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -12,7 +12,9 @@ namespace OrleansGate.Grains.Policy;
 /// <remarks>
 /// An invalid file at start stops the node with the file, line and problem: a node must not come up
 /// silently deciding with some other policy than the one its operator configured. An invalid edit while
-/// running is logged the same way and the previous version stays in force.
+/// running is logged the same way and the previous version stays in force. A file that cannot be applied
+/// because its audit record cannot be written (audit store down) does not stop the node: it is applied again
+/// with backoff until it is, and until then the cluster keeps its previous version (none: every statement refused).
 /// </remarks>
 public sealed partial class PolicyFileSource(
     IGrainFactory grains,
@@ -23,7 +25,12 @@ public sealed partial class PolicyFileSource(
     /// <summary>Editors write a file in several steps; apply once the events have been quiet this long.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>Backoff bounds while the audit store keeps a file from being applied.</summary>
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(30);
+
     private readonly SemaphoreSlim _applying = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
     private FileSystemWatcher? _watcher;
     private ITimer? _settleTimer;
 
@@ -41,6 +48,11 @@ public sealed partial class PolicyFileSource(
         if (result.Outcome == PolicyApplyOutcome.Invalid)
         {
             throw new InvalidOperationException($"OrleansGate:Policy:File is not a valid policy: {result.Error}");
+        }
+
+        if (result.Outcome == PolicyApplyOutcome.Unavailable)
+        {
+            _ = RetryUntilAppliedAsync(path, _stopping.Token);
         }
 
         if (options.Value.Watch)
@@ -66,6 +78,7 @@ public sealed partial class PolicyFileSource(
         }
 
         _settleTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _stopping.Cancel();
         return Task.CompletedTask;
     }
 
@@ -74,6 +87,35 @@ public sealed partial class PolicyFileSource(
         _watcher?.Dispose();
         _settleTimer?.Dispose();
         _applying.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task RetryUntilAppliedAsync(string path, CancellationToken stopping)
+    {
+        var delay = FirstRetry;
+        LogRetrying(logger, path, delay);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(delay, time, stopping).ConfigureAwait(false);
+                var result = await ApplyFileAsync(path).ConfigureAwait(false);
+                if (result.Outcome != PolicyApplyOutcome.Unavailable)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogApplyFailed(logger, path, e.Message);
+            }
+
+            delay = delay * 2 > MaxRetry ? MaxRetry : delay * 2;
+        }
     }
 
     private void Touched() => _settleTimer?.Change(Settle, Timeout.InfiniteTimeSpan);
@@ -144,6 +186,9 @@ public sealed partial class PolicyFileSource(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Policy file refused, the previous version stays in force: {Error}")]
     private static partial void LogRefused(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied at start (audit store unavailable); the node runs with the cluster's previous version (none: every statement is refused) and retries, first in {Delay}, backing off to 30 s")]
+    private static partial void LogRetrying(ILogger logger, string path, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied: {Error}")]
     private static partial void LogApplyFailed(ILogger logger, string path, string error);

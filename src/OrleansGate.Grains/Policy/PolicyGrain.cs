@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansGate.Grains.Audit;
 using OrleansGate.Model;
 using OrleansGate.Policy.Loading;
 
@@ -12,8 +13,13 @@ namespace OrleansGate.Grains.Policy;
 /// persisted, then pushed to every subscribed silo cache and edge before <see cref="Apply"/> returns, so a
 /// session's next statement is decided by it wherever the session lives.
 /// </summary>
+/// <remarks>
+/// Every applied version is audited first, in the <see cref="AuditChainIds.Policy"/> chain: a version whose
+/// record cannot be made durable is not applied (fail closed, <see cref="PolicyApplyOutcome.Unavailable"/>).
+/// </remarks>
 public sealed partial class PolicyGrain(
     [PersistentState("policy", GrainStorage.Name)] IPersistentState<PolicyState> state,
+    IAuditSink audit,
     IOptions<PolicyOptions> options,
     TimeProvider time,
     ILogger<PolicyGrain> logger) : Grain, IPolicyGrain
@@ -22,6 +28,9 @@ public sealed partial class PolicyGrain(
 
     /// <summary>Subscribers renew every refresh interval; one silent for three intervals is forgotten.</summary>
     private readonly Dictionary<IPolicyObserver, DateTimeOffset> _subscribers = [];
+
+    // Resumed: the chain outlives this activation, so its head is read from the store on the first append.
+    private readonly AuditChain _audit = AuditChain.Resume(audit, AuditChainIds.Policy);
 
     public async Task<PolicyApplyResult> Apply(string yaml, string source)
     {
@@ -53,8 +62,33 @@ public sealed partial class PolicyGrain(
         }
 
         var next = new PolicySnapshot((current?.Version ?? 0) + 1, label, yaml, source, sha, time.GetUtcNow());
+        var previous = current?.Version ?? 0;
+        try
+        {
+            // Recorded before it takes effect, as a state-changing statement is: no version is ever in force unaudited.
+            await AppendAuditAsync(AuditRecords.PolicyChange(next.AppliedAt, next, previous, "applied"));
+        }
+        catch (AuditUnavailableException e)
+        {
+            LogNotAudited(logger, next.Version, e.Message);
+            return new PolicyApplyResult(PolicyApplyOutcome.Unavailable, previous, current?.Label ?? "",
+                $"{source}: not applied, the policy change could not be audited ({e.Message}); version {previous} stays in force, retry when the audit store is back", 0, 0);
+        }
+
         state.State.Current = next;
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not AuditUnavailableException)
+        {
+            state.State.Current = current;
+            LogNotStored(logger, next.Version, e.Message);
+            await RecordNotStoredAsync(next, previous);
+            return new PolicyApplyResult(PolicyApplyOutcome.Unavailable, previous, current?.Label ?? "",
+                $"{source}: not applied, the policy could not be stored ({e.Message}); version {previous} stays in force", 0, 0);
+        }
+
         LogApplied(logger, next.Version, label, source);
         var (notified, failed) = await NotifyAsync(next);
         return new PolicyApplyResult(PolicyApplyOutcome.Applied, next.Version, label, null, notified, failed);
@@ -77,6 +111,36 @@ public sealed partial class PolicyGrain(
         }
 
         return Task.FromResult(state.State.Current?.Version ?? 0);
+    }
+
+    /// <summary>
+    /// One retry: after a failure the chain reads its durable head back, so a head made stale by another writer of
+    /// this chain (a duplicate activation during a membership change, or another cluster of the same service sharing
+    /// the audit store) succeeds at once; a store that is down fails twice, quickly.
+    /// </summary>
+    private async Task AppendAuditAsync(AuditRecord record)
+    {
+        try
+        {
+            await _audit.AppendAsync(record);
+        }
+        catch (AuditUnavailableException)
+        {
+            await _audit.AppendAsync(record);
+        }
+    }
+
+    /// <summary>The chain already says "applied" for this version; say it was not (best effort: the log says so too).</summary>
+    private async Task RecordNotStoredAsync(PolicySnapshot next, long previous)
+    {
+        try
+        {
+            await AppendAuditAsync(AuditRecords.PolicyChange(time.GetUtcNow(), next, previous, "not-stored"));
+        }
+        catch (AuditUnavailableException e)
+        {
+            LogNotAudited(logger, next.Version, e.Message);
+        }
     }
 
     private async Task<(int Notified, int Failed)> NotifyAsync(PolicySnapshot snapshot)
@@ -105,6 +169,12 @@ public sealed partial class PolicyGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Policy version {Version} ({Label}) applied from {Source}")]
     private static partial void LogApplied(ILogger logger, long version, string label, string source);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy version {Version} not applied: its audit record could not be written ({Error}); the previous version stays in force")]
+    private static partial void LogNotAudited(ILogger logger, long version, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy version {Version} not applied: it could not be stored ({Error}); the previous version stays in force")]
+    private static partial void LogNotStored(ILogger logger, long version, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Policy refused, nothing changed: {Error}")]
     private static partial void LogInvalid(ILogger logger, string error);

@@ -11,7 +11,7 @@ namespace OrleansGate.Grains.Sessions;
 /// <see cref="Authorize"/> call normally stays in-process (DESIGN §7: one local grain call per statement).
 /// </summary>
 [PreferLocalPlacement]
-public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy, TimeProvider time, ILogger<SessionGrain> logger) : Grain, ISessionGrain
+public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy, StatementRefusalLog refusals, TimeProvider time, ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
     private SessionInfo? _session;
 
@@ -37,30 +37,77 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
         var decision = await policy.DecideAsync(_session, request);
         try
         {
+            // Earlier statements' completions ride in the same atomic append as this statement's record.
             var record = AuditRecords.Statement(time.GetUtcNow(), _session, statement, decision);
-            var sequence = await _audit!.AppendAsync(record);
+            var sequence = request.Completions.Count == 0
+                ? await _audit!.AppendAsync(record)
+                : await _audit!.AppendAsync([.. request.Completions.Select(c => CompletionRecord(_session, c)), record]);
+            if (refusals.Recovered(out var refused, out var outage))
+            {
+                LogRefusalsEnded(logger, refused, outage);
+            }
+
             return decision with { AuditSequence = sequence };
         }
         catch (AuditUnavailableException e)
         {
             // Fail closed: a statement whose record is not durable never reaches the upstream.
-            LogAuditUnavailable(logger, _session.SessionId, e.Message);
+            switch (refusals.Refused(out var refused, out var outage))
+            {
+                case 1:
+                    LogAuditUnavailable(logger, _session.SessionId, e.Message);
+                    break;
+                case 2:
+                    LogRefusalsContinue(logger, refused, outage, e.Message);
+                    break;
+            }
+
             return new Decision(DecisionEffect.Unavailable, "gateway:audit-unavailable", e.Message, decision.PolicyVersion, 0);
         }
     }
 
-    public async Task Close(string reason)
+    public async Task<bool> Completed(IReadOnlyList<StatementCompletion> completions)
+    {
+        if (_session is not { } session)
+        {
+            return false;
+        }
+
+        if (completions.Count == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            await _audit!.AppendAsync([.. completions.Select(c => CompletionRecord(session, c))]);
+            return true;
+        }
+        catch (AuditUnavailableException e)
+        {
+            // Nothing of them was written; the edge keeps them and refuses executions until they are.
+            LogCompletionsNotWritten(logger, session.SessionId, completions.Count, e.Message);
+            return false;
+        }
+    }
+
+    public async Task Close(string reason, IReadOnlyList<StatementCompletion> completions)
     {
         if (_session is { } session)
         {
             LogClosed(logger, session.SessionId, reason);
             try
             {
-                await _audit!.AppendAsync(new AuditRecord(AuditEventKind.Logout, time.GetUtcNow(), session, null, null, null) { Detail = reason });
+                var logout = new AuditRecord(AuditEventKind.Logout, time.GetUtcNow(), session, null, null, null) { Detail = reason };
+                await _audit!.AppendAsync([.. completions.Select(c => CompletionRecord(session, c)), logout]);
             }
             catch (AuditUnavailableException e)
             {
-                LogAuditUnavailable(logger, session.SessionId, e.Message);
+                // Counted with the refusals: during an outage every closing session would log one line otherwise.
+                if (refusals.Refused(out _, out _) == 1)
+                {
+                    LogLogoutNotAudited(logger, session.SessionId, e.Message);
+                }
             }
         }
 
@@ -69,9 +116,31 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
         DeactivateOnIdle();
     }
 
+    /// <summary>A completion record: linked to its statement record by that record's number in this session's chain.</summary>
+    private static AuditRecord CompletionRecord(SessionInfo session, StatementCompletion completion) =>
+        new(AuditEventKind.Completion, completion.At, session, null, null, null)
+        {
+            CompletesSessionSeq = completion.StatementSessionSeq,
+            Rows = completion.Rows,
+            DurationMicroseconds = completion.DurationMicroseconds,
+            Outcome = completion.Outcome,
+        };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Count} completion records not written, the edge keeps them: {Error}")]
+    private static partial void LogCompletionsNotWritten(ILogger logger, string sessionId, int count, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit still unavailable: {Count} statements refused on this silo in {Duration} ({Error}); next summary in a minute")]
+    private static partial void LogRefusalsContinue(ILogger logger, long count, TimeSpan duration, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit available again: {Count} statements were refused on this silo over {Duration}")]
+    private static partial void LogRefusalsEnded(ILogger logger, long count, TimeSpan duration);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed: {Reason}")]
     private static partial void LogClosed(ILogger logger, string sessionId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: audit unavailable, statement refused: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: logout not audited, the audit store is unavailable: {Error}")]
+    private static partial void LogLogoutNotAudited(ILogger logger, string sessionId, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: audit unavailable, statement refused: {Error} (further refusals on this silo are summarised once a minute)")]
     private static partial void LogAuditUnavailable(ILogger logger, string sessionId, string error);
 }

@@ -38,7 +38,7 @@ public static class AuditCommand
             return sub switch
             {
                 "verify" => await VerifyAsync(arguments, options, dataSource, stdout, ct),
-                "tail" => await TailAsync(arguments, dataSource, stdout, ct),
+                "tail" => await TailAsync(arguments, dataSource, stdout, stderr, ct),
                 _ => await SearchAsync(arguments, dataSource, stdout, ct),
             };
         }
@@ -67,7 +67,7 @@ public static class AuditCommand
         else
         {
             await stdout.WriteLineAsync(
-                $"{report.Rows} records in {report.Chains} session chains; {report.Checkpoints} checkpoints sign up to seq {report.LastSignedSeq}; " +
+                $"{report.Rows} records in {report.Chains} chains ({report.Chains - report.SystemChains} sessions, {report.SystemChains} policy/revocation/login-refusal); {report.Checkpoints} checkpoints sign up to seq {report.LastSignedSeq}; " +
                 $"{report.UnsignedRows} records after the last checkpoint are covered by their chains only" +
                 (key is null ? " (no key: signatures not checked)" : "") + (string.IsNullOrWhiteSpace(file) ? " (no checkpoint file: the database's copy was used)" : ""));
             if (report.Ok)
@@ -87,16 +87,42 @@ public static class AuditCommand
         return report.Ok ? 0 : 1;
     }
 
-    private static async Task<int> TailAsync(Arguments arguments, NpgsqlDataSource dataSource, TextWriter stdout, CancellationToken ct)
+    /// <summary>Rows <c>tail</c> prints without <c>--follow</c> when no <c>--count</c> is given.</summary>
+    public const long DefaultTailCount = 20;
+
+    /// <summary>
+    /// <c>tail</c>: the newest <c>--count</c> rows (default 20), oldest first, then exits. <c>tail --follow</c>: the rows
+    /// written after it started, as they arrive, until Ctrl-C or until <c>--count</c> rows were printed.
+    /// </summary>
+    private static async Task<int> TailAsync(Arguments arguments, NpgsqlDataSource dataSource, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var count = ParseLong(arguments.TakeValue("--count"), "--count");
+        var follow = arguments.TakeFlag("--follow");
         var json = arguments.TakeFlag("--json");
         arguments.EnsureEmpty();
+        if (!follow)
+        {
+            await using var newest = dataSource.CreateCommand(
+                $"SELECT {AuditRowReader.Columns} FROM (SELECT * FROM orleansgate_audit ORDER BY seq DESC LIMIT $1) newest ORDER BY seq");
+            newest.Parameters.Add(new NpgsqlParameter<long> { TypedValue = count ?? DefaultTailCount });
+            await using var rows = await newest.ExecuteReaderAsync(ct);
+            while (await rows.ReadAsync(ct))
+            {
+                await WriteRowAsync(stdout, AuditRowReader.Read(rows), json);
+            }
+
+            return 0;
+        }
+
         long last;
         await using (var start = dataSource.CreateCommand("SELECT coalesce(max(seq), 0) FROM orleansgate_audit"))
         {
             last = (long)(await start.ExecuteScalarAsync(ct))!;
         }
+
+        // On stderr, so stdout stays one record per line; says where following starts.
+        await stderr.WriteLineAsync($"following audit records after seq {last} (Ctrl-C ends)");
+        await stderr.FlushAsync(ct);
 
         long shown = 0;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
@@ -113,6 +139,9 @@ public static class AuditCommand
                     var row = AuditRowReader.Read(reader);
                     last = row.Seq;
                     await WriteRowAsync(stdout, row, json);
+
+                    // Flushed per row: a follower is read line by line (a SIEM shipper, a pipe).
+                    await stdout.FlushAsync(ct);
                     if (count is { } max && ++shown >= max)
                     {
                         return 0;

@@ -32,7 +32,9 @@ public static class CommandLine
           audit verify [--key FILE] [--checkpoint-file FILE] [--json]
                                           check every session's hash chain and the signed checkpoints; names the
                                           first broken link (exit 0 ok, 1 broken); reads the database directly
-          audit tail [--count N] [--json] follow new audit records (Ctrl-C or --count ends it)
+          audit tail [--count N] [--follow] [--json]
+                                          the newest N records (default 20), oldest first; --follow prints new
+                                          records as they arrive instead (Ctrl-C or --count ends it)
           audit search [--agent A] [--since 15m|TIME] [--decision D] [--session ID] [--kind K] [--limit N] [--json]
                                           audit records matching all filters; --json prints JSON lines (SIEM)
           help                            this text

@@ -47,6 +47,10 @@ public static class PolicyClusterCommand
                 case PolicyApplyOutcome.Unchanged:
                     await stdout.WriteLineAsync($"{file}: unchanged, already version {result.Version} ({result.Label})");
                     return 0;
+                case PolicyApplyOutcome.Unavailable:
+                    // Fail closed: the change could not be audited (or stored), so it is not in force anywhere.
+                    await stderr.WriteLineAsync(result.Error);
+                    return 3;
                 default:
                     await stderr.WriteLineAsync(result.Error);
                     return 1;

@@ -347,6 +347,25 @@ public sealed partial class JwtTokenValidatorTests : IDisposable
         AssertInvalid(result, "token malformed");
     }
 
+    [Theory]
+    [InlineData("alg")]
+    [InlineData("kid")]
+    [InlineData("typ")]
+    public async Task Header_string_with_a_lone_surrogate_escape_is_invalid_not_an_exception(string parameter)
+    {
+        // Valid JSON whose string cannot be decoded: reading it throws inside System.Text.Json.
+        var header = Header("RS256", "rsa-1");
+        var json = header.ToJsonString();
+        json = json.Contains($"\"{parameter}\"", StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.Replace(json, $"\"{parameter}\":\"[^\"]*\"", $"\"{parameter}\":\"\\ud800\"")
+            : json.TrimEnd('}') + $",\"{parameter}\":\"\\ud800\"}}";
+        Assert.Contains("\\ud800", json, StringComparison.Ordinal);
+
+        var result = await ValidateAsync(TestJwt.CreateRaw(json, Claims().ToJsonString(), TestJwt.Rs256(_rsa)));
+
+        AssertInvalid(result, "token malformed");
+    }
+
     [Fact]
     public async Task Claims_with_a_repeated_sub_are_invalid()
     {

@@ -38,7 +38,7 @@ internal sealed class AuditLog : IAsyncDisposable
 
     public string CheckpointFile { get; }
 
-    public static async Task<AuditLog> StartAsync(PostgresFixture fixture)
+    public static async Task<AuditLog> StartAsync(PostgresFixture fixture, Action<AuditOptions>? configure = null)
     {
         var database = await fixture.CreateDatabaseAsync("audit");
         var connectionString = fixture.Postgres.ConnectionString(database);
@@ -54,6 +54,7 @@ internal sealed class AuditLog : IAsyncDisposable
             // Checkpoints are taken by the tests themselves (CheckpointNowAsync), at known points.
             CheckpointInterval = TimeSpan.FromHours(1),
         };
+        configure?.Invoke(options);
         var state = new StateDatabase(connectionString);
         var sink = new PostgresAuditSink(state, Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
         await sink.StartAsync(CancellationToken.None);

@@ -107,7 +107,7 @@ public sealed class ExtendedProtocolPolicyTests(PolicyFixture fixture)
                 WireMessages.Sync(w);
             }));
 
-            Assert.Equal($"statement denied by rule \"default-deny\": no policy rule allows this statement|policy version {readOnly.Version}", viaStatement);
+            Assert.Equal($"statement denied by rule \"default-deny\": no policy rule allows this statement|policy version {readOnly.Version} (tests-read-only)", viaStatement);
             Assert.Equal("open", await StatusOfOrder3Async());
         }
         finally

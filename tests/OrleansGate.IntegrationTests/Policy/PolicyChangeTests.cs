@@ -52,7 +52,7 @@ public sealed class PolicyChangeTests(PolicyFixture fixture)
             var denied = await Assert.ThrowsAsync<PostgresException>(() => new NpgsqlCommand(Write, connection).ExecuteNonQueryAsync());
             Assert.Equal("42501", denied.SqlState);
             Assert.Equal("statement denied by rule \"default-deny\": no policy rule allows this statement", denied.MessageText);
-            Assert.Equal($"policy version {applied.Version}", denied.Detail);
+            Assert.Equal($"policy version {applied.Version} (tests-read-only)", denied.Detail);
         }
 
         Assert.Equal(pids, new[] { await BackendPidAsync(onFirst), await BackendPidAsync(onSecond) });

@@ -54,6 +54,8 @@ CREATE TABLE IF NOT EXISTS orleansgate_audit
 );
 
 ALTER SEQUENCE orleansgate_audit_seq OWNED BY orleansgate_audit.seq;
+-- A completion record (rows, duration, outcome) names the statement record of its session that it completes.
+ALTER TABLE orleansgate_audit ADD COLUMN IF NOT EXISTS completes_seq bigint NULL;
 -- Lists are JSON arrays kept as text: stored and hashed exactly as written, no jsonb parsing on the hot path.
 DO $$
 BEGIN

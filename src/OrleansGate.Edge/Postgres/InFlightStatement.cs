@@ -1,0 +1,31 @@
+namespace OrleansGate.Edge.Postgres;
+
+/// <summary>What the target is going to answer next, in order: the relay matches its answers against these.</summary>
+internal enum InFlightKind
+{
+    /// <summary>A simple Query (ends at its ReadyForQuery).</summary>
+    Query,
+
+    /// <summary>An Execute (ends at CommandComplete, EmptyQueryResponse, PortalSuspended or ErrorResponse).</summary>
+    Execute,
+
+    /// <summary>A Sync (ends at its ReadyForQuery; Executes still open then were skipped by the target).</summary>
+    Sync,
+}
+
+/// <summary>
+/// One forwarded message whose answer the relay waits for. <see cref="StatementSeq"/> is the audit record of the
+/// statement (null when nothing is to be recorded: a refusal the gateway injected, a portal it did not bind).
+/// </summary>
+internal sealed class InFlightStatement(InFlightKind kind, long? statementSeq, long startedTimestamp)
+{
+    public InFlightKind Kind { get; } = kind;
+
+    public long? StatementSeq { get; } = statementSeq;
+
+    public long StartedTimestamp { get; } = startedTimestamp;
+
+    public long? Rows { get; set; }
+
+    public string? Outcome { get; set; }
+}

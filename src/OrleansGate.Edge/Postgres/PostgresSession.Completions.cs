@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using OrleansGate.Model;
+using OrleansGate.Postgres.Protocol;
+
+namespace OrleansGate.Edge.Postgres;
+
+/// <summary>
+/// Completion records (issue: rows, duration, outcome per statement). The relay knows from the target's answers
+/// how each audited statement ended; the completions travel to the session grain with the session's next
+/// statement (no call of their own), or in a call of their own once <see cref="CompletionFlushCount"/> wait or
+/// the oldest has waited <see cref="CompletionFlushAge"/> (prepared statements executed many times), and at logout.
+/// When the audit store cannot take them, they are kept (up to <see cref="MaxPendingCompletions"/>) and the session's
+/// executions are refused (58000) until they are written: a prepared statement is not executed unrecorded for longer
+/// than one flush.
+/// </summary>
+public sealed partial class PostgresSession
+{
+    private const int CompletionFlushCount = 64;
+    private static readonly TimeSpan CompletionFlushAge = TimeSpan.FromSeconds(1);
+    private const int MaxPendingCompletions = 10_000;
+
+    private const string CompletionsUnwritten =
+        "audit store unavailable: the completion records of this session's earlier executions could not be written";
+
+    /// <summary>Forwarded, not yet answered: written by the client loop before the message is flushed, read by the upstream loop.</summary>
+    private readonly ConcurrentQueue<InFlightStatement> _inFlight = new();
+
+    private readonly ConcurrentQueue<StatementCompletion> _completed = new();
+    private long _oldestCompletedTimestamp;
+    private int _completionFlushRunning;
+    private volatile bool _completionsUnwritten;
+    private long _completionsDropped;
+
+    /// <summary>Executions are refused while earlier completions could not be written (fail closed).</summary>
+    private Decision? RefuseExecutionWhileCompletionsUnwritten() => _completionsUnwritten
+        ? new Decision(DecisionEffect.Unavailable, "gateway:audit-unavailable", CompletionsUnwritten, 0, 0)
+        : null;
+
+    /// <summary>Completions that a refused request carried go back to wait for the next attempt.</summary>
+    private void ReturnCompletions(IReadOnlyList<StatementCompletion> completions)
+    {
+        foreach (var completion in completions)
+        {
+            Keep(completion);
+        }
+    }
+
+    private void Keep(StatementCompletion completion)
+    {
+        if (_completed.Count >= MaxPendingCompletions)
+        {
+            // Bounded: executions are refused long before this while the store is down; this only guards memory.
+            if (Interlocked.Increment(ref _completionsDropped) == 1)
+            {
+                LogCompletionsLost(_logger, _session!.SessionId, 1, "too many completion records waiting");
+            }
+
+            return;
+        }
+
+        if (_completed.IsEmpty)
+        {
+            _oldestCompletedTimestamp = Stopwatch.GetTimestamp();
+        }
+
+        _completed.Enqueue(completion);
+    }
+
+    private void ExpectAnswer(InFlightKind kind, long? statementSeq) =>
+        _inFlight.Enqueue(new InFlightStatement(kind, statementSeq is > 0 ? statementSeq : null, Stopwatch.GetTimestamp()));
+
+    /// <summary>The completions waiting to be written, taken to travel with the next statement's request.</summary>
+    private IReadOnlyList<StatementCompletion> TakeCompletions()
+    {
+        if (_completed.IsEmpty)
+        {
+            return [];
+        }
+
+        var taken = new List<StatementCompletion>();
+        while (_completed.TryDequeue(out var completion))
+        {
+            taken.Add(completion);
+        }
+
+        return taken;
+    }
+
+    /// <summary>Matches one answer of the target to the statement it ends (upstream loop only).</summary>
+    private void TrackAnswer(in PgMessage message)
+    {
+        switch ((BackendMessageCode)message.Code)
+        {
+            case BackendMessageCode.CommandComplete:
+                if (_inFlight.TryPeek(out var command))
+                {
+                    command.Rows = AddRows(command.Rows, BackendMessages.ReadCommandComplete(message.Payload));
+                    if (command.Kind == InFlightKind.Execute)
+                    {
+                        Finish(InFlightKind.Execute, StatementCompletion.Ok);
+                    }
+                }
+
+                break;
+
+            case BackendMessageCode.EmptyQueryResponse:
+            case BackendMessageCode.PortalSuspended:
+                if (_inFlight.TryPeek(out var empty) && empty.Kind == InFlightKind.Execute)
+                {
+                    Finish(InFlightKind.Execute, StatementCompletion.Ok);
+                }
+
+                break;
+
+            case BackendMessageCode.ErrorResponse:
+                if (_inFlight.TryPeek(out var failed))
+                {
+                    var sqlState = BackendMessages.ReadError(message.Payload).GetValueOrDefault('C', "XX000");
+                    failed.Outcome ??= sqlState;
+                    if (failed.Kind == InFlightKind.Execute)
+                    {
+                        Finish(InFlightKind.Execute, sqlState);
+                    }
+                }
+
+                break;
+
+            case BackendMessageCode.ReadyForQuery:
+                // Executes still open were skipped after an error; then comes the Query or Sync this answer ends.
+                while (_inFlight.TryPeek(out var open) && open.Kind == InFlightKind.Execute)
+                {
+                    Finish(InFlightKind.Execute, StatementCompletion.NotRun);
+                }
+
+                if (_inFlight.TryPeek(out var cycle))
+                {
+                    Finish(cycle.Kind, cycle.Outcome ?? StatementCompletion.Ok);
+                }
+
+                FlushCompletionsIfDue();
+                break;
+        }
+    }
+
+    private void Finish(InFlightKind expected, string outcome)
+    {
+        if (!_inFlight.TryDequeue(out var done) || done.Kind != expected || done.StatementSeq is not { } seq)
+        {
+            return;
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(done.StartedTimestamp);
+        Keep(new StatementCompletion(seq, _services.Time.GetUtcNow(), done.Rows, (long)elapsed.TotalMicroseconds, done.Outcome ?? outcome));
+    }
+
+    /// <summary>Rows from a CommandComplete tag ("SELECT 5", "INSERT 0 3", "UPDATE 2"); a tag without a count adds nothing.</summary>
+    private static long? AddRows(long? rows, string tag)
+    {
+        var space = tag.LastIndexOf(' ');
+        return space >= 0 && long.TryParse(tag.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? (rows ?? 0) + count
+            : rows;
+    }
+
+    /// <summary>Writes waiting completions in a call of their own when many have waited or the oldest waited long.</summary>
+    private void FlushCompletionsIfDue()
+    {
+        // While they cannot be written, every answer retries, so executions resume as soon as the store is back.
+        if (_completed.IsEmpty
+            || (!_completionsUnwritten && _completed.Count < CompletionFlushCount && Stopwatch.GetElapsedTime(_oldestCompletedTimestamp) < CompletionFlushAge)
+            || Interlocked.CompareExchange(ref _completionFlushRunning, 1, 0) != 0)
+        {
+            return;
+        }
+
+        var batch = TakeCompletions();
+        _ = FlushCompletionsAsync(batch);
+    }
+
+    private async Task FlushCompletionsAsync(IReadOnlyList<StatementCompletion> batch)
+    {
+        try
+        {
+            var written = await _sessionGrain!.Completed(batch).ConfigureAwait(false);
+            if (!written)
+            {
+                ReturnCompletions(batch);
+            }
+
+            _completionsUnwritten = !written;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Outcome unknown (the cluster did not answer): kept and retried; at worst a completion is written twice.
+            ReturnCompletions(batch);
+            _completionsUnwritten = true;
+            LogCompletionsLost(_logger, _session!.SessionId, batch.Count, e.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _completionFlushRunning, 0);
+        }
+    }
+
+    /// <summary>At logout: statements the target never answered end as interrupted; everything waiting goes with the logout record.</summary>
+    private IReadOnlyList<StatementCompletion> TakeCompletionsAtClose()
+    {
+        while (_inFlight.TryPeek(out var open))
+        {
+            Finish(open.Kind, "interrupted");
+        }
+
+        return TakeCompletions();
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Session {SessionId}: {Count} completion records not written yet: {Error}")]
+    private static partial void LogCompletionsLost(Microsoft.Extensions.Logging.ILogger logger, string sessionId, int count, string error);
+}
