@@ -229,7 +229,7 @@ fi
   "setupNotes": [
     "PostgreSQL $pg_version, its own temporary cluster: shared_buffers 1GB, fsync=$fsync, synchronous_commit=on, wal_level minimal, autovacuum off, checkpoints out of the window. The gateway's state database (membership, grain state, audit) is in the same cluster, so audit commits share its WAL and CPU.",
     "PgBouncer $bouncer_version in session mode, pool size $((clients + 16)) (one server connection per client, like the gateway).",
-    "Gateway: one node, role all, Release build, started with DOTNET_PerfMapEnabled=3 and DOTNET_EnableWriteXorExecute=0 so that perf can name JIT-compiled frames, plain-text listener (TLS is not built yet; all three targets are plain text on loopback). Each driver client logs in with its own dev-IdP client and token; pgbench uses one agent's token for all its connections.",
+    "Gateway: one node, role all, Release build, started with DOTNET_PerfMapEnabled=3 and DOTNET_EnableWriteXorExecute=0 so that perf can name JIT-compiled frames, plain-text listener (TLS is built but off here, like the other two targets: all plain text on loopback). Each driver client logs in with its own dev-IdP client and token; pgbench uses one agent's token for all its connections.",
     "Idle-session probe: $idle_note",${BENCH_GATEWAY_ENV:+
     \"Experiment: the gateway ran with extra environment: ${BENCH_GATEWAY_ENV}\",}
     "Driver (Npgsql, one connection per client, no pooling) and pgbench ($(pgbench --version | awk '{print $3}'), -j 2) run on the same machine; 'direct' has no proxy process, so its CPU columns are empty."
