@@ -27,7 +27,6 @@ public sealed partial class PolicyFileSource(
 
     /// <summary>Backoff bounds while the audit store keeps a file from being applied.</summary>
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim _applying = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
@@ -114,7 +113,8 @@ public sealed partial class PolicyFileSource(
                 LogApplyFailed(logger, path, e.Message);
             }
 
-            delay = delay * 2 > MaxRetry ? MaxRetry : delay * 2;
+            var maxRetry = options.Value.StartRetryMax > TimeSpan.Zero ? options.Value.StartRetryMax : FirstRetry;
+            delay = delay * 2 > maxRetry ? maxRetry : delay * 2;
         }
     }
 
@@ -187,7 +187,7 @@ public sealed partial class PolicyFileSource(
     [LoggerMessage(Level = LogLevel.Error, Message = "Policy file refused, the previous version stays in force: {Error}")]
     private static partial void LogRefused(ILogger logger, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied at start (audit store unavailable); the node runs with the cluster's previous version (none: every statement is refused) and retries, first in {Delay}, backing off to 30 s")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied at start (audit store unavailable); the node runs with the cluster's previous version (none: every statement is refused) and retries, first in {Delay}, backing off to OrleansGate:Policy:StartRetryMax (30 s by default)")]
     private static partial void LogRetrying(ILogger logger, string path, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied: {Error}")]

@@ -18,6 +18,12 @@ public sealed class PolicyOptions
     /// </summary>
     public TimeSpan MaxStaleness { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// When <see cref="File"/> cannot be applied at start (its audit record cannot be written), the node retries with
+    /// a doubling delay from 1 s up to this.
+    /// </summary>
+    public TimeSpan StartRetryMax { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long <c>Apply</c> waits for each subscriber to take a new version.</summary>
     public TimeSpan NotifyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -134,6 +134,10 @@ public sealed class AuditSystemEventTests(AuditClusterFixture fixture)
             // A silo whose policy file cannot be audited at start: it starts anyway (no crash), applying nothing yet.
             var overrides = fixture.AuditOverrides();
             overrides["OrleansGate:Policy:File"] = file;
+
+            // Retried every second at most (30 s by default), so the apply after the store returns falls well
+            // inside the observer's 30 s wait below however long the outage lasted.
+            overrides["OrleansGate:Policy:StartRetryMax"] = "00:00:01";
             second = await GatewayNode.StartAsync(fixture.Settings.OtherNode("audit-policy-start", overrides), GatewayRole.Silo);
             Assert.Equal(before, (await policy.GetCurrent())!.Version);
         }
@@ -146,7 +150,7 @@ public sealed class AuditSystemEventTests(AuditClusterFixture fixture)
         var reference = Grains.CreateObjectReference<IPolicyObserver>(observer);
         try
         {
-            // The node's own retry (backoff from 1 s, at most 30 s) applies the file once the store answers: wait for
+            // The node's own retry (every second here) applies the file once the store answers: wait for
             // the push (registered first, then checked, so an apply in between is not missed; 30 s at most).
             var applied = observer.WaitForAsync(s => s.Sha256 == sha);
             await policy.Subscribe(reference);
