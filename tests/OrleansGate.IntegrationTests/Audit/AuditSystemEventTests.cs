@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -146,23 +147,27 @@ public sealed class AuditSystemEventTests(AuditClusterFixture fixture)
             await fixture.AuditStore.StartAgainAsync();
         }
 
-        var observer = new TestPolicyObserver();
-        var reference = Grains.CreateObjectReference<IPolicyObserver>(observer);
         try
         {
-            // The node's own retry (every second here) applies the file once the store answers: wait for
-            // the push (registered first, then checked, so an apply in between is not missed; 30 s at most).
-            var applied = observer.WaitForAsync(s => s.Sha256 == sha);
-            await policy.Subscribe(reference);
-            var current = (await policy.GetCurrent())!;
-            var snapshot = current.Sha256 == sha ? current : await applied;
-            Assert.Equal(file, snapshot.Source);
-            Assert.Equal(snapshot.Version, (await ChainAsync(AuditChainIds.Policy))[^1].PolicyVersion);
+            // The node's own retry (every second here) applies the file once the store answers. Polled as an
+            // operator would with `policy show`, bounded; on failure the new silo's warnings say why.
+            var logs = CapturedLog.Of(second!);
+            var waiting = Stopwatch.StartNew();
+            PolicySnapshot current;
+            while ((current = (await policy.GetCurrent())!).Sha256 != sha)
+            {
+                Assert.True(
+                    waiting.Elapsed < TimeSpan.FromSeconds(30),
+                    "the policy file was not applied within 30 s of the audit store's return; the new silo logged:\n"
+                        + string.Join("\n", logs.Since(0).Where(e => e.Level >= LogLevel.Warning).Select(e => $"{e.Category}: {e.Message}")));
+            }
+
+            Assert.Equal(file, current.Source);
+            Assert.Equal(current.Version, (await ChainAsync(AuditChainIds.Policy))[^1].PolicyVersion);
             await AssertVerifiesAsync();
         }
         finally
         {
-            Grains.DeleteObjectReference<IPolicyObserver>(reference);
             await second!.DisposeAsync();
         }
     }
