@@ -19,15 +19,23 @@ public static partial class LoginRefusalAudit
     private static long _notQueued;
     private static long _lastLogged = long.MinValue;
 
+    /// <param name="authenticated">The agent and token id when the token was valid and the refusal came later (e.g. an unknown target).</param>
     public static async Task ReportAsync(
-        IGrainFactory grains, TimeProvider time, ILogger logger, string edgeNode, string clientAddress, string claimedUser, string sqlState, string reason)
+        IGrainFactory grains, TimeProvider time, ILogger logger, string edgeNode, string clientAddress, string claimedUser, string sqlState, string reason,
+        (AgentIdentity Agent, string? TokenId, string Target)? authenticated = null)
     {
         ArgumentNullException.ThrowIfNull(grains);
         ArgumentNullException.ThrowIfNull(time);
         string? error = null;
         try
         {
-            var refusal = new LoginRefusal(time.GetUtcNow(), sqlState, reason, claimedUser, clientAddress, edgeNode);
+            var refusal = new LoginRefusal(time.GetUtcNow(), sqlState, reason, claimedUser, clientAddress, edgeNode)
+            {
+                Issuer = authenticated?.Agent.Issuer,
+                Subject = authenticated?.Agent.Subject,
+                TokenId = authenticated?.TokenId,
+                Target = authenticated?.Target,
+            };
             if (!await grains.GetGrain<ILoginAuditGrain>(edgeNode).Record(refusal).WaitAsync(MaxWait, time).ConfigureAwait(false))
             {
                 error = "the login audit queue is full (the grain counts and records how many were dropped)";

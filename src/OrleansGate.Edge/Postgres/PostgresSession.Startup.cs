@@ -72,6 +72,11 @@ public sealed partial class PostgresSession
             {
                 _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "unknown_target"));
                 await SendFatalAsync("3D000", $"target \"{targetName}\" is not configured on this gateway").ConfigureAwait(false);
+
+                // Audited like the other refused logins, with the authenticated agent (PostgresSession.Startup's one audit hook kind).
+                await OrleansGate.Edge.Audit.LoginRefusalAudit.ReportAsync(
+                    _services.Grains, _services.Time, _logger, _services.Node.Name, ClientAddress, user, "3D000", $"target \"{targetName}\" is not configured on this gateway",
+                    (valid.Agent, valid.TokenId, targetName)).ConfigureAwait(false);
                 return false;
             }
 

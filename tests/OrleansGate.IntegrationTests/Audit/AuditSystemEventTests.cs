@@ -304,4 +304,23 @@ public sealed class AuditSystemEventTests(AuditClusterFixture fixture)
         Assert.DoesNotContain(forged.Split('.')[2], json, StringComparison.Ordinal);
         await AssertVerifiesAsync();
     }
+
+    [Fact]
+    public async Task Login_to_an_unknown_target_is_audited_with_the_authenticated_agent()
+    {
+        var target = $"no_such_target_{Guid.NewGuid():N}";
+        await using (var client = await RawPgClient.ConnectAsync(fixture.Settings.PostgresPort))
+        {
+            var answer = await client.LoginAsync(GatewaySettings.AgentClientId, target, await fixture.Node.GetTokenAsync());
+            Assert.Contains(answer, m => m.Code == 'E');
+        }
+
+        await Grains.GetGrain<ILoginAuditGrain>(fixture.Settings.NodeName).Flushed();
+        var chain = await ChainAsync(AuditChainIds.LoginRefusals(fixture.Settings.NodeName));
+        var record = Assert.Single(chain, r => r.Target == target);
+        Assert.Equal((nameof(AuditEventKind.LoginRefused), "3D000", GatewaySettings.AgentClientId), (record.Kind, record.Outcome, record.Subject));
+        Assert.NotEqual(AuditRecords.UnauthenticatedIssuer, record.Issuer);
+        Assert.Equal($"target \"{target}\" is not configured on this gateway", record.Reason);
+        await AssertVerifiesAsync();
+    }
 }
