@@ -22,6 +22,7 @@ public sealed partial class PolicyCache(
     ILogger<PolicyCache> logger) : BackgroundService, IPolicyObserver
 {
     private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private readonly Lock _installing = new();
     private volatile PolicyCacheEntry? _current;
     private long _confirmedAtTicks; // 0 = never: stale
     private IPolicyObserver? _reference;
@@ -77,7 +78,7 @@ public sealed partial class PolicyCache(
             var version = await policy.Subscribe(_reference).ConfigureAwait(false);
             if (version == 0)
             {
-                _current = null;
+                // Versions only grow: a push that arrived since the grain answered is newer, so nothing is cleared.
                 UnavailableReason = "no policy has been loaded: set OrleansGate:Policy:File or run 'orleansgate policy apply FILE'";
             }
             else if (_current?.Version != version && await policy.GetCurrent().ConfigureAwait(false) is { } snapshot)
@@ -100,27 +101,48 @@ public sealed partial class PolicyCache(
         }
     }
 
+    /// <summary>
+    /// Installs <paramref name="snapshot"/> unless a newer version is already in place. A push and a periodic check
+    /// can install at the same time (each compiles first, which takes a while): the check against the version in
+    /// place is made again under a lock after compiling, so an older snapshot never replaces a newer one.
+    /// </summary>
     private void Install(PolicySnapshot snapshot)
     {
-        var current = _current;
-        if (current is not null && current.Version >= snapshot.Version)
+        if (_current is { } current && current.Version >= snapshot.Version)
         {
             return;
         }
 
+        PolicyCacheEntry? entry = null;
+        PolicyLoadException? unreadable = null;
         try
         {
-            var compiled = PolicyLoader.Load(snapshot.Yaml, snapshot.Source);
-            _current = new PolicyCacheEntry(snapshot.Version, compiled);
-            LogInstalled(logger, snapshot.Version, compiled.Version);
+            entry = new PolicyCacheEntry(snapshot.Version, PolicyLoader.Load(snapshot.Yaml, snapshot.Source));
         }
         catch (PolicyLoadException e)
         {
+            unreadable = e;
+        }
+
+        lock (_installing)
+        {
+            if (_current is { } installed && installed.Version >= snapshot.Version)
+            {
+                return;
+            }
+
+            if (entry is not null)
+            {
+                _current = entry;
+                LogInstalled(logger, snapshot.Version, entry.Policy.Version);
+                return;
+            }
+
             // The grain validated it with the same loader; this only happens across gateway versions. Keep
             // deciding with nothing rather than with a policy this silo cannot read.
             _current = null;
-            UnavailableReason = $"policy version {snapshot.Version} cannot be read by this node: {e.Message}";
-            LogUnreadable(logger, snapshot.Version, e.Message);
+            UnavailableReason = $"policy version {snapshot.Version} cannot be read by this node: {unreadable!.Message}";
+            LogUnreadable(logger, snapshot.Version, unreadable.Message);
         }
     }
 
