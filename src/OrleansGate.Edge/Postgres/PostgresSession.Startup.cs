@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Identity;
@@ -357,30 +356,6 @@ public sealed partial class PostgresSession
         await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the upstream's own cancel key to the target, only for a key this gateway issued.</summary>
-    private async Task ForwardCancelAsync(int processId, int secretKey)
-    {
-        if (!_services.CancelKeys.TryResolve(processId, secretKey, out var target))
-        {
-            LogUnknownCancelKey(_logger, ClientAddress);
-            return;
-        }
-
-        try
-        {
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _services.Time);
-            await socket.ConnectAsync(target.Host, target.Port, timeout.Token).ConfigureAwait(false);
-            var buffer = new ArrayBufferWriter<byte>(16);
-            FrontendWriter.CancelRequest(buffer, target.UpstreamProcessId, target.UpstreamSecretKey);
-            await socket.SendAsync(buffer.WrittenMemory, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            LogCancelFailed(_logger, e.Message);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Token from {Client} refused: the validator failed with {ExceptionType}")]
     private static partial void LogTokenValidatorFailed(ILogger logger, string client, string exceptionType);
 
@@ -392,10 +367,4 @@ public sealed partial class PostgresSession
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cluster unavailable at login, refused with 57P03: {Error} ({HeldBack} more such refusals since the last line)")]
     private static partial void LogClusterUnavailable(ILogger logger, string error, long heldBack);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cancel request from {Client} with a key this gateway did not issue: ignored")]
-    private static partial void LogUnknownCancelKey(ILogger logger, string client);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding a cancel request failed: {Error}")]
-    private static partial void LogCancelFailed(ILogger logger, string error);
 }
