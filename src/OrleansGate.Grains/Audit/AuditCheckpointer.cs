@@ -25,6 +25,7 @@ public sealed partial class AuditCheckpointer
     private readonly ILogger<AuditCheckpointer> _logger;
     private readonly byte[] _key;
     private readonly OutageLog _outage;
+    private readonly SemaphoreSlim _checkpointing = new(1, 1);
     private long _number;
     private long _lastSeq;
     private string _prevHash = AuditRow.GenesisHash;
@@ -90,6 +91,31 @@ public sealed partial class AuditCheckpointer
     public async Task<bool> TryCheckpointAsync(SemaphoreSlim[] writerSlots, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writerSlots);
+
+        // One at a time: two checkpoints computed at once would both start after the same last one, and the second
+        // would sign a range the first already covered under the next number (seen with a test's CheckpointNow
+        // racing the periodic loop).
+        try
+        {
+            await _checkpointing.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        try
+        {
+            return await CheckpointAsync(writerSlots, cancellationToken);
+        }
+        finally
+        {
+            _checkpointing.Release();
+        }
+    }
+
+    private async Task<bool> CheckpointAsync(SemaphoreSlim[] writerSlots, CancellationToken cancellationToken)
+    {
         try
         {
             var horizon = await ReadHorizonAsync(writerSlots, cancellationToken);
