@@ -144,13 +144,33 @@ public static class BackendMessages
         return (processId, secretKey);
     }
 
-    /// <summary>CommandComplete ('C'): the command tag, e.g. <c>SELECT 5</c> or <c>INSERT 0 3</c>.</summary>
-    public static string ReadCommandComplete(in ReadOnlySequence<byte> payload)
+    /// <summary>
+    /// CommandComplete ('C'): the row count at the end of its tag (<c>SELECT 5</c>, <c>INSERT 0 3</c>, <c>UPDATE 2</c>),
+    /// or null for a tag without one (<c>CREATE TABLE</c>). Read from the bytes: no string per statement.
+    /// </summary>
+    public static long? ReadCommandCompleteCount(in ReadOnlySequence<byte> payload)
     {
-        var reader = new PayloadReader(payload, "CommandComplete");
-        var tag = reader.ReadCStringLenient("command tag");
-        reader.EnsureEnd();
-        return tag;
+        Span<byte> copy = stackalloc byte[64];
+        scoped ReadOnlySpan<byte> tag;
+        if (payload.IsSingleSegment)
+        {
+            tag = payload.FirstSpan;
+        }
+        else if (payload.Length <= copy.Length)
+        {
+            payload.CopyTo(copy);
+            tag = copy[..(int)payload.Length];
+        }
+        else
+        {
+            return null; // no row-count tag is this long
+        }
+
+        var end = tag.IndexOf((byte)0);
+        tag = end >= 0 ? tag[..end] : tag;
+        var space = tag.LastIndexOf((byte)' ');
+        var digits = tag[(space + 1)..];
+        return space >= 0 && System.Buffers.Text.Utf8Parser.TryParse(digits, out long count, out var used) && used == digits.Length ? count : null;
     }
 
     /// <summary>ReadyForQuery ('Z'): 'I' idle, 'T' in a transaction, 'E' in a failed transaction.</summary>

@@ -16,6 +16,23 @@ public sealed class BackendMessagesTests
         Assert.Empty(request.SaslMechanisms);
     }
 
+    [Theory]
+    [InlineData("SELECT 5", 5L)]
+    [InlineData("INSERT 0 3", 3L)]
+    [InlineData("UPDATE 12345678901", 12345678901L)]
+    [InlineData("COPY 0", 0L)]
+    [InlineData("CREATE TABLE", null)]
+    [InlineData("BEGIN", null)]
+    [InlineData("SELECT 5x", null)]
+    public void Command_complete_count_is_the_number_ending_its_tag_in_any_split(string tag, long? expected)
+    {
+        var bytes = new WireBuilder().CString(tag).ToArray();
+        foreach (var (name, sequence) in Sequences.AllSplits(bytes))
+        {
+            Assert.True(expected == BackendMessages.ReadCommandCompleteCount(sequence), name);
+        }
+    }
+
     [Fact]
     public void Authentication_md5_yields_its_four_byte_salt()
     {

@@ -16,16 +16,6 @@ internal enum InFlightKind
 /// <summary>
 /// One forwarded message whose answer the relay waits for. <see cref="StatementSeq"/> is the audit record of the
 /// statement (null when nothing is to be recorded: a refusal the gateway injected, a portal it did not bind).
+/// A value: one is queued per statement. What its answer adds up to is kept by the relay for the oldest only.
 /// </summary>
-internal sealed class InFlightStatement(InFlightKind kind, long? statementSeq, long startedTimestamp)
-{
-    public InFlightKind Kind { get; } = kind;
-
-    public long? StatementSeq { get; } = statementSeq;
-
-    public long StartedTimestamp { get; } = startedTimestamp;
-
-    public long? Rows { get; set; }
-
-    public string? Outcome { get; set; }
-}
+internal readonly record struct InFlightStatement(InFlightKind Kind, long? StatementSeq, long StartedTimestamp);

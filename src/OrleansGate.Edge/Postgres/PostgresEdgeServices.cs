@@ -27,6 +27,9 @@ public sealed class PostgresEdgeServices(
     /// <summary>Logins refused because the cluster could not decide: one log line per 10 s, with the count held back.</summary>
     public LogThrottle ClusterUnavailableLog { get; } = new(time, TimeSpan.FromSeconds(10));
 
+    /// <summary>Refused logins that could not be handed to the login audit: one log line a minute, with the count held back.</summary>
+    public LogThrottle LoginAuditLog { get; } = new(time, TimeSpan.FromMinutes(1));
+
     /// <summary>The listener's certificate; null when TLS is not configured.</summary>
     public X509Certificate2? Certificate { get; } = PostgresTlsCertificate.Load(options.Value.Tls);
 

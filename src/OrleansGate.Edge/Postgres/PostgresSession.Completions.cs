@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
 using OrleansGate.Model;
 using OrleansGate.Postgres.Protocol;
 
@@ -12,14 +11,16 @@ namespace OrleansGate.Edge.Postgres;
 /// statement (no call of their own), or in a call of their own once <see cref="CompletionFlushCount"/> wait or
 /// the oldest has waited <see cref="CompletionFlushAge"/> (prepared statements executed many times), and at logout.
 /// When the audit store cannot take them, they are kept (up to <see cref="MaxPendingCompletions"/>) and the session's
-/// executions are refused (58000) until they are written: a prepared statement is not executed unrecorded for longer
-/// than one flush.
+/// executions are refused (58000) until they are written, so a prepared statement runs unrecorded for a few flushes
+/// at most after the audit store goes away.
 /// </summary>
 public sealed partial class PostgresSession
 {
     private const int CompletionFlushCount = 64;
     private static readonly TimeSpan CompletionFlushAge = TimeSpan.FromSeconds(1);
     private const int MaxPendingCompletions = 10_000;
+
+    private const string Interrupted = "interrupted";
 
     private const string CompletionsUnwritten =
         "audit store unavailable: the completion records of this session's earlier executions could not be written";
@@ -28,6 +29,13 @@ public sealed partial class PostgresSession
     private readonly ConcurrentQueue<InFlightStatement> _inFlight = new();
 
     private readonly ConcurrentQueue<StatementCompletion> _completed = new();
+
+    // ConcurrentQueue.Count takes a snapshot of the queue; this counter is what the per-statement checks read.
+    private int _completedCount;
+
+    // What the answer of the oldest in-flight statement adds up to so far (upstream loop only).
+    private long? _answerRows;
+    private string? _answerOutcome;
     private long _oldestCompletedTimestamp;
     private int _completionFlushRunning;
     private volatile bool _completionsUnwritten;
@@ -49,7 +57,7 @@ public sealed partial class PostgresSession
 
     private void Keep(StatementCompletion completion)
     {
-        if (_completed.Count >= MaxPendingCompletions)
+        if (Volatile.Read(ref _completedCount) >= MaxPendingCompletions)
         {
             // Bounded: executions are refused long before this while the store is down; this only guards memory.
             if (Interlocked.Increment(ref _completionsDropped) == 1)
@@ -60,7 +68,7 @@ public sealed partial class PostgresSession
             return;
         }
 
-        if (_completed.IsEmpty)
+        if (Interlocked.Increment(ref _completedCount) == 1)
         {
             _oldestCompletedTimestamp = Stopwatch.GetTimestamp();
         }
@@ -74,14 +82,22 @@ public sealed partial class PostgresSession
     /// <summary>The completions waiting to be written, taken to travel with the next statement's request.</summary>
     private IReadOnlyList<StatementCompletion> TakeCompletions()
     {
-        if (_completed.IsEmpty)
+        if (!_completed.TryDequeue(out var first))
         {
             return [];
         }
 
-        var taken = new List<StatementCompletion>();
+        Interlocked.Decrement(ref _completedCount);
+        if (!_completed.TryDequeue(out var second))
+        {
+            return [first]; // the usual case: the previous statement's completion
+        }
+
+        Interlocked.Decrement(ref _completedCount);
+        var taken = new List<StatementCompletion> { first, second };
         while (_completed.TryDequeue(out var completion))
         {
+            Interlocked.Decrement(ref _completedCount);
             taken.Add(completion);
         }
 
@@ -96,7 +112,11 @@ public sealed partial class PostgresSession
             case BackendMessageCode.CommandComplete:
                 if (_inFlight.TryPeek(out var command))
                 {
-                    command.Rows = AddRows(command.Rows, BackendMessages.ReadCommandComplete(message.Payload));
+                    if (BackendMessages.ReadCommandCompleteCount(message.Payload) is { } count)
+                    {
+                        _answerRows = (_answerRows ?? 0) + count;
+                    }
+
                     if (command.Kind == InFlightKind.Execute)
                     {
                         Finish(InFlightKind.Execute, StatementCompletion.Ok);
@@ -118,7 +138,7 @@ public sealed partial class PostgresSession
                 if (_inFlight.TryPeek(out var failed))
                 {
                     var sqlState = BackendMessages.ReadError(message.Payload).GetValueOrDefault('C', "XX000");
-                    failed.Outcome ??= sqlState;
+                    _answerOutcome ??= sqlState;
                     if (failed.Kind == InFlightKind.Execute)
                     {
                         Finish(InFlightKind.Execute, sqlState);
@@ -136,7 +156,7 @@ public sealed partial class PostgresSession
 
                 if (_inFlight.TryPeek(out var cycle))
                 {
-                    Finish(cycle.Kind, cycle.Outcome ?? StatementCompletion.Ok);
+                    Finish(cycle.Kind, StatementCompletion.Ok);
                 }
 
                 FlushCompletionsIfDue();
@@ -144,24 +164,18 @@ public sealed partial class PostgresSession
         }
     }
 
+    /// <summary>Ends the oldest in-flight statement: its first error wins over <paramref name="outcome"/>.</summary>
     private void Finish(InFlightKind expected, string outcome)
     {
+        var (rows, failed) = (_answerRows, _answerOutcome);
+        (_answerRows, _answerOutcome) = (null, null);
         if (!_inFlight.TryDequeue(out var done) || done.Kind != expected || done.StatementSeq is not { } seq)
         {
             return;
         }
 
         var elapsed = Stopwatch.GetElapsedTime(done.StartedTimestamp);
-        Keep(new StatementCompletion(seq, _services.Time.GetUtcNow(), done.Rows, (long)elapsed.TotalMicroseconds, done.Outcome ?? outcome));
-    }
-
-    /// <summary>Rows from a CommandComplete tag ("SELECT 5", "INSERT 0 3", "UPDATE 2"); a tag without a count adds nothing.</summary>
-    private static long? AddRows(long? rows, string tag)
-    {
-        var space = tag.LastIndexOf(' ');
-        return space >= 0 && long.TryParse(tag.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
-            ? (rows ?? 0) + count
-            : rows;
+        Keep(new StatementCompletion(seq, _services.Time.GetUtcNow(), rows, (long)elapsed.TotalMicroseconds, failed ?? outcome));
     }
 
     /// <summary>Writes waiting completions in a call of their own when many have waited or the oldest waited long.</summary>
@@ -169,7 +183,7 @@ public sealed partial class PostgresSession
     {
         // While they cannot be written, every answer retries, so executions resume as soon as the store is back.
         if (_completed.IsEmpty
-            || (!_completionsUnwritten && _completed.Count < CompletionFlushCount && Stopwatch.GetElapsedTime(_oldestCompletedTimestamp) < CompletionFlushAge)
+            || (!_completionsUnwritten && Volatile.Read(ref _completedCount) < CompletionFlushCount && Stopwatch.GetElapsedTime(_oldestCompletedTimestamp) < CompletionFlushAge)
             || Interlocked.CompareExchange(ref _completionFlushRunning, 1, 0) != 0)
         {
             return;
@@ -209,7 +223,7 @@ public sealed partial class PostgresSession
     {
         while (_inFlight.TryPeek(out var open))
         {
-            Finish(open.Kind, "interrupted");
+            Finish(open.Kind, Interrupted);
         }
 
         return TakeCompletions();

@@ -233,9 +233,9 @@ public sealed partial class PostgresSession
             var summary = sql is null ? StatementSummaries.Opaque : _services.Statements.Summarize(sql);
             var request = new StatementRequest(source, statementName, summary) { Completions = TakeCompletions() };
             decision = await _sessionGrain!.Authorize(request).ConfigureAwait(false);
-            if (decision.Rule == "gateway:audit-unavailable" && request.Completions.Count > 0)
+            if (decision.AuditSequence == 0 && request.Completions.Count > 0)
             {
-                ReturnCompletions(request.Completions); // nothing of that append was written: they wait for the next one
+                ReturnCompletions(request.Completions); // no record of that request was written: they wait for the next one
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -58,10 +58,7 @@ public sealed partial class PostgresSession
                 LogTokenRejected(_logger, ClientAddress, reason);
                 await SendFatalAsync("28P01", $"token rejected for user \"{user}\": {reason}").ConfigureAwait(false);
 
-                // AUDIT HOOK (issue #6, login refusals; owned by the audit work): queues the refusal in this edge's
-                // login chain after the client has its answer; bounded wait, never the token.
-                await OrleansGate.Edge.Audit.LoginRefusalAudit.ReportAsync(
-                    _services.Grains, _services.Time, _logger, _services.Node.Name, ClientAddress, user, "28P01", reason).ConfigureAwait(false);
+                await AuditLoginRefusalAsync(user, "28P01", reason).ConfigureAwait(false); // PostgresSession.LoginAudit.cs
                 return false;
             }
 
@@ -72,10 +69,7 @@ public sealed partial class PostgresSession
                 _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "unknown_target"));
                 await SendFatalAsync("3D000", $"target \"{targetName}\" is not configured on this gateway").ConfigureAwait(false);
 
-                // Audited like the other refused logins, with the authenticated agent (PostgresSession.Startup's one audit hook kind).
-                await OrleansGate.Edge.Audit.LoginRefusalAudit.ReportAsync(
-                    _services.Grains, _services.Time, _logger, _services.Node.Name, ClientAddress, user, "3D000", $"target \"{targetName}\" is not configured on this gateway",
-                    (valid.Agent, valid.TokenId, targetName)).ConfigureAwait(false);
+                await AuditLoginRefusalAsync(user, "3D000", $"target \"{targetName}\" is not configured on this gateway", (valid.Agent, valid.TokenId, targetName)).ConfigureAwait(false);
                 return false;
             }
 

@@ -1,6 +1,6 @@
 namespace OrleansGate.Grains.Audit;
 
-internal enum OutageLogKind
+public enum OutageLogKind
 {
     /// <summary>Counted only: the outage was logged recently.</summary>
     None = 0,

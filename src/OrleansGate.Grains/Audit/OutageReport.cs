@@ -1,4 +1,4 @@
 namespace OrleansGate.Grains.Audit;
 
 /// <summary>What <see cref="OutageLog"/> says about one failure or recovery: whether to log, and the outage's figures so far.</summary>
-internal readonly record struct OutageReport(OutageLogKind Kind, long Failures, TimeSpan Duration);
+public readonly record struct OutageReport(OutageLogKind Kind, long Failures, TimeSpan Duration);

@@ -69,7 +69,7 @@ public sealed partial class PostgresAuditSink
             issuer[i] = r.Issuer;
             subject[i] = r.Subject;
             tokenId[i] = r.TokenId;
-            groups[i] = JsonSerializer.Serialize(r.Groups, AuditJson.Default.IReadOnlyListString);
+            groups[i] = JsonList(r.Groups);
             sessionId[i] = r.SessionId;
             sessionSeq[i] = r.SessionSeq;
             edgeNode[i] = r.EdgeNode;
@@ -79,15 +79,15 @@ public sealed partial class PostgresAuditSink
             fingerprint[i] = r.Fingerprint;
             statement[i] = r.Statement;
             kinds[i] = r.StatementKinds;
-            relRead[i] = JsonSerializer.Serialize(r.RelationsRead, AuditJson.Default.IReadOnlyListString);
-            relWritten[i] = JsonSerializer.Serialize(r.RelationsWritten, AuditJson.Default.IReadOnlyListString);
+            relRead[i] = JsonList(r.RelationsRead);
+            relWritten[i] = JsonList(r.RelationsWritten);
             decision[i] = r.Decision;
             rule[i] = r.Rule;
             reason[i] = r.Reason;
             policyVersion[i] = r.PolicyVersion;
             approvalId[i] = r.ApprovalId;
             approver[i] = r.Approver;
-            masked[i] = JsonSerializer.Serialize(r.MaskedColumns, AuditJson.Default.IReadOnlyListString);
+            masked[i] = JsonList(r.MaskedColumns);
             rows[i] = r.Rows;
             duration[i] = r.DurationMicroseconds;
             outcome[i] = r.Outcome;
@@ -131,6 +131,10 @@ public sealed partial class PostgresAuditSink
         p.Add(new NpgsqlParameter<long?[]> { TypedValue = completes });
         return command;
     }
+
+    /// <summary>Most rows name no written relation and mask nothing: an empty list is written without the serializer.</summary>
+    private static string JsonList(IReadOnlyList<string> values) =>
+        values.Count == 0 ? "[]" : JsonSerializer.Serialize(values, AuditJson.Default.IReadOnlyListString);
 
     private static void AddText(NpgsqlParameterCollection parameters, string?[] values) =>
         parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

@@ -9,29 +9,9 @@ public sealed class StatementRefusalLog(TimeProvider time)
 {
     private readonly OutageLog _outage = new(time, TimeSpan.FromMinutes(1));
 
-    /// <summary>Counts a refusal: 1 = log it as the first, 2 = log a summary, 0 = only counted. <paramref name="count"/> so far.</summary>
-    public int Refused(out long count, out TimeSpan duration)
-    {
-        var report = _outage.Failed();
-        (count, duration) = (report.Failures, report.Duration);
-        return report.Kind switch
-        {
-            OutageLogKind.First => 1,
-            OutageLogKind.Summary => 2,
-            _ => 0,
-        };
-    }
+    /// <summary>Counts a refusal; its kind says whether to log it (the first of an outage, or a summary).</summary>
+    public OutageReport Refused() => _outage.Failed();
 
-    /// <summary>After a record was written: true (once) when refusals had been counted, with their figures.</summary>
-    public bool Recovered(out long count, out TimeSpan duration)
-    {
-        if (_outage.Recovered() is { } report)
-        {
-            (count, duration) = (report.Failures, report.Duration);
-            return true;
-        }
-
-        (count, duration) = (0, TimeSpan.Zero);
-        return false;
-    }
+    /// <summary>After a record was written: the outage's figures once, when refusals had been counted.</summary>
+    public OutageReport? Recovered() => _outage.Recovered();
 }

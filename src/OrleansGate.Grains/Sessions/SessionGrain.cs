@@ -42,9 +42,9 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
             var sequence = request.Completions.Count == 0
                 ? await _audit!.AppendAsync(record)
                 : await _audit!.AppendAsync([.. request.Completions.Select(c => CompletionRecord(_session, c)), record]);
-            if (refusals.Recovered(out var refused, out var outage))
+            if (refusals.Recovered() is { } ended)
             {
-                LogRefusalsEnded(logger, refused, outage);
+                LogRefusalsEnded(logger, ended.Failures, ended.Duration);
             }
 
             return decision with { AuditSequence = sequence };
@@ -52,14 +52,14 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
         catch (AuditUnavailableException e)
         {
             // Fail closed: a statement whose record is not durable never reaches the upstream.
-            switch (refusals.Refused(out var refused, out var outage))
+            var refused = refusals.Refused();
+            if (refused.Kind == OutageLogKind.First)
             {
-                case 1:
-                    LogAuditUnavailable(logger, _session.SessionId, e.Message);
-                    break;
-                case 2:
-                    LogRefusalsContinue(logger, refused, outage, e.Message);
-                    break;
+                LogAuditUnavailable(logger, _session.SessionId, e.Message);
+            }
+            else if (refused.Kind == OutageLogKind.Summary)
+            {
+                LogRefusalsContinue(logger, refused.Failures, refused.Duration, e.Message);
             }
 
             return new Decision(DecisionEffect.Unavailable, "gateway:audit-unavailable", e.Message, decision.PolicyVersion, 0);
@@ -104,7 +104,7 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
             catch (AuditUnavailableException e)
             {
                 // Counted with the refusals: during an outage every closing session would log one line otherwise.
-                if (refusals.Refused(out _, out _) == 1)
+                if (refusals.Refused().Kind == OutageLogKind.First)
                 {
                     LogLogoutNotAudited(logger, session.SessionId, e.Message);
                 }
