@@ -32,6 +32,7 @@ public sealed partial class PolicyFileSource(
     private readonly CancellationTokenSource _stopping = new();
     private FileSystemWatcher? _watcher;
     private ITimer? _settleTimer;
+    private int _retrying;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -51,7 +52,7 @@ public sealed partial class PolicyFileSource(
 
         if (result.Outcome == PolicyApplyOutcome.Unavailable)
         {
-            _ = RetryUntilAppliedAsync(path, _stopping.Token);
+            StartRetrying(path);
         }
 
         if (options.Value.Watch)
@@ -89,7 +90,28 @@ public sealed partial class PolicyFileSource(
         _stopping.Dispose();
     }
 
+    /// <summary>Starts the retry loop unless one is running already.</summary>
+    private void StartRetrying(string path)
+    {
+        if (Interlocked.CompareExchange(ref _retrying, 1, 0) == 0)
+        {
+            _ = RetryUntilAppliedAsync(path, _stopping.Token);
+        }
+    }
+
     private async Task RetryUntilAppliedAsync(string path, CancellationToken stopping)
+    {
+        try
+        {
+            await RetryLoopAsync(path, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _retrying, 0);
+        }
+    }
+
+    private async Task RetryLoopAsync(string path, CancellationToken stopping)
     {
         var delay = FirstRetry;
         LogRetrying(logger, path, delay);
@@ -124,7 +146,12 @@ public sealed partial class PolicyFileSource(
     {
         try
         {
-            await ApplyFileAsync(path).ConfigureAwait(false);
+            // An edit that cannot be audited now is retried like the file at start, so it is applied once the
+            // audit store answers (each attempt reads the file again: the latest edit wins).
+            if ((await ApplyFileAsync(path).ConfigureAwait(false)).Outcome == PolicyApplyOutcome.Unavailable)
+            {
+                StartRetrying(path);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -187,7 +214,7 @@ public sealed partial class PolicyFileSource(
     [LoggerMessage(Level = LogLevel.Error, Message = "Policy file refused, the previous version stays in force: {Error}")]
     private static partial void LogRefused(ILogger logger, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied at start (audit store unavailable); the node runs with the cluster's previous version (none: every statement is refused) and retries, first in {Delay}, backing off to OrleansGate:Policy:StartRetryMax (30 s by default)")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied (audit store unavailable); the node runs with the cluster's previous version (none: every statement is refused) and retries, first in {Delay}, backing off to OrleansGate:Policy:StartRetryMax (30 s by default)")]
     private static partial void LogRetrying(ILogger logger, string path, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Policy file {Path} could not be applied: {Error}")]

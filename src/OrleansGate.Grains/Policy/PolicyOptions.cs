@@ -19,7 +19,7 @@ public sealed class PolicyOptions
     public TimeSpan MaxStaleness { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// When <see cref="File"/> cannot be applied at start (its audit record cannot be written), the node retries with
+    /// When <see cref="File"/> cannot be applied, at start or after a watched edit (its audit record cannot be written), the node retries with
     /// a doubling delay from 1 s up to this.
     /// </summary>
     public TimeSpan StartRetryMax { get; set; } = TimeSpan.FromSeconds(30);

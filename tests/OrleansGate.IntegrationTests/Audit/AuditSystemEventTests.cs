@@ -173,6 +173,50 @@ public sealed class AuditSystemEventTests(AuditClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Watched_policy_edit_made_while_the_audit_store_is_down_is_applied_once_it_is_back()
+    {
+        var file = GatewaySettings.WritePolicyFile(UniquePolicy());
+        var policy = Grains.GetGrain<IPolicyGrain>(IPolicyGrain.Key);
+        var overrides = fixture.AuditOverrides();
+        overrides["OrleansGate:Policy:File"] = file;
+        overrides["OrleansGate:Policy:Watch"] = "true";
+        overrides["OrleansGate:Policy:StartRetryMax"] = "00:00:01";
+        await using var watching = await GatewayNode.StartAsync(fixture.Settings.OtherNode("audit-policy-watch", overrides), GatewayRole.Silo);
+        var logs = CapturedLog.Of(watching);
+        var before = (await policy.GetCurrent())!.Version;
+        var edited = UniquePolicy();
+        var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(edited)));
+
+        await fixture.AuditStore.StopAsync();
+        try
+        {
+            // The edit cannot be audited: it is not in force, and the watcher says so.
+            var mark = logs.Mark;
+            await File.WriteAllTextAsync(file, edited);
+            var waiting = Stopwatch.StartNew();
+            while (!logs.Since(mark).Any(e => e.Message.Contains("could not be applied", StringComparison.Ordinal)))
+            {
+                Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(30), "the watcher never tried the edit");
+            }
+
+            Assert.Equal(before, (await policy.GetCurrent())!.Version);
+        }
+        finally
+        {
+            await fixture.AuditStore.StartAgainAsync();
+        }
+
+        // No second edit and no restart: the watcher's own retry applies it (polled as `policy show` would be).
+        var applying = Stopwatch.StartNew();
+        while ((await policy.GetCurrent())!.Sha256 != sha)
+        {
+            Assert.True(applying.Elapsed < TimeSpan.FromSeconds(30), "the edit was not applied within 30 s of the audit store's return");
+        }
+
+        await AssertVerifiesAsync();
+    }
+
+    [Fact]
     public async Task Revocation_is_audited_in_the_agents_chain_and_the_refused_login_in_the_edges_chain()
     {
         var agentKey = AgentKey(GatewaySettings.RevocableClientId);
