@@ -27,6 +27,9 @@ public sealed partial class PolicyCache(
     private long _confirmedAtTicks; // 0 = never: stale
     private IPolicyObserver? _reference;
 
+    /// <summary>The version this silo decides with now (0: none); for health checks and tests.</summary>
+    public long Version => _current?.Version ?? 0;
+
     /// <summary>Why the last lookup gave no entry, for the refusal message.</summary>
     public string UnavailableReason { get; private set; } = "no policy has been loaded";
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansGate.Grains;
+using OrleansGate.Grains.Policy;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 using OrleansGate.Model;
@@ -98,6 +99,22 @@ public sealed class PolicyFixture : IAsyncLifetime
     {
         var result = await PolicyGrain.Apply(yaml, "test");
         Assert.True(result.Outcome is PolicyApplyOutcome.Applied or PolicyApplyOutcome.Unchanged, $"policy not applied: {result.Outcome}: {result.Error}");
+
+        // Apply returns once every subscriber took the version; one that could not (a push timed out under load) is
+        // dropped and catches up at its next check. The tests decide on both silos, so they wait for both, bounded.
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var node in new[] { Node, OtherNode })
+        {
+            var cache = node.Services.GetRequiredService<PolicyCache>();
+            while (cache.Version < result.Version)
+            {
+                Assert.True(
+                    waiting.Elapsed < TimeSpan.FromSeconds(30),
+                    $"{node.Settings.NodeName} still decides with policy version {cache.Version} 30 s after version {result.Version} was applied ({result.SubscribersNotified} subscribers notified, {result.SubscribersFailed} failed)");
+                await Task.Yield();
+            }
+        }
+
         return result;
     }
 

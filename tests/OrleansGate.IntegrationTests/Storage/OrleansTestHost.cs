@@ -28,8 +28,8 @@ public sealed class OrleansTestHost : IAsyncDisposable
 
     public static Task<OrleansTestHost> StartSiloAsync(string connectionString, ClusterOptions cluster)
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var siloPort = Infrastructure.FreePort.Next();
+        var gatewayPort = Infrastructure.FreePort.Next();
         var builder = Microsoft.Extensions.Hosting.Host.CreateDefaultBuilder()
             .ConfigureLogging(logging => logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning))
             .ConfigureServices(services => services.Configure<HostOptions>(o => o.ShutdownTimeout = StopTimeout))
@@ -120,12 +120,5 @@ public sealed class OrleansTestHost : IAsyncDisposable
             host.Dispose();
             throw;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
