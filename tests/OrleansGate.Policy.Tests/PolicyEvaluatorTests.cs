@@ -130,7 +130,7 @@ public sealed class PolicyEvaluatorTests
                 reason: x
                 match: { subjects: ["agent-*"], claims: { team: data }, targets: [demo], kinds: [read] }
             """);
-        var withClaim = new PolicyIdentity("agent-1", [], new Dictionary<string, string> { ["team"] = "data" });
+        var withClaim = new PolicyIdentity("agent-1", [], new Dictionary<string, IReadOnlyList<string>> { ["team"] = ["data"] });
 
         Assert.True(Decide(policy, "SELECT 1", withClaim).IsAllowed);
         Assert.False(Decide(policy, "SELECT 1", withClaim, target: "prod").IsAllowed);

@@ -17,7 +17,7 @@ namespace OrleansGate.Edge.Identity;
 ///            3. iss ──► configured issuer (exact)                    (unverified)
 ///            4. alg ∈ issuer's allow-list (exact case); ECDSA r and s non-zero
 ///            5. issuer's keys ──► JsonWebTokenHandler: signature, iss, aud, exp/nbf
-///            6. sub, required claims, jti, groups ──► AgentIdentity
+///            6. sub, required claims, jti, groups, other claims (bounded) ──► AgentIdentity
 /// </code>
 /// Steps 1–4 run before any cryptography so that hostile tokens are refused cheaply and can never steer
 /// which key or algorithm is used. Every refusal is logged with its reason and the unverified
@@ -226,8 +226,13 @@ public sealed partial class JwtTokenValidator : ITokenValidator
             return Reject($"groups claim '{issuer.GroupsClaim}' malformed", jws);
         }
 
+        if (TokenClaims.Read(claims, out var claimsRefusal) is not { } carried)
+        {
+            return Reject(claimsRefusal!, jws);
+        }
+
         var expires = new DateTimeOffset(DateTime.SpecifyKind(verified.ValidTo, DateTimeKind.Utc));
-        return new TokenValidationResult.Valid(new AgentIdentity(issuer.Issuer, sub.GetString()!, groups), tokenId, expires) { Reuse = issuer.TokenReuse };
+        return new TokenValidationResult.Valid(new AgentIdentity(issuer.Issuer, sub.GetString()!, groups, carried), tokenId, expires) { Reuse = issuer.TokenReuse };
     }
 
     // A group that cannot be read is refused rather than skipped: a deny rule keyed on it must not silently stop matching.

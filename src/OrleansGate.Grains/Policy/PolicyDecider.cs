@@ -45,7 +45,7 @@ public sealed class PolicyDecider(PolicyCache cache)
         }
 
         var classification = _classifications.GetValue(request.Statement, ToClassification);
-        var identity = _identities.GetValue(session.Agent, static a => new PolicyIdentity(a.Subject, a.Groups));
+        var identity = _identities.GetValue(session.Agent, ToIdentity);
         var decision = PolicyEvaluator.Decide(entry.Policy, identity, session.Target, classification);
         return decision.Effect switch
         {
@@ -53,6 +53,26 @@ public sealed class PolicyDecider(PolicyCache cache)
             PolicyEffect.Approve => new Decision(DecisionEffect.Deny, decision.Rule, $"{decision.Reason} ({ApprovalUnavailable})", entry.Version, 0, decision.PolicyVersion),
             _ => new Decision(DecisionEffect.Deny, decision.Rule, decision.Reason, entry.Version, 0, decision.PolicyVersion),
         };
+    }
+
+    /// <summary>Once per session's identity (the table keys on the instance the session grain holds).</summary>
+    private static PolicyIdentity ToIdentity(AgentIdentity agent)
+    {
+        var claims = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        HashSet<string>? unreadable = null;
+        foreach (var claim in agent.Claims ?? [])
+        {
+            if (claim.Unreadable)
+            {
+                (unreadable ??= new HashSet<string>(StringComparer.Ordinal)).Add(claim.Name);
+            }
+            else
+            {
+                claims[claim.Name] = claim.Values;
+            }
+        }
+
+        return new PolicyIdentity(agent.Subject, agent.Groups, claims, agent.Issuer, unreadable);
     }
 
     /// <summary>The edge's summary back into what the evaluator reads. Unknown kind names become Other (most restrictive).</summary>

@@ -53,6 +53,11 @@ public static class PolicyEvaluator
 
     private static bool IdentityMatches(PolicyRule rule, PolicyIdentity identity)
     {
+        if (rule.Issuers.Count > 0 && !Glob.AnyMatch(rule.Issuers, identity.Issuer))
+        {
+            return false;
+        }
+
         if (rule.Subjects.Count > 0 && !Glob.AnyMatch(rule.Subjects, identity.Subject))
         {
             return false;
@@ -65,13 +70,37 @@ public static class PolicyEvaluator
 
         foreach (var (claim, expected) in rule.Claims)
         {
-            if (identity.Claims is null || !identity.Claims.TryGetValue(claim, out var actual) || !Glob.IsMatch(expected, actual))
+            // A claim the token has but the gateway could not carry: fail closed (deny/approve match, allow does not).
+            if (identity.UnreadableClaims is { } unreadable && unreadable.Contains(claim))
+            {
+                if (rule.Effect == PolicyEffect.Allow)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (identity.Claims is null || !identity.Claims.TryGetValue(claim, out var values) || !AnyValueMatches(expected, values))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    private static bool AnyValueMatches(string pattern, IReadOnlyList<string> values)
+    {
+        foreach (var value in values)
+        {
+            if (Glob.IsMatch(pattern, value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>An allow rule must account for everything the statement does.</summary>

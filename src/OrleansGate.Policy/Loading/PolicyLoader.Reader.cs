@@ -146,6 +146,7 @@ public static partial class PolicyLoader
                 var key = Key(keyNode);
                 rule = key switch
                 {
+                    "issuers" => rule with { Issuers = List(value, key) },
                     "subjects" => rule with { Subjects = List(value, key) },
                     "groups" => rule with { Groups = List(value, key) },
                     "claims" => rule with { Claims = Claims(value) },
@@ -155,7 +156,7 @@ public static partial class PolicyLoader
                     "functions" => rule with { Functions = List(value, key) },
                     "function_groups" => rule with { FunctionGroups = Groups(value) },
                     "unbounded_write" => rule with { UnboundedWriteOnly = Bool(value, key) },
-                    _ => throw Error(keyNode, $"unknown match key '{key}' (expected subjects, groups, claims, targets, kinds, relations, functions, function_groups, unbounded_write)"),
+                    _ => throw Error(keyNode, $"unknown match key '{key}' (expected issuers, subjects, groups, claims, targets, kinds, relations, functions, function_groups, unbounded_write)"),
                 };
             }
 
@@ -176,7 +177,25 @@ public static partial class PolicyLoader
                 throw Error(node, "'claims' must be a mapping of claim name to value");
             }
 
-            return map.Children.ToDictionary(p => Key(p.Key), p => Scalar(p.Value, Key(p.Key)), StringComparer.Ordinal);
+            var claims = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var name = Key(keyNode);
+                // The gateway does not carry these as claims, so a rule on them could never match (a deny rule would fail open).
+                if (name is "iss" or "sub")
+                {
+                    throw Error(keyNode, $"claim '{name}' cannot be matched under 'claims'; use '{(name == "iss" ? "issuers" : "subjects")}'");
+                }
+
+                if (name is "aud" or "exp" or "nbf" or "iat" or "jti")
+                {
+                    throw Error(keyNode, $"claim '{name}' is checked when the token is validated and cannot be matched by a rule");
+                }
+
+                claims[name] = Scalar(value, name);
+            }
+
+            return claims;
         }
 
         private StatementKind Kinds(YamlNode node)

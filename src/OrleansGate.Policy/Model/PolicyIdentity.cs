@@ -1,7 +1,13 @@
 namespace OrleansGate.Policy.Model;
 
-/// <summary>Who is asking: the verified subject, its groups and any claims carried with it.</summary>
+/// <summary>
+/// Who is asking: the verified issuer and subject, its groups and the claims carried with it (claim name → its
+/// values; a string claim has one value). <paramref name="UnreadableClaims"/> names claims the token has but the
+/// gateway could not carry (objects, oversized values): deny and approve rules keyed on them match, allow rules do not.
+/// </summary>
 public sealed record PolicyIdentity(
     string Subject,
     IReadOnlyList<string> Groups,
-    IReadOnlyDictionary<string, string>? Claims = null);
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? Claims = null,
+    string Issuer = "",
+    IReadOnlySet<string>? UnreadableClaims = null);

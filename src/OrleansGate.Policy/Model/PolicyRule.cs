@@ -19,10 +19,14 @@ public sealed record PolicyRule
     /// <summary>Line of the rule in its file, for messages.</summary>
     public int Line { get; init; }
 
+    /// <summary>Token issuer globs (the <c>iss</c> of the agent's token, exactly as configured).</summary>
+    public IReadOnlyList<string> Issuers { get; init; } = [];
+
     public IReadOnlyList<string> Subjects { get; init; } = [];
 
     public IReadOnlyList<string> Groups { get; init; } = [];
 
+    /// <summary>Claim name → value glob; a claim with several values (an array) matches when any value does.</summary>
     public IReadOnlyDictionary<string, string> Claims { get; init; } = new Dictionary<string, string>();
 
     public IReadOnlyList<string> Targets { get; init; } = [];

@@ -23,7 +23,7 @@ public static class CommandLine
                                           agent state across the cluster; AGENT is issuer|subject or a subject;
                                           revoke closes the agent's sessions on every edge within a second
           policy check FILE               validate a policy file (errors name file, line and problem)
-          policy test --policy FILE --subject S [--groups A,B] --target T --sql "..."
+          policy test --policy FILE --subject S [--groups A,B] [--issuer URL] [--claims NAME=VALUE]... --target T --sql "..."
                                           print the decision, rule and classification; touches no target
                                           (exit 0 allow, 2 refused)
           policy apply FILE               validate FILE and make it the cluster's next policy version; every silo

@@ -58,6 +58,8 @@ public static class PolicyCommand
         var file = arguments.TakeValue("--policy") ?? throw new CommandLineException("policy test needs --policy FILE");
         var subject = arguments.TakeValue("--subject") ?? throw new CommandLineException("policy test needs --subject");
         var groups = (arguments.TakeValue("--groups") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var issuer = arguments.TakeValue("--issuer") ?? "";
+        var claims = Claims(arguments.TakeAll("--claims"));
         var target = arguments.TakeValue("--target") ?? throw new CommandLineException("policy test needs --target");
         var sql = arguments.TakeValue("--sql") ?? throw new CommandLineException("policy test needs --sql");
         arguments.EnsureEmpty();
@@ -67,10 +69,15 @@ public static class PolicyCommand
         }
 
         var classification = new SqlClassifier().Classify(sql);
-        var decision = PolicyEvaluator.Decide(policy, new PolicyIdentity(subject, groups), target, classification);
+        var decision = PolicyEvaluator.Decide(policy, new PolicyIdentity(subject, groups, claims, issuer), target, classification);
         await stdout.WriteLineAsync($"decision: {decision.Effect.ToString().ToLowerInvariant()}");
         await stdout.WriteLineAsync($"rule:     {decision.Rule}");
         await stdout.WriteLineAsync($"reason:   {decision.Reason}");
+        if (decision.Effect == PolicyEffect.Approve)
+        {
+            await stdout.WriteLineAsync("note:     the gateway refuses approve decisions today (the approval workflow is not built)");
+        }
+
         await stdout.WriteLineAsync($"policy:   {decision.PolicyVersion}");
         await stdout.WriteLineAsync(classification.Parsed
             ? $"kinds:    {classification.Kinds}"
@@ -83,6 +90,30 @@ public static class PolicyCommand
 
         // Exit code tells scripts the outcome without parsing text: 0 allow, 2 refused.
         return decision.IsAllowed ? 0 : 2;
+    }
+
+    /// <summary><c>--claims name=value</c>, repeatable; a name given twice collects both values (as an array claim).</summary>
+    private static Dictionary<string, IReadOnlyList<string>> Claims(IReadOnlyList<string> pairs)
+    {
+        var claims = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new CommandLineException($"--claims expects name=value, got '{pair}'");
+            }
+
+            var name = pair[..equals];
+            if (!claims.TryGetValue(name, out var values))
+            {
+                claims[name] = values = [];
+            }
+
+            values.Add(pair[(equals + 1)..]);
+        }
+
+        return claims.ToDictionary(c => c.Key, IReadOnlyList<string> (c) => c.Value, StringComparer.Ordinal);
     }
 
     private static bool TryLoad(string file, TextWriter stderr, out CompiledPolicy policy)

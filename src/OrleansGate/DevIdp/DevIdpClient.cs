@@ -11,4 +11,7 @@ public sealed class DevIdpClient
 
     /// <summary>The token's <c>groups</c> claim.</summary>
     public List<string> Groups { get; set; } = [];
+
+    /// <summary>Custom string claims put in the client's tokens (as an Okta authorization server's custom claims), for policy <c>claims:</c> rules.</summary>
+    public Dictionary<string, string> Claims { get; set; } = [];
 }

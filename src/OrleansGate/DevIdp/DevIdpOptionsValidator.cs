@@ -70,6 +70,11 @@ internal sealed class DevIdpOptionsValidator : IValidateOptions<DevIdpOptions>
             {
                 failures.Add($"{At}:Clients:{i}:Groups must not contain empty names.");
             }
+
+            foreach (var claim in client.Claims.Keys.Where(DevIdpTokenFactory.StandardClaims.Contains))
+            {
+                failures.Add($"{At}:Clients:{i}:Claims:{claim} names a claim the IdP sets itself.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -10,6 +10,9 @@ internal sealed class DevIdpTokenFactory
 {
     internal const string Scope = "gateway";
 
+    /// <summary>Claims every token carries; a client's custom claims may not replace them.</summary>
+    internal static readonly IReadOnlySet<string> StandardClaims = new HashSet<string>(StringComparer.Ordinal) { "ver", "jti", "iss", "aud", "iat", "exp", "nbf", "cid", "scp", "sub", "groups" };
+
     private readonly DevIdpSigningKey _key;
     private readonly TimeProvider _time;
 
@@ -52,6 +55,10 @@ internal sealed class DevIdpTokenFactory
             }
 
             writer.WriteEndArray();
+            foreach (var (name, value) in client.Claims)
+            {
+                writer.WriteString(name, value);
+            }
         });
 
         var signingInput = $"{Base64Url.EncodeToString(header)}.{Base64Url.EncodeToString(payload)}";

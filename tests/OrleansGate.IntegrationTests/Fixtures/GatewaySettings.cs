@@ -72,6 +72,9 @@ public sealed class GatewaySettings
         return path;
     }
 
+    /// <summary>Custom claims the development IdP puts in a client's tokens (client id → claim name → value).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ClientClaims { get; init; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
     /// <summary>Configuration entries applied last (e.g. the Postgres listener's TLS settings).</summary>
     public IReadOnlyDictionary<string, string?> Overrides { get; init; } = new Dictionary<string, string?>();
 
@@ -94,6 +97,7 @@ public sealed class GatewaySettings
         IssuerPort = IssuerPort ?? HttpPort,
         DevIdpEnabled = false,
         PolicyFile = PolicyFile,
+        ClientClaims = ClientClaims,
     };
 
     public GatewaySettings()
@@ -154,6 +158,11 @@ public sealed class GatewaySettings
             s[$"OrleansGate:DevIdp:Clients:{i}:ClientId"] = client;
             s[$"OrleansGate:DevIdp:Clients:{i}:ClientSecret"] = secret;
             s[$"OrleansGate:DevIdp:Clients:{i}:Groups:0"] = "developers";
+            foreach (var (name, value) in ClientClaims.GetValueOrDefault(client) ?? new Dictionary<string, string>())
+            {
+                s[$"OrleansGate:DevIdp:Clients:{i}:Claims:{name}"] = value;
+            }
+
             i++;
         }
 

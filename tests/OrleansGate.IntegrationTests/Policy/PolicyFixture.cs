@@ -59,6 +59,13 @@ public sealed class PolicyFixture : IAsyncLifetime
               relations: [orders]
         """;
 
+    /// <summary>A custom claim the development IdP puts in the test agents' tokens, for <c>claims:</c> rules.</summary>
+    public const string TeamClaim = "team";
+
+    public const string AgentTeam = "payments";
+
+    public const string OtherTeam = "analytics";
+
     public TempPostgres Postgres { get; private set; } = null!;
 
     public GatewayNode Node { get; private set; } = null!;
@@ -88,6 +95,11 @@ public sealed class PolicyFixture : IAsyncLifetime
             TargetPassword = targetPassword,
             PolicyFile = PolicyFile,
             Overrides = new Dictionary<string, string?> { ["OrleansGate:Policy:Watch"] = "true" },
+            ClientClaims = new Dictionary<string, IReadOnlyDictionary<string, string>>
+            {
+                [GatewaySettings.AgentClientId] = new Dictionary<string, string> { [TeamClaim] = AgentTeam },
+                [GatewaySettings.OtherClientId] = new Dictionary<string, string> { [TeamClaim] = OtherTeam },
+            },
         };
         Node = await GatewayNode.StartAsync(settings);
         OtherNode = await GatewayNode.StartAsync(settings.OtherNode("test-node-2"));
