@@ -157,8 +157,7 @@ internal sealed partial class ParseTreeWalker
         AddKinds(StatementKind.Write);
         var pushed = EnterWith(body);
 
-        if (type is "UpdateStmt" or "DeleteStmt"
-            && (!body.TryGetProperty("whereClause", out var where) || IsTriviallyTrue(where)))
+        if (type is "UpdateStmt" or "DeleteStmt" && !HasBoundingWhere(body))
         {
             MarkUnboundedWrite();
         }
