@@ -54,6 +54,6 @@ public sealed class StatementRulesTests
     [Fact]
     public void Dangerous_group_names_are_the_documented_ones() =>
         Assert.Equal(
-            ["admin", "config", "dblink", "dynamic_sql", "file_access", "large_objects", "program", "signal"],
+            ["admin", "config", "dblink", "dynamic_sql", "file_access", "large_objects", "non_builtin", "program", "signal"],
             DangerousFunctionGroups.All.Order(StringComparer.Ordinal));
 }

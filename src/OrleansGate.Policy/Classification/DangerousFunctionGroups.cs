@@ -20,7 +20,7 @@ public static class DangerousFunctionGroups
     /// <summary>Signals backends or the postmaster (pg_terminate_backend, pg_cancel_backend, pg_reload_conf, pg_promote…).</summary>
     public const string Signal = "signal";
 
-    /// <summary>Executes SQL text or whole tables the classifier cannot see (query_to_xml, table_to_xml, ts_stat…).</summary>
+    /// <summary>Executes SQL text or whole tables the classifier cannot see (query_to_xml, table_to_xml, ts_stat, cron.schedule, pg_background_launch…).</summary>
     public const string DynamicSql = "dynamic_sql";
 
     /// <summary>Changes settings from inside a query: set_config (current_setting is harmless and not listed).</summary>
@@ -32,9 +32,15 @@ public static class DangerousFunctionGroups
     /// <summary>COPY … PROGRAM: runs a shell command on the database server.</summary>
     public const string Program = "program";
 
+    /// <summary>
+    /// Any function that is not a PostgreSQL 15 built-in (see <see cref="BuiltinFunctions"/>), or is called with a schema
+    /// other than pg_catalog: user-defined and extension functions, whose bodies may write, run dynamic SQL or anything else.
+    /// </summary>
+    public const string NonBuiltin = "non_builtin";
+
     /// <summary>Every group name, for validating policy files.</summary>
     public static IReadOnlySet<string> All { get; } = new[]
     {
-        FileAccess, LargeObjects, Dblink, Signal, DynamicSql, Config, Admin, Program,
+        FileAccess, LargeObjects, Dblink, Signal, DynamicSql, Config, Admin, Program, NonBuiltin,
     }.ToFrozenSet(StringComparer.Ordinal);
 }

@@ -63,6 +63,14 @@ internal static class FunctionCatalog
         ["ts_stat"] = DynamicSql,
         ["ts_rewrite"] = DynamicSql,
 
+        // Extensions that run SQL text later or in another backend: pg_cron (always in schema cron),
+        // pg_background, Citus.
+        ["cron.schedule"] = DynamicSql,
+        ["cron.schedule_in_database"] = DynamicSql,
+        ["cron.alter_job"] = DynamicSql,
+        ["pg_background_launch"] = DynamicSql,
+        ["master_run_on_worker"] = DynamicSql,
+
         // config
         ["set_config"] = Config,
 
@@ -104,12 +112,13 @@ internal static class FunctionCatalog
         ("pg_logical_", Admin),
         ("pg_advisory_", Lock),
         ("pg_try_advisory_", Lock),
+        ("run_command_on_", DynamicSql),
     ];
 
-    /// <summary>Looks up the unqualified, lower-case function name.</summary>
-    public static bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FunctionEffect? effect)
+    /// <summary>Looks up the lower-case function name: as written (schema-qualified entries such as cron.schedule), then unqualified.</summary>
+    public static bool TryGet(string qualified, string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FunctionEffect? effect)
     {
-        if (Exact.TryGetValue(name, out effect))
+        if (Exact.TryGetValue(name, out effect) || (qualified.Length != name.Length && Exact.TryGetValue(qualified, out effect)))
         {
             return true;
         }

@@ -247,13 +247,15 @@ internal sealed partial class ParseTreeWalker
     {
         var name = "";
         var last = "";
+        var written = new List<string>(2);
+        var joined = new List<string>(2);
         if (call.TryGetProperty("funcname", out var parts) && parts.ValueKind == JsonValueKind.Array)
         {
-            var joined = new List<string>(2);
             foreach (var part in parts.EnumerateArray())
             {
                 if (TryGetNode(part, out var type, out var body) && type.SequenceEqual("String"u8) && GetString(body, "sval") is { } text)
                 {
+                    written.Add(text);
                     joined.Add(text.ToLowerInvariant());
                 }
             }
@@ -267,7 +269,13 @@ internal sealed partial class ParseTreeWalker
             Add(ref _functions, name);
         }
 
-        if (FunctionCatalog.TryGet(last, out var effect))
+        // User code (or an extension's) may do anything; a policy must allow it by name or group.
+        if (!BuiltinFunctions.IsBuiltin(written))
+        {
+            Add(ref _groups, DangerousFunctionGroups.NonBuiltin);
+        }
+
+        if (FunctionCatalog.TryGet(name, last, out var effect))
         {
             AddKinds(effect.Kinds);
             foreach (var group in effect.Groups)

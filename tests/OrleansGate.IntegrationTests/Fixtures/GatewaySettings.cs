@@ -61,7 +61,7 @@ public sealed class GatewaySettings
             reason: integration tests of the relay allow everything
             match:
               kinds: [read, write, ddl, privilege, role_change, procedural, transaction, admin, session, lock, other]
-              function_groups: [file_access, large_objects, dblink, signal, dynamic_sql, config, admin, program]
+              function_groups: [file_access, large_objects, dblink, signal, dynamic_sql, config, admin, program, non_builtin]
         """;
 
     /// <summary>Writes policy text to a new temporary file and returns its path.</summary>
