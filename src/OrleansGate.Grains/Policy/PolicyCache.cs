@@ -30,6 +30,9 @@ public sealed partial class PolicyCache(
     /// <summary>The version this silo decides with now (0: none); for health checks and tests.</summary>
     public long Version => _current?.Version ?? 0;
 
+    /// <summary>The entry this silo holds now, without a refresh (null: none); for refusals made before the policy is consulted.</summary>
+    public PolicyCacheEntry? Current => _current;
+
     /// <summary>Why the last lookup gave no entry, for the refusal message.</summary>
     public string UnavailableReason { get; private set; } = "no policy has been loaded";
 

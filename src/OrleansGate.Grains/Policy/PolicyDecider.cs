@@ -31,12 +31,12 @@ public sealed class PolicyDecider(PolicyCache cache)
         ArgumentNullException.ThrowIfNull(request);
         if (request.Source == StatementSource.FunctionCall)
         {
-            return new Decision(DecisionEffect.Deny, "gateway:function-call", "the function-call message names a function by OID, out of the policy's sight, and is not allowed", 0, 0);
+            return GatewayRefusal("gateway:function-call", "the function-call message names a function by OID, out of the policy's sight, and is not allowed");
         }
 
         if (!request.Statement.Parsed)
         {
-            return new Decision(DecisionEffect.Deny, "gateway:unparsable", $"the statement could not be parsed ({request.Statement.ParseError}); what cannot be parsed is refused, never guessed", 0, 0);
+            return GatewayRefusal("gateway:unparsable", $"the statement could not be parsed ({request.Statement.ParseError}); what cannot be parsed is refused, never guessed");
         }
 
         if (await cache.GetAsync() is not { } entry)
@@ -54,6 +54,11 @@ public sealed class PolicyDecider(PolicyCache cache)
             _ => new Decision(DecisionEffect.Deny, decision.Rule, decision.Reason, entry.Version, 0, decision.PolicyVersion),
         };
     }
+
+    /// <summary>A refusal made before the policy is consulted still names the version in force (not "version 0").</summary>
+    private Decision GatewayRefusal(string rule, string reason) => cache.Current is { } entry
+        ? new Decision(DecisionEffect.Deny, rule, reason, entry.Version, 0, entry.Policy.Version)
+        : new Decision(DecisionEffect.Deny, rule, reason, 0, 0);
 
     /// <summary>Once per session's identity (the table keys on the instance the session grain holds).</summary>
     private static PolicyIdentity ToIdentity(AgentIdentity agent)
