@@ -25,4 +25,15 @@ public interface IPolicyGrain : IGrainWithStringKey
     /// <summary>Registers (or renews) a subscriber for new versions; returns the current version (0 = none).</summary>
     [Alias("Subscribe")]
     Task<long> Subscribe(IPolicyObserver observer);
+
+    /// <summary>
+    /// <see cref="Subscribe"/> for a silo's policy cache, which names its silo (<c>SiloAddress.ToParsableString()</c>)
+    /// and the version it holds, so <c>policy apply</c> can tell which silos have a new version.
+    /// </summary>
+    [Alias("SubscribeSilo")]
+    Task<long> SubscribeSilo(IPolicyObserver observer, string silo, long installedVersion);
+
+    /// <summary>The version each silo last reported holding (pushes it took, or its periodic checks); silos silent for three refresh intervals are left out.</summary>
+    [Alias("GetSiloVersions")]
+    Task<IReadOnlyList<SiloPolicyVersion>> GetSiloVersions();
 }

@@ -17,6 +17,7 @@ namespace OrleansGate.Grains.Policy;
 /// </remarks>
 public sealed partial class PolicyCache(
     IGrainFactory grains,
+    ILocalSiloDetails silo,
     IOptions<PolicyOptions> options,
     TimeProvider time,
     ILogger<PolicyCache> logger) : BackgroundService, IPolicyObserver
@@ -81,7 +82,8 @@ public sealed partial class PolicyCache(
         {
             var policy = grains.GetGrain<IPolicyGrain>(IPolicyGrain.Key);
             _reference ??= grains.CreateObjectReference<IPolicyObserver>(this);
-            var version = await policy.Subscribe(_reference).ConfigureAwait(false);
+            var siloName = silo.SiloAddress.ToParsableString();
+            var version = await policy.SubscribeSilo(_reference, siloName, Version).ConfigureAwait(false);
             if (version == 0)
             {
                 // Versions only grow: a push that arrived since the grain answered is newer, so nothing is cleared.
@@ -90,6 +92,9 @@ public sealed partial class PolicyCache(
             else if (_current?.Version != version && await policy.GetCurrent().ConfigureAwait(false) is { } snapshot)
             {
                 Install(snapshot);
+
+                // Caught up by this check rather than a push: say so now, not at the next check (policy apply waits on it).
+                await policy.SubscribeSilo(_reference, siloName, Version).ConfigureAwait(false);
             }
 
             Interlocked.Exchange(ref _confirmedAtTicks, time.GetUtcNow().UtcTicks);

@@ -29,6 +29,10 @@ public sealed partial class PolicyGrain(
     /// <summary>Subscribers renew every refresh interval; one silent for three intervals is forgotten.</summary>
     private readonly Dictionary<IPolicyObserver, DateTimeOffset> _subscribers = [];
 
+    // Which silo a subscriber is (silo caches name themselves), and the version each silo last reported holding.
+    private readonly Dictionary<IPolicyObserver, string> _subscriberSilos = [];
+    private readonly Dictionary<string, SiloPolicyVersion> _siloVersions = new(StringComparer.Ordinal);
+
     // Resumed: the chain outlives this activation, so its head is read from the store on the first append.
     private readonly AuditChain _audit = AuditChain.Resume(audit, AuditChainIds.Policy);
 
@@ -107,11 +111,32 @@ public sealed partial class PolicyGrain(
             if (now - seen > expiry)
             {
                 _subscribers.Remove(subscriber);
+                _subscriberSilos.Remove(subscriber);
+            }
+        }
+
+        foreach (var (silo, reported) in _siloVersions.ToList())
+        {
+            if (now - reported.At > expiry)
+            {
+                _siloVersions.Remove(silo);
             }
         }
 
         return Task.FromResult(state.State.Current?.Version ?? 0);
     }
+
+    public Task<long> SubscribeSilo(IPolicyObserver observer, string silo, long installedVersion)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(silo);
+        var current = Subscribe(observer);
+        _subscriberSilos[observer] = silo;
+        _siloVersions[silo] = new SiloPolicyVersion(silo, installedVersion, time.GetUtcNow());
+        return current;
+    }
+
+    public Task<IReadOnlyList<SiloPolicyVersion>> GetSiloVersions() =>
+        Task.FromResult<IReadOnlyList<SiloPolicyVersion>>([.. _siloVersions.Values]);
 
     /// <summary>
     /// One retry: after a failure the chain reads its durable head back, so a head made stale by another writer of
@@ -152,6 +177,11 @@ public sealed partial class PolicyGrain(
             try
             {
                 await s.PolicyChanged(snapshot).WaitAsync(timeout, time);
+                if (_subscriberSilos.TryGetValue(s, out var silo))
+                {
+                    _siloVersions[silo] = new SiloPolicyVersion(silo, snapshot.Version, time.GetUtcNow());
+                }
+
                 return true;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -160,6 +190,7 @@ public sealed partial class PolicyGrain(
                 // finds the new version with its next periodic check and subscribes again.
                 LogNotifyFailed(logger, snapshot.Version, e.Message);
                 _subscribers.Remove(s);
+                _subscriberSilos.Remove(s);
                 return false;
             }
         }));

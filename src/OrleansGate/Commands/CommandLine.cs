@@ -26,8 +26,10 @@ public static class CommandLine
           policy test --policy FILE --subject S [--groups A,B] [--issuer URL] [--claims NAME=VALUE]... --target T --sql "..."
                                           print the decision, rule and classification; touches no target
                                           (exit 0 allow, 2 refused)
-          policy apply FILE               validate FILE and make it the cluster's next policy version; every silo
-                                          and edge has it before this returns; open sessions are kept
+          policy apply [--wait SECONDS] FILE
+                                          validate FILE and make it the cluster's next policy version, pushed to
+                                          every silo and edge; open sessions are kept; lists the silos that
+                                          acknowledged it; exit 4 when an active silo did not within --wait (25 s)
           policy show                     the cluster's current policy version
           audit verify [--key FILE] [--checkpoint-file FILE] [--json]
                                           check every session's hash chain and the signed checkpoints; names the

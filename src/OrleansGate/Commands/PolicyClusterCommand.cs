@@ -5,12 +5,20 @@ using OrleansGate.Policy.Loading;
 namespace OrleansGate.Host.Commands;
 
 /// <summary>
-/// <c>policy apply FILE</c> (validate locally, then store as the cluster's next version, pushed to every
-/// silo and edge before this returns) and <c>policy show</c>.
+/// <c>policy apply [--wait SECONDS] FILE</c> (validate locally, then store as the cluster's next version, pushed to
+/// every silo and edge; then wait, bounded, until every active silo acknowledged it, exit 4 if one did not) and <c>policy show</c>.
 /// </summary>
 public static class PolicyClusterCommand
 {
-    public static async Task<int> ApplyAsync(string file, IConfiguration configuration, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    /// <summary>Exit code when the version is stored but not every active silo acknowledged it in time.</summary>
+    public const int NotAcknowledged = 4;
+
+    /// <summary>Long enough for a silo whose push failed to catch up at its next check (Policy:RefreshInterval, 10 s by default).</summary>
+    public static readonly TimeSpan DefaultAcknowledgementWait = TimeSpan.FromSeconds(25);
+
+    private static readonly TimeSpan AcknowledgementPoll = TimeSpan.FromMilliseconds(250);
+
+    public static async Task<int> ApplyAsync(string file, IConfiguration configuration, TextWriter stdout, TextWriter stderr, CancellationToken ct, TimeSpan? wait = null)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
@@ -37,13 +45,29 @@ public static class PolicyClusterCommand
         try
         {
             var grains = host.Services.GetRequiredService<IClusterClient>();
-            var result = await grains.GetGrain<IPolicyGrain>(IPolicyGrain.Key).Apply(text, Path.GetFullPath(file));
+            var policy = grains.GetGrain<IPolicyGrain>(IPolicyGrain.Key);
+            var result = await policy.Apply(text, Path.GetFullPath(file));
             switch (result.Outcome)
             {
                 case PolicyApplyOutcome.Applied:
+                {
                     await stdout.WriteLineAsync($"{file}: applied as version {result.Version} ({result.Label}); {result.SubscribersNotified} silos/edges updated"
-                        + (result.SubscribersFailed > 0 ? $", {result.SubscribersFailed} unreachable (they catch up within their refresh interval)" : ""));
-                    return 0;
+                        + (result.SubscribersFailed > 0 ? $", {result.SubscribersFailed} did not take the push" : ""));
+                    var wanted = wait ?? DefaultAcknowledgementWait;
+                    var (acknowledged, missing) = await WaitForSilosAsync(grains, policy, result.Version, wanted, ct);
+                    await stdout.WriteLineAsync($"acknowledged by {acknowledged.Count} silo(s): {(acknowledged.Count == 0 ? "none" : string.Join(", ", acknowledged))}");
+                    if (missing.Count == 0)
+                    {
+                        return 0;
+                    }
+
+                    await stderr.WriteLineAsync(
+                        $"{file}: version {result.Version} is stored, but {missing.Count} active silo(s) did not acknowledge it within {wanted.TotalSeconds:0} s: {string.Join(", ", missing)}. "
+                        + "They still decide with an older version; each picks the new one up at its next policy check (Policy:RefreshInterval), "
+                        + "and refuses statements once its copy is older than Policy:MaxStaleness. Run 'policy show' or apply again to check.");
+                    return NotAcknowledged;
+                }
+
                 case PolicyApplyOutcome.Unchanged:
                     await stdout.WriteLineAsync($"{file}: unchanged, already version {result.Version} ({result.Label})");
                     return 0;
@@ -60,6 +84,42 @@ public static class PolicyClusterCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>Polls until every active silo reports <paramref name="version"/> (or newer), or the wait ends.</summary>
+    private static async Task<(List<string> Acknowledged, List<string> Missing)> WaitForSilosAsync(
+        IClusterClient grains, IPolicyGrain policy, long version, TimeSpan wait, CancellationToken ct)
+    {
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var deadline = DateTimeOffset.UtcNow + wait;
+        while (true)
+        {
+            var active = (await management.GetDetailedHosts(onlyActive: true)).Select(h => (h.SiloAddress.ToParsableString(), h.SiloName));
+            var split = Acknowledgements(active, await policy.GetSiloVersions(), version);
+            if (split.Missing.Count == 0 || DateTimeOffset.UtcNow >= deadline)
+            {
+                return split;
+            }
+
+            await Task.Delay(AcknowledgementPoll, ct);
+        }
+    }
+
+    /// <summary>Active silos (address, name) split by whether they reported <paramref name="version"/> or newer; named "name (address)".</summary>
+    public static (List<string> Acknowledged, List<string> Missing) Acknowledgements(
+        IEnumerable<(string Address, string Name)> active, IReadOnlyList<SiloPolicyVersion> reported, long version)
+    {
+        ArgumentNullException.ThrowIfNull(active);
+        ArgumentNullException.ThrowIfNull(reported);
+        var versions = reported.ToDictionary(r => r.Silo, r => r.Version, StringComparer.Ordinal);
+        var acknowledged = new List<string>();
+        var missing = new List<string>();
+        foreach (var (address, name) in active.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            (versions.TryGetValue(address, out var v) && v >= version ? acknowledged : missing).Add($"{name} ({address})");
+        }
+
+        return (acknowledged, missing);
     }
 
     public static async Task<int> ShowAsync(IConfiguration configuration, TextWriter stdout, CancellationToken ct)

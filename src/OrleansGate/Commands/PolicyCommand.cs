@@ -40,9 +40,14 @@ public static class PolicyCommand
                 return await TestAsync(arguments, stdout, stderr);
             case "apply":
             {
+                var wait = arguments.TakeValue("--wait") is { } seconds
+                    ? int.TryParse(seconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s) && s <= 3600
+                        ? TimeSpan.FromSeconds(s)
+                        : throw new CommandLineException($"--wait expects whole seconds (0 to 3600), got '{seconds}'")
+                    : PolicyClusterCommand.DefaultAcknowledgementWait;
                 var file = arguments.TakeCommand() ?? throw new CommandLineException("policy apply needs FILE");
                 arguments.EnsureEmpty();
-                return await PolicyClusterCommand.ApplyAsync(file, configuration(), stdout, stderr, ct);
+                return await PolicyClusterCommand.ApplyAsync(file, configuration(), stdout, stderr, ct, wait);
             }
 
             case "show":
