@@ -26,8 +26,8 @@ public class RuntimeDecisionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        // The grain factory is only used to fetch a policy; the push below installs it, as the policy grain would.
-        var cache = new PolicyCache(null!, Options.Create(new PolicyOptions { MaxStaleness = TimeSpan.FromDays(1) }), TimeProvider.System, NullLogger<PolicyCache>.Instance);
+        // The grain factory and silo details are only used to fetch a policy; the push below installs it, as the policy grain would.
+        var cache = new PolicyCache(null!, null!, Options.Create(new PolicyOptions { MaxStaleness = TimeSpan.FromDays(1) }), TimeProvider.System, NullLogger<PolicyCache>.Instance);
         var yaml = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "policy.yaml"));
         cache.PolicyChanged(new PolicySnapshot(1, "demo", yaml, "policy.yaml", "", DateTimeOffset.UtcNow)).GetAwaiter().GetResult();
         _decider = new PolicyDecider(cache);
