@@ -21,6 +21,7 @@ public sealed class DevIdpOptionsTests
     [InlineData("OrleansGate:DevIdp:PreviousKeyGrace", "-00:00:01", "PreviousKeyGrace must not be negative")]
     [InlineData("OrleansGate:DevIdp:Clients:1:ClientId", DevIdpServer.ClientId, "configured more than once")]
     [InlineData("OrleansGate:DevIdp:Clients:1:ClientSecret", "", "ClientSecret is required")]
+    [InlineData("OrleansGate:DevIdp:Clients:0:Claims:sub", "someone-else", "Claims:sub names a claim the IdP sets itself")]
     public async Task Enabled_idp_with_unsafe_or_unusable_settings_fails_at_startup(string key, string value, string expected)
     {
         using var keys = new TempDirectory();
