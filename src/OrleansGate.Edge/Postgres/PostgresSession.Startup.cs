@@ -202,9 +202,9 @@ public sealed partial class PostgresSession
 
     /// <summary>
     /// Reads the PasswordMessage; null when the client hung up (as psql does to ask the user for a password). A
-    /// message whose length field announces a token over <see cref="UnverifiedJws.MaxTokenLength"/> is refused on
-    /// that field alone: its body is skipped unread (so the client, still writing it, then reads the refusal) and
-    /// never decoded.
+    /// message whose length field announces a token over <see cref="UnverifiedJws.MaxTokenLength"/> (but within
+    /// the pre-authentication cap) is refused on that field alone: its body is skipped unread (so the client, still
+    /// writing it, then reads the refusal) and never decoded.
     /// </summary>
     private async Task<PasswordMessage?> ReadPasswordAsync(CancellationToken ct)
     {
@@ -222,14 +222,12 @@ public sealed partial class PostgresSession
                 throw new PgProtocolException("08P01", $"expected a password message, received message type 0x{code:X2}");
             }
 
-            if (header.TryReadBigEndian(out int length) && length > MaxPasswordMessageLength)
+            // Beyond the pre-authentication cap the framer's 08P01 applies: such a length is no password at all.
+            if (header.TryReadBigEndian(out int length) && length > MaxPasswordMessageLength
+                && length <= _services.Options.MaxMessageLengthBeforeAuthentication)
             {
                 _clientInput.AdvanceTo(buffer.Start);
-                if (length <= _services.Options.MaxMessageLengthBeforeAuthentication)
-                {
-                    await SkipAsync(1L + length, ct).ConfigureAwait(false);
-                }
-
+                await SkipAsync(1L + length, ct).ConfigureAwait(false);
                 return new PasswordMessage(Token: null);
             }
 
