@@ -138,13 +138,15 @@ public sealed partial class AgentGrain(
         state.State.RevokedReason,
         [.. state.State.RevokedTokens.Keys.Order(StringComparer.Ordinal)],
         [.. Sessions.Values.Select(s => s.Session).OrderBy(s => s.OpenedAt)],
-        state.State.TotalLogins));
+        state.State.TotalLogins,
+        state.State.LastRevocationAt));
 
     public async Task<int> Revoke(string reason)
     {
         state.State.Revoked = true;
         state.State.RevokedReason = reason;
         state.State.RevokedAt = time.GetUtcNow();
+        state.State.LastRevocationAt = state.State.RevokedAt;
         var audited = QueueAuditEvent("revoke", reason, tokenId: null);
         var notWritten = await TryWriteRevocationAsync();
         LogRevoked(logger, this.GetPrimaryKeyString(), reason, Sessions.Count);
@@ -167,6 +169,7 @@ public sealed partial class AgentGrain(
     public async Task<int> RevokeToken(string tokenId, DateTimeOffset keepUntil, string reason)
     {
         state.State.RevokedTokens[tokenId] = keepUntil;
+        state.State.LastRevocationAt = time.GetUtcNow();
         var audited = QueueAuditEvent("revoke-token", reason, tokenId);
         var notWritten = await TryWriteRevocationAsync();
         audited.SessionsClosed = await TerminateAsync(s => s.TokenId == tokenId, $"token revoked: {reason}");

@@ -42,7 +42,8 @@ public static class AgentsCommand
                 case "show":
                     {
                         var status = await grains.GetGrain<IAgentGrain>(await ResolveAsync(directory, target!)).GetStatus();
-                        await stdout.WriteLineAsync($"{status.Agent}: {(status.Revoked ? $"revoked ({status.RevokedReason})" : "active")}, {status.TotalLogins} logins");
+                        await stdout.WriteLineAsync($"{status.Agent}: {(status.Revoked ? $"revoked ({status.RevokedReason})" : "active")}, {status.TotalLogins} logins"
+                            + (status.LastRevocationAt is { } at ? $", last revocation {at:O}" : ""));
                         foreach (var s in status.Sessions)
                         {
                             await stdout.WriteLineAsync(
