@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -21,15 +20,14 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
 {
     private IGrainFactory Grains => fixture.Node.Services.GetRequiredService<IGrainFactory>();
 
-    private static string ErrorField((char Code, byte[] Payload) message, char field) =>
-        BackendMessages.ReadErrorOrNotice(new ReadOnlySequence<byte>(message.Payload)).GetValueOrDefault(field, "");
-
     [Fact]
     public async Task Cli_revoke_by_subject_closes_its_sessions_on_two_edges_within_a_second_then_show_and_unrevoke_work()
     {
+        // Two silos (the collection's node and a silo-only node) and two edge-only nodes.
         await using var silo = await GatewayNode.StartAsync(fixture.Settings.OtherNode("cli-silo-2"), GatewayRole.Silo);
-        await using var edge1 = await GatewayNode.StartAsync(fixture.Settings.OtherNode("cli-edge-1"), GatewayRole.Edge);
-        await using var edge2 = await GatewayNode.StartAsync(fixture.Settings.OtherNode("cli-edge-2"), GatewayRole.Edge);
+        var (edge1, edge2) = await StartTwoEdgesAsync("cli");
+        await using var stop1 = edge1;
+        await using var stop2 = edge2;
         var subject = $"agent-cli-{Guid.NewGuid():N}";
         var token = await ResignedToken.CreateAsync(fixture.Node, c => c["sub"] = subject);
 
@@ -51,8 +49,8 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
         var closed = await closing;
         foreach (var (fatal, _) in closed)
         {
-            Assert.Equal("57P01", ErrorField(fatal, 'C'));
-            Assert.Contains("agent revoked: cli revocation", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+            Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+            Assert.Contains("agent revoked: cli revocation", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
         }
 
         AssertWithinASecond(await Grains.GetGrain<IAgentGrain>(AgentKey(subject)).GetStatus(), closed);
@@ -77,9 +75,11 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
     [Fact]
     public async Task Cli_revoke_token_closes_that_tokens_sessions_on_two_edges_within_a_second_and_spares_the_agents_other_token()
     {
+        // Two silos (the collection's node and a silo-only node) and two edge-only nodes.
         await using var silo = await GatewayNode.StartAsync(fixture.Settings.OtherNode("cli-token-silo-2"), GatewayRole.Silo);
-        await using var edge1 = await GatewayNode.StartAsync(fixture.Settings.OtherNode("cli-token-edge-1"), GatewayRole.Edge);
-        await using var edge2 = await GatewayNode.StartAsync(fixture.Settings.OtherNode("cli-token-edge-2"), GatewayRole.Edge);
+        var (edge1, edge2) = await StartTwoEdgesAsync("cli-token");
+        await using var stop1 = edge1;
+        await using var stop2 = edge2;
         var subject = $"agent-cli-token-{Guid.NewGuid():N}";
         var doomedToken = await ResignedToken.CreateAsync(fixture.Node, c => (c["sub"], c["jti"]) = (subject, Guid.NewGuid().ToString("N")));
         var otherToken = await ResignedToken.CreateAsync(fixture.Node, c => (c["sub"], c["jti"]) = (subject, Guid.NewGuid().ToString("N")));
@@ -94,7 +94,7 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
         Assert.Contains("2 live sessions closed", printed, StringComparison.Ordinal);
 
         var closed = await closing;
-        Assert.All(closed, c => Assert.Equal("57P01", ErrorField(c.Message, 'C')));
+        Assert.All(closed, c => Assert.Equal("57P01", ErrorFields.Of(c.Message, 'C')));
         var status = await Grains.GetGrain<IAgentGrain>(AgentKey(subject)).GetStatus();
         AssertWithinASecond(status, closed);
         Assert.Equal([JwtId(doomedToken)], status.RevokedTokenIds);
@@ -161,7 +161,7 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
 
         var closing = ReadStampedAsync(session);
         Assert.Contains("1 live sessions closed", await CliAsync("agents", "revoke-token", jti, "--issuer", fixture.Settings.Issuer), StringComparison.Ordinal);
-        Assert.Equal("57P01", ErrorField((await closing).Message, 'C'));
+        Assert.Equal("57P01", ErrorFields.Of((await closing).Message, 'C'));
 
         // The other issuer's token with the same id is untouched.
         Assert.False(await directory.Record(otherAgent, otherIssuer, jti, DateTimeOffset.UtcNow.AddMinutes(10)));
@@ -194,8 +194,22 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
         Assert.Contains("repeat the command", failure.Message, StringComparison.Ordinal);
         foreach (var (fatal, _) in await closing)
         {
-            Assert.Equal("57P01", ErrorField(fatal, 'C'));
-            Assert.Contains("agent revoked", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+            Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+            Assert.Contains("agent revoked", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
+        }
+    }
+
+    private async Task<(GatewayNode First, GatewayNode Second)> StartTwoEdgesAsync(string prefix)
+    {
+        var first = await GatewayNode.StartAsync(fixture.Settings.OtherNode($"{prefix}-edge-1"), GatewayRole.Edge);
+        try
+        {
+            return (first, await GatewayNode.StartAsync(fixture.Settings.OtherNode($"{prefix}-edge-2"), GatewayRole.Edge));
+        }
+        catch
+        {
+            await first.DisposeAsync();
+            throw;
         }
     }
 

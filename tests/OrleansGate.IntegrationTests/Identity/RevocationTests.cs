@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -15,9 +14,6 @@ namespace OrleansGate.IntegrationTests.Identity;
 public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private string AgentKey(string clientId) => $"{fixture.Settings.Issuer}|{clientId}";
-
-    private static string ErrorField((char Code, byte[] Payload) message, char field) =>
-        BackendMessages.ReadErrorOrNotice(new ReadOnlySequence<byte>(message.Payload)).GetValueOrDefault(field, "");
 
     private async Task<RawPgClient> LoginAsync(GatewayNode edge, string clientId)
     {
@@ -51,8 +47,8 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
             foreach (var fatal in closed)
             {
                 Assert.Equal('E', fatal.Code);
-                Assert.Equal("57P01", ErrorField(fatal, 'C'));
-                Assert.Contains("agent revoked: test revocation", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+                Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+                Assert.Contains("agent revoked: test revocation", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
             }
 
             Assert.True(elapsed < TimeSpan.FromSeconds(1), $"sessions closed after {elapsed.TotalMilliseconds:0} ms");
@@ -130,8 +126,8 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
             foreach (var fatal in closed)
             {
                 Assert.Equal('E', fatal.Code);
-                Assert.Equal("57P01", ErrorField(fatal, 'C'));
-                Assert.Contains("agent revoked: revoked after failover", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+                Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+                Assert.Contains("agent revoked: revoked after failover", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
             }
 
             Assert.True(elapsed < TimeSpan.FromSeconds(1), $"sessions closed after {elapsed.TotalMilliseconds:0} ms");
@@ -162,7 +158,7 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
         Assert.Contains("1 live sessions closed", printed.ToString(), StringComparison.Ordinal);
 
         var fatal = await doomed.ReadAsync();
-        Assert.Equal("57P01", ErrorField(fatal, 'C'));
+        Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
         await sibling.SendAsync(w => FrontendWriter.Query(w, "SELECT 1"));
         Assert.Contains(await sibling.ReadUntilReadyAsync(), m => m.Code == 'D');
 
@@ -191,8 +187,8 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
         Assert.Equal('Z', (await client.LoginAsync(GatewaySettings.AgentClientId, "demo", await node.GetTokenAsync()))[^1].Code);
 
         var fatal = await client.ReadAsync();
-        Assert.Equal("57P01", ErrorField(fatal, 'C'));
-        Assert.Contains("token expired", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+        Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+        Assert.Contains("token expired", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
     }
 
