@@ -192,6 +192,42 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Session_outlives_its_token_by_the_configured_grace_then_ends_with_fatal_57P01()
+    {
+        var grace = TimeSpan.FromSeconds(3);
+        var overrides = new Dictionary<string, string?> { ["OrleansGate:Postgres:TokenExpiryGrace"] = "00:00:03" };
+        await using var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-expiry-grace", overrides), GatewayRole.Edge);
+        var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3);
+        var token = await ResignedToken.CreateAsync(fixture.Node, c =>
+        {
+            c["sub"] = $"agent-grace-{Guid.NewGuid():N}";
+            c["jti"] = Guid.NewGuid().ToString("N");
+            c["exp"] = expires.ToUnixTimeSeconds();
+        });
+        await using var client = await RawPgClient.ConnectAsync(edge.Settings.PostgresPort);
+        Assert.Equal('Z', (await client.LoginAsync("agent-grace", GatewaySettings.TargetName, token))[^1].Code);
+
+        // Alive at exp and past it: statements keep being answered until half a second after exp (each one waits
+        // 0.2 s in the target, so the loop is paced by real statements, not by a sleep in the test).
+        var statements = 0;
+        while (DateTimeOffset.UtcNow < expires + TimeSpan.FromSeconds(0.5))
+        {
+            await client.SendAsync(w => FrontendWriter.Query(w, "SELECT pg_sleep(0.2)"));
+            var reply = await client.ReadUntilReadyAsync();
+            Assert.True(reply[^1].Code == 'Z', $"the session ended {(DateTimeOffset.UtcNow - expires).TotalSeconds:0.00} s after exp, within the {grace.TotalSeconds} s grace: {string.Join(" ", reply.Where(m => m.Code == 'E').Select(m => ErrorFields.Of(m, 'M')))}");
+            statements++;
+        }
+
+        var fatal = await client.ReadAsync();
+        var endedAfterExpiry = DateTimeOffset.UtcNow - expires;
+        output.WriteLine($"{statements} statements answered; session ended {endedAfterExpiry.TotalSeconds:0.000} s after exp (grace {grace.TotalSeconds} s)");
+
+        Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+        Assert.Contains("token expired", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
+        Assert.InRange(endedAfterExpiry, grace - TimeSpan.FromMilliseconds(50), grace + TimeSpan.FromSeconds(5));
+    }
+
     private static byte[] Base64UrlDecode(string text)
     {
         var s = text.Replace('-', '+').Replace('_', '/');
