@@ -22,12 +22,6 @@ public sealed partial class PostgresSession
         "application_name", "client_encoding", "DateStyle", "TimeZone", "IntervalStyle", "extra_float_digits",
     };
 
-    /// <summary>The longest password message a token may arrive in: length field, the token, its terminating zero byte.</summary>
-    private const int MaxPasswordMessageLength = sizeof(int) + UnverifiedJws.MaxTokenLength + 1;
-
-    /// <summary>The refusal of a password message too long to hold an acceptable token; its body is never decoded.</summary>
-    private static readonly TokenValidationResult TokenTooLarge = new TokenValidationResult.Invalid("token too large");
-
     /// <summary>Parameters that are ours to interpret, never forwarded.</summary>
     private static readonly HashSet<string> GatewayParameters = new(StringComparer.Ordinal) { "user", "database" };
 
@@ -199,6 +193,12 @@ public sealed partial class PostgresSession
             }
         }
     }
+
+    /// <summary>The longest password message a token may arrive in: length field, the token, its terminating zero byte.</summary>
+    private const int MaxPasswordMessageLength = sizeof(int) + UnverifiedJws.MaxTokenLength + 1;
+
+    /// <summary>The refusal of a password message too long to hold an acceptable token; its body is never decoded.</summary>
+    private static readonly TokenValidationResult TokenTooLarge = new TokenValidationResult.Invalid("token too large");
 
     /// <summary>
     /// Reads the PasswordMessage; null when the client hung up (as psql does to ask the user for a password). A
