@@ -21,9 +21,13 @@ public interface IAgentDirectoryGrain : IGrainWithStringKey
     [Alias("FindToken")]
     Task<IReadOnlyList<TokenOwner>> FindToken(string tokenId);
 
-    /// <summary>Refuses the issuer's token id at every later login until <paramref name="keepUntil"/>; used or not.</summary>
+    /// <summary>
+    /// Refuses the issuer's token id at every later login until <paramref name="keepUntil"/>, used or not. A token id
+    /// no login has used is audited here (no agent grain knows it); a used one by its agent's grain, which closes its
+    /// sessions. Throws when the revocation is stored (in force) but its audit record could not be written.
+    /// </summary>
     [Alias("RevokeToken")]
-    Task RevokeToken(string issuer, string tokenId, DateTimeOffset keepUntil);
+    Task RevokeToken(string issuer, string tokenId, DateTimeOffset keepUntil, string reason);
 
     /// <summary>Issuers seen at login so far (the CLI checks an operator's --issuer against them).</summary>
     [Alias("ListIssuers")]

@@ -1,4 +1,5 @@
 using Orleans.Storage;
+using OrleansGate.Grains.Audit;
 using OrleansGate.Model;
 
 namespace OrleansGate.Grains.Agents;
@@ -11,15 +12,23 @@ namespace OrleansGate.Grains.Agents;
 /// </remarks>
 public sealed class AgentDirectoryGrain(
     [PersistentState("agents", GrainStorage.Name)] IPersistentState<AgentDirectoryState> state,
+    IAuditSink audit,
     TimeProvider time) : Grain, IAgentDirectoryGrain
 {
     public const string Key = "all";
 
+    private AuditChain? _tokenRevocationChain;
+
+    // Resumed: the chain outlives any one activation, so its head is read from the store on the first append.
+    private AuditChain TokenRevocationChain => _tokenRevocationChain ??= AuditChain.Resume(audit, AuditChainIds.TokenRevocations);
+
     public Task<bool> Record(string agentKey, string issuer, string? tokenId, DateTimeOffset tokenExpires) =>
         WriteOnceOrRereadAsync(() => RecordOnce(agentKey, issuer, tokenId, tokenExpires));
 
-    public Task RevokeToken(string issuer, string tokenId, DateTimeOffset keepUntil) =>
-        WriteOnceOrRereadAsync(() =>
+    public async Task RevokeToken(string issuer, string tokenId, DateTimeOffset keepUntil, string reason)
+    {
+        var at = time.GetUtcNow();
+        await WriteOnceOrRereadAsync(() =>
         {
             var revoked = PerIssuer(state.State.RevokedTokensByIssuer, issuer);
             var changed = !revoked.TryGetValue(tokenId, out var until) || until < keepUntil;
@@ -30,6 +39,21 @@ public sealed class AgentDirectoryGrain(
 
             return (Prune() | changed, true);
         });
+
+        // Once revoked, no login records the id any more: unused now means unused for good, so no agent grain will audit it.
+        if (!(state.State.TokensByIssuer.TryGetValue(issuer, out var used) && used.ContainsKey(tokenId)))
+        {
+            try
+            {
+                await TokenRevocationChain.AppendAsync(AuditRecords.UnusedTokenRevocation(at, issuer, tokenId, reason));
+            }
+            catch (AuditUnavailableException e)
+            {
+                throw new InvalidOperationException(
+                    $"token {tokenId} of issuer {issuer} is revoked (in force until {keepUntil:O}) but the revocation could not be audited ({e.Message}); repeat the command once the audit store answers");
+            }
+        }
+    }
 
     public Task<IReadOnlyList<string>> ListAgents() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Agents]);
 

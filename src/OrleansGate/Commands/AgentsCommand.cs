@@ -101,7 +101,7 @@ public static class AgentsCommand
 
         // A used token's expiry is known (plus the skew edges allow); an unused one is kept for the configured retention.
         var keepUntil = used is not null ? used.Expires + IssuerOptions.MaxClockSkew : DateTimeOffset.UtcNow + identity.RevokedTokenRetention;
-        await directory.RevokeToken(issuer, jti, keepUntil);
+        await directory.RevokeToken(issuer, jti, keepUntil, reason);
 
         // Looked up again after the revocation: a login recorded in between is found here.
         var owner = (await directory.FindToken(jti)).FirstOrDefault(t => t.Issuer == issuer);

@@ -127,6 +127,19 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
             Assert.Equal("session refused: token revoked", error.MessageText);
         }
 
+        // No agent grain knows the token, so the directory audited the revocation in its own chain.
+        await using (var db = new NpgsqlConnection(fixture.Settings.StateConnectionString))
+        {
+            await db.OpenAsync();
+            await using var audited = new NpgsqlCommand(
+                "SELECT kind, issuer, subject, outcome, reason FROM orleansgate_audit WHERE session_id = 'revocations:unused-tokens' AND token_id = @jti", db);
+            audited.Parameters.AddWithValue("jti", JwtId(leaked));
+            await using var row = await audited.ExecuteReaderAsync();
+            Assert.True(await row.ReadAsync(), "the revocation of the unused token was not audited");
+            Assert.Equal((fixture.Settings.Issuer, "", "revoke-token", "leaked in a log"), (row.GetString(1), row.GetString(2), row.GetString(3), row.GetString(4)));
+            Assert.False(await row.ReadAsync());
+        }
+
         // Only that token: the agent itself is not revoked, and its next token logs in.
         var fresh = await ResignedToken.CreateAsync(fixture.Node, c => (c["sub"], c["jti"]) = (subject, Guid.NewGuid().ToString("N")));
         await using var admitted = new NpgsqlConnection(edge.ConnectionString(fresh, user: subject));
