@@ -1,6 +1,5 @@
 using OrleansGate.Edge.Identity;
 using OrleansGate.Grains;
-using OrleansGate.Model;
 
 namespace OrleansGate.Host.Commands;
 
