@@ -11,8 +11,6 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
         "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
     };
 
-    internal static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
-
     public ValidateOptionsResult Validate(string? name, IdentityOptions options)
     {
         var failures = new List<string>();
@@ -66,9 +64,9 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
                 failures.Add($"{at}:RequiredClaims must not contain an empty claim name.");
             }
 
-            if (issuer.ClockSkew < TimeSpan.Zero || issuer.ClockSkew > MaxClockSkew)
+            if (issuer.ClockSkew < TimeSpan.Zero || issuer.ClockSkew > IssuerOptions.MaxClockSkew)
             {
-                failures.Add($"{at}:ClockSkew must be between 00:00:00 and {MaxClockSkew}.");
+                failures.Add($"{at}:ClockSkew must be between 00:00:00 and {IssuerOptions.MaxClockSkew}.");
             }
 
             if (issuer.KeysMaxAge <= TimeSpan.Zero)
@@ -77,6 +75,11 @@ internal sealed class IdentityOptionsValidator : IValidateOptions<IdentityOption
             }
 
             ValidateDiscoveryUrl(issuer, at, failures);
+        }
+
+        if (options.RevokedTokenRetentionProblem() is { } retention)
+        {
+            failures.Add(retention);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

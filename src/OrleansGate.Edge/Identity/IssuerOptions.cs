@@ -38,7 +38,10 @@ public sealed class IssuerOptions
     /// </summary>
     public string? TokenType { get; set; }
 
-    /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> against the gateway's clock.</summary>
+    /// <summary>The largest <see cref="ClockSkew"/> accepted: tokens are refused no later than five minutes past exp.</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
+
+    /// <summary>Tolerance for <c>exp</c> and <c>nbf</c> against the gateway's clock (at most <see cref="MaxClockSkew"/>).</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Whether discovery and JWKS must be fetched over HTTPS; <c>false</c> is accepted only for a loopback discovery URL (the development IdP).</summary>

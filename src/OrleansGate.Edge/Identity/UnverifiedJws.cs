@@ -116,9 +116,18 @@ internal sealed class UnverifiedJws
         var payloadSegment = token.AsSpan(first + 1, second - first - 1);
         var hasSignature = second < token.Length - 1;
 
-        if (!TryDecodeObject(headerSegment, out var header) || !TryDecodeObject(payloadSegment, out var payload))
+        if (!TryDecode(headerSegment, out var headerBytes) || !TryParseObject(headerBytes, out var header)
+            || !TryDecode(payloadSegment, out var payloadBytes))
         {
             reason = "token malformed";
+            return false;
+        }
+
+        if (!TryParseObject(payloadBytes, out var payload))
+        {
+            // A payload that is itself a compact token (signed or encrypted) would make the outer signature vouch
+            // for claims nobody verified; named apart from garbage so the log says what was attempted.
+            reason = IsCompactToken(payloadBytes) ? "nested tokens (payload is a token) are not accepted" : "token malformed";
             return false;
         }
 
@@ -187,24 +196,28 @@ internal sealed class UnverifiedJws
         return true;
     }
 
-    private static bool TryDecodeObject(ReadOnlySpan<char> segment, out JsonElement element)
+    private static bool TryDecode(ReadOnlySpan<char> segment, out byte[] bytes)
     {
-        element = default;
+        bytes = [];
         if (segment.IsEmpty)
         {
             return false;
         }
 
-        byte[] bytes;
         try
         {
             bytes = Base64Url.DecodeFromChars(segment);
+            return true;
         }
         catch (FormatException)
         {
             return false;
         }
+    }
 
+    private static bool TryParseObject(byte[] bytes, out JsonElement element)
+    {
+        element = default;
         try
         {
             using var document = JsonDocument.Parse(bytes, JsonOptions);
@@ -220,6 +233,25 @@ internal sealed class UnverifiedJws
         {
             return false;
         }
+    }
+
+    /// <summary>Whether the bytes are a JWS (two dots) or JWE (four dots) in compact serialization: base64url segments, the first non-empty.</summary>
+    private static bool IsCompactToken(ReadOnlySpan<byte> bytes)
+    {
+        var dots = 0;
+        foreach (var b in bytes)
+        {
+            if (b == '.')
+            {
+                dots++;
+            }
+            else if (!IsBase64UrlChar((char)b))
+            {
+                return false;
+            }
+        }
+
+        return dots is 2 or 4 && bytes.Length > 0 && bytes[0] != '.';
     }
 
     // JSON allows repeated member names and parsers disagree on which one wins; a token whose header or

@@ -44,13 +44,13 @@ public sealed partial class PostgresSession
 
             BackendWriter.AuthenticationCleartextPassword(_clientOutput);
             await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
-            var token = await ReadPasswordAsync(ct).ConfigureAwait(false);
-            if (token is null)
+            var password = await ReadPasswordAsync(ct).ConfigureAwait(false);
+            if (password is not { } read)
             {
                 return false;
             }
 
-            var validation = await ValidateTokenAsync(token, ct).ConfigureAwait(false);
+            var validation = read.Token is { } token ? await ValidateTokenAsync(token, ct).ConfigureAwait(false) : TokenTooLarge;
             if (validation is not TokenValidationResult.Valid valid)
             {
                 var reason = ((TokenValidationResult.Invalid)validation).Reason;
@@ -194,8 +194,19 @@ public sealed partial class PostgresSession
         }
     }
 
-    /// <summary>Reads the PasswordMessage; null when the client hung up (as psql does to ask the user for a password).</summary>
-    private async Task<string?> ReadPasswordAsync(CancellationToken ct)
+    /// <summary>The longest password message a token may arrive in: length field, the token, its terminating zero byte.</summary>
+    private const int MaxPasswordMessageLength = sizeof(int) + UnverifiedJws.MaxTokenLength + 1;
+
+    /// <summary>The refusal of a password message too long to hold an acceptable token; its body is never decoded.</summary>
+    private static readonly TokenValidationResult TokenTooLarge = new TokenValidationResult.Invalid("token too large");
+
+    /// <summary>
+    /// Reads the PasswordMessage; null when the client hung up (as psql does to ask the user for a password). A
+    /// message whose length field announces a token over <see cref="UnverifiedJws.MaxTokenLength"/> (but within
+    /// the pre-authentication cap) is refused on that field alone: its body is skipped unread (so the client, still
+    /// writing it, then reads the refusal) and never decoded.
+    /// </summary>
+    private async Task<PasswordMessage?> ReadPasswordAsync(CancellationToken ct)
     {
         while (true)
         {
@@ -204,10 +215,20 @@ public sealed partial class PostgresSession
 
             // Checked on the first byte: a second StartupMessage would otherwise be framed with a length made of
             // its own bytes, and the connection would wait for a body that never comes.
-            if (new SequenceReader<byte>(buffer).TryPeek(out var code) && code != (byte)FrontendMessageCode.PasswordMessage)
+            var header = new SequenceReader<byte>(buffer);
+            if (header.TryRead(out var code) && code != (byte)FrontendMessageCode.PasswordMessage)
             {
                 _clientInput.AdvanceTo(buffer.Start);
                 throw new PgProtocolException("08P01", $"expected a password message, received message type 0x{code:X2}");
+            }
+
+            // Beyond the pre-authentication cap the framer's 08P01 applies: such a length is no password at all.
+            if (header.TryReadBigEndian(out int length) && length > MaxPasswordMessageLength
+                && length <= _services.Options.MaxMessageLengthBeforeAuthentication)
+            {
+                _clientInput.AdvanceTo(buffer.Start);
+                await SkipAsync(1L + length, ct).ConfigureAwait(false);
+                return new PasswordMessage(Token: null);
             }
 
             if (MessageFramer.TryRead(buffer, _services.Options.MaxMessageLengthBeforeAuthentication, out var message, out var consumed, out var examined))
@@ -219,7 +240,7 @@ public sealed partial class PostgresSession
                         throw new PgProtocolException("08P01", $"expected a password message, received message type 0x{message.Code:X2}");
                     }
 
-                    return FrontendMessages.ReadPassword(message.Payload);
+                    return new PasswordMessage(FrontendMessages.ReadPassword(message.Payload));
                 }
                 finally
                 {
@@ -233,6 +254,22 @@ public sealed partial class PostgresSession
             {
                 // Hanging up before the password is what psql does to prompt for one; hanging up mid-message is not.
                 return partial ? throw new PgProtocolException(PgSqlState.ProtocolViolation, "incomplete message from the client: the connection was closed mid-message") : null;
+            }
+        }
+    }
+
+    /// <summary>Discards the next <paramref name="count"/> bytes from the client (fewer if it hangs up first).</summary>
+    private async Task SkipAsync(long count, CancellationToken ct)
+    {
+        while (count > 0)
+        {
+            var result = await _clientInput.ReadAsync(ct).ConfigureAwait(false);
+            var skipped = Math.Min(count, result.Buffer.Length);
+            _clientInput.AdvanceTo(result.Buffer.GetPosition(skipped));
+            count -= skipped;
+            if (result.IsCompleted)
+            {
+                return;
             }
         }
     }
@@ -361,4 +398,7 @@ public sealed partial class PostgresSession
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cluster unavailable at login, refused with 57P03: {Error} ({HeldBack} more such refusals since the last line)")]
     private static partial void LogClusterUnavailable(ILogger logger, string error, long heldBack);
+
+    /// <summary>What the password message held: the token, or null when its length alone refused it.</summary>
+    private readonly record struct PasswordMessage(string? Token);
 }

@@ -1,53 +1,157 @@
 using Orleans.Storage;
+using OrleansGate.Grains.Audit;
+using OrleansGate.Model;
 
 namespace OrleansGate.Grains.Agents;
 
-/// <summary>The one directory of agents and live token ids (see <see cref="IAgentDirectoryGrain"/>).</summary>
+/// <summary>The one directory of agents, used token ids and revoked token ids (see <see cref="IAgentDirectoryGrain"/>).</summary>
+/// <remarks>
+/// The revoked-token set is checked in <see cref="Record"/>, the call every login already makes here, so blocking
+/// unused tokens costs no extra round trip; the state is written only when something changed (a new agent or
+/// token id, an expiry pruned), as before.
+/// </remarks>
 public sealed class AgentDirectoryGrain(
     [PersistentState("agents", GrainStorage.Name)] IPersistentState<AgentDirectoryState> state,
+    IAuditSink audit,
     TimeProvider time) : Grain, IAgentDirectoryGrain
 {
     public const string Key = "all";
 
-    public async Task Record(string agentKey, string? tokenId, DateTimeOffset tokenExpires)
+    private AuditChain? _tokenRevocationChain;
+
+    // Resumed: the chain outlives any one activation, so its head is read from the store on the first append.
+    private AuditChain TokenRevocationChain => _tokenRevocationChain ??= AuditChain.Resume(audit, AuditChainIds.TokenRevocations);
+
+    public Task<bool> Record(string agentKey, string issuer, string? tokenId, DateTimeOffset tokenExpires) =>
+        WriteOnceOrRereadAsync(() => RecordOnce(agentKey, issuer, tokenId, tokenExpires));
+
+    public async Task RevokeToken(string issuer, string tokenId, DateTimeOffset keepUntil, string reason)
     {
-        try
+        var at = time.GetUtcNow();
+        await WriteOnceOrRereadAsync(() =>
         {
-            await RecordOnceAsync(agentKey, tokenId, tokenExpires);
-        }
-        catch (InconsistentStateException)
-        {
-            // Another activation of this grain (briefly possible while silos join or leave) wrote first:
-            // read what it wrote and apply this login on top of it.
-            await state.ReadStateAsync();
-            await RecordOnceAsync(agentKey, tokenId, tokenExpires);
-        }
-    }
+            var revoked = PerIssuer(state.State.RevokedTokensByIssuer, issuer);
+            var changed = !revoked.TryGetValue(tokenId, out var until) || until < keepUntil;
+            if (changed)
+            {
+                revoked[tokenId] = keepUntil;
+            }
 
-    private async Task RecordOnceAsync(string agentKey, string? tokenId, DateTimeOffset tokenExpires)
-    {
-        var changed = state.State.Agents.Add(agentKey);
-        if (tokenId is not null && !state.State.Tokens.ContainsKey(tokenId))
-        {
-            state.State.Tokens[tokenId] = (agentKey, tokenExpires);
-            changed = true;
-        }
+            return (Prune() | changed, true);
+        });
 
-        var now = time.GetUtcNow();
-        foreach (var expired in state.State.Tokens.Where(t => t.Value.Expires <= now).Select(t => t.Key).ToList())
+        // Once revoked, no login records the id any more: unused now means unused for good, so no agent grain will audit it.
+        if (!(state.State.TokensByIssuer.TryGetValue(issuer, out var used) && used.ContainsKey(tokenId)))
         {
-            state.State.Tokens.Remove(expired);
-            changed = true;
-        }
-
-        if (changed)
-        {
-            await state.WriteStateAsync();
+            try
+            {
+                await TokenRevocationChain.AppendAsync(AuditRecords.UnusedTokenRevocation(at, issuer, tokenId, reason));
+            }
+            catch (AuditUnavailableException e)
+            {
+                throw new InvalidOperationException(
+                    $"token {tokenId} of issuer {issuer} is revoked (in force until {keepUntil:O}) but the revocation could not be audited ({e.Message}); repeat the command once the audit store answers");
+            }
         }
     }
 
     public Task<IReadOnlyList<string>> ListAgents() => Task.FromResult<IReadOnlyList<string>>([.. state.State.Agents]);
 
-    public Task<string?> FindAgentByToken(string tokenId) =>
-        Task.FromResult(state.State.Tokens.TryGetValue(tokenId, out var entry) ? entry.Agent : null);
+    public Task<IReadOnlyList<TokenOwner>> FindToken(string tokenId)
+    {
+        var now = time.GetUtcNow();
+        return Task.FromResult<IReadOnlyList<TokenOwner>>([
+            .. state.State.TokensByIssuer
+                .Where(i => i.Value.TryGetValue(tokenId, out var used) && used.Expires > now)
+                .Select(i => new TokenOwner(i.Key, i.Value[tokenId].Agent, i.Value[tokenId].Expires))
+                .OrderBy(t => t.Issuer, StringComparer.Ordinal),
+        ]);
+    }
+
+    public Task<IReadOnlyList<string>> ListIssuers() => Task.FromResult<IReadOnlyList<string>>([
+        .. state.State.TokensByIssuer.Keys.Union(state.State.RevokedTokensByIssuer.Keys, StringComparer.Ordinal).Order(StringComparer.Ordinal),
+    ]);
+
+    private (bool Changed, bool Result) RecordOnce(string agentKey, string issuer, string? tokenId, DateTimeOffset tokenExpires)
+    {
+        var changed = state.State.Agents.Add(agentKey);
+        var revoked = false;
+        if (tokenId is not null)
+        {
+            revoked = state.State.RevokedTokensByIssuer.TryGetValue(issuer, out var revokedIds)
+                && revokedIds.TryGetValue(tokenId, out var until) && until > time.GetUtcNow();
+            var used = PerIssuer(state.State.TokensByIssuer, issuer);
+            if (!revoked && !used.ContainsKey(tokenId))
+            {
+                used[tokenId] = (agentKey, tokenExpires);
+                changed = true;
+            }
+        }
+
+        return (Prune() | changed, revoked);
+    }
+
+    private static Dictionary<string, T> PerIssuer<T>(Dictionary<string, Dictionary<string, T>> byIssuer, string issuer)
+    {
+        if (!byIssuer.TryGetValue(issuer, out var ids))
+        {
+            byIssuer[issuer] = ids = new Dictionary<string, T>(StringComparer.Ordinal);
+        }
+
+        return ids;
+    }
+
+    /// <summary>Drops used tokens that have expired and revocations that have run out; true when anything went.</summary>
+    private bool Prune()
+    {
+        var now = time.GetUtcNow();
+        var pruned = PruneWhere(state.State.TokensByIssuer, used => used.Expires <= now);
+        return PruneWhere(state.State.RevokedTokensByIssuer, until => until <= now) | pruned;
+    }
+
+    private static bool PruneWhere<T>(Dictionary<string, Dictionary<string, T>> byIssuer, Func<T, bool> gone)
+    {
+        var pruned = false;
+        foreach (var (issuer, ids) in byIssuer.ToList())
+        {
+            foreach (var id in ids.Where(t => gone(t.Value)).Select(t => t.Key).ToList())
+            {
+                pruned |= ids.Remove(id);
+            }
+
+            if (ids.Count == 0)
+            {
+                byIssuer.Remove(issuer);
+            }
+        }
+
+        return pruned;
+    }
+
+    /// <summary>Applies a change and writes it if it changed anything; on a write conflict, rereads and applies it again.</summary>
+    private async Task<bool> WriteOnceOrRereadAsync(Func<(bool Changed, bool Result)> apply)
+    {
+        try
+        {
+            return await ApplyAndWriteAsync(apply);
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation of this grain (briefly possible while silos join or leave) wrote first:
+            // read what it wrote and apply this change on top of it.
+            await state.ReadStateAsync();
+            return await ApplyAndWriteAsync(apply);
+        }
+    }
+
+    private async Task<bool> ApplyAndWriteAsync(Func<(bool Changed, bool Result)> apply)
+    {
+        var (changed, result) = apply();
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+
+        return result;
+    }
 }

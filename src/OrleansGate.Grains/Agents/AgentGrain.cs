@@ -86,6 +86,14 @@ public sealed partial class AgentGrain(
             return await RefuseAsync(session, "token revoked");
         }
 
+        // The cluster-wide revoked-token set covers token ids revoked before their first login (leaked, never used).
+        // The directory call is the one every login already made, moved before admission.
+        if (await GrainFactory.GetGrain<IAgentDirectoryGrain>(AgentDirectoryGrain.Key)
+            .Record(this.GetPrimaryKeyString(), session.Agent.Issuer, session.TokenId, session.TokenExpires))
+        {
+            return await RefuseAsync(session, "token revoked");
+        }
+
         PruneUsedTokens(now);
         if (await ReplayRefusalAsync(session, reuse) is { } replay)
         {
@@ -107,7 +115,6 @@ public sealed partial class AgentGrain(
         PruneRevokedTokens(now);
         PruneStaleSessions(now);
         await WriteAsync();
-        await GrainFactory.GetGrain<IAgentDirectoryGrain>(AgentDirectoryGrain.Key).Record(this.GetPrimaryKeyString(), session.TokenId, session.TokenExpires);
         LogSessionRegistered(logger, session.SessionId, session.Target, Sessions.Count);
         return new SessionRegistration(Admitted: true, RefusalReason: null, TotalLogins: state.State.TotalLogins);
     }
@@ -131,18 +138,21 @@ public sealed partial class AgentGrain(
         state.State.RevokedReason,
         [.. state.State.RevokedTokens.Keys.Order(StringComparer.Ordinal)],
         [.. Sessions.Values.Select(s => s.Session).OrderBy(s => s.OpenedAt)],
-        state.State.TotalLogins));
+        state.State.TotalLogins,
+        state.State.LastRevocationAt));
 
     public async Task<int> Revoke(string reason)
     {
         state.State.Revoked = true;
         state.State.RevokedReason = reason;
         state.State.RevokedAt = time.GetUtcNow();
+        state.State.LastRevocationAt = state.State.RevokedAt;
         var audited = QueueAuditEvent("revoke", reason, tokenId: null);
-        await WriteAsync();
+        var notWritten = await TryWriteRevocationAsync();
         LogRevoked(logger, this.GetPrimaryKeyString(), reason, Sessions.Count);
         audited.SessionsClosed = await TerminateAsync(_ => true, $"agent revoked: {reason}");
         await FlushAuditAsync();
+        ThrowIfNotWritten(notWritten, audited.SessionsClosed.Value);
         return audited.SessionsClosed.Value;
     }
 
@@ -159,11 +169,41 @@ public sealed partial class AgentGrain(
     public async Task<int> RevokeToken(string tokenId, DateTimeOffset keepUntil, string reason)
     {
         state.State.RevokedTokens[tokenId] = keepUntil;
+        state.State.LastRevocationAt = time.GetUtcNow();
         var audited = QueueAuditEvent("revoke-token", reason, tokenId);
-        await WriteAsync();
+        var notWritten = await TryWriteRevocationAsync();
         audited.SessionsClosed = await TerminateAsync(s => s.TokenId == tokenId, $"token revoked: {reason}");
         await FlushAuditAsync();
+        ThrowIfNotWritten(notWritten, audited.SessionsClosed.Value);
         return audited.SessionsClosed.Value;
+    }
+
+    /// <summary>
+    /// Persists a revocation, returning the failure instead of throwing it: the sessions are closed either way (fail
+    /// closed), and the caller reports the failure afterwards. This activation refuses logins as revoked meanwhile.
+    /// </summary>
+    private async Task<Exception?> TryWriteRevocationAsync()
+    {
+        try
+        {
+            await WriteAsync();
+            return null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogRevocationNotWritten(logger, this.GetPrimaryKeyString(), e.Message);
+            return e;
+        }
+    }
+
+    private void ThrowIfNotWritten(Exception? notWritten, int closed)
+    {
+        if (notWritten is not null)
+        {
+            throw new InvalidOperationException(
+                $"{closed} live sessions of {this.GetPrimaryKeyString()} were closed, but the revocation could not be stored ({notWritten.Message}); " +
+                "it holds only until this agent's grain is deactivated: repeat the command once the state store answers");
+        }
     }
 
     /// <summary>
@@ -286,6 +326,9 @@ public sealed partial class AgentGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {Agent}: login refused: {Reason}")]
     private static partial void LogReplayRefused(ILogger logger, string agent, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Agent {Agent}: revocation NOT STORED ({Error}); closing its sessions anyway, the operator is told to repeat it")]
+    private static partial void LogRevocationNotWritten(ILogger logger, string agent, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Edge {Edge} could not be told to close sessions: {Error}")]
     private static partial void LogEdgeUnreachable(ILogger logger, string edge, string error);

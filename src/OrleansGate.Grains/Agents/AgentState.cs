@@ -25,4 +25,7 @@ public sealed class AgentState
 
     /// <summary>Revocations in force whose audit record is not durable yet, oldest first (written by <see cref="AgentGrain"/> when the audit store answers).</summary>
     [Id(9)] public List<AgentAuditEvent> UnauditedEvents { get; set; } = [];
+
+    /// <summary>When the last revocation of the agent or of one of its tokens was taken in hand (before any edge was told).</summary>
+    [Id(10)] public DateTimeOffset? LastRevocationAt { get; set; }
 }

@@ -12,6 +12,9 @@ public static class AuditChainIds
     /// <summary>Revocations of one agent (issuer|subject), written by its agent grain.</summary>
     public static string Agent(string agentKey) => "agent:" + agentKey;
 
+    /// <summary>Revocations of token ids that no login has used (no agent is known), written by the agent directory grain.</summary>
+    public const string TokenRevocations = "revocations:unused-tokens";
+
     /// <summary>Logins refused by one edge node before any session existed, written by that node's login audit grain.</summary>
     public static string LoginRefusals(string edgeNode) => "login-refusals:" + edgeNode;
 }

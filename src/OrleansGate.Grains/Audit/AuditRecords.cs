@@ -56,6 +56,18 @@ public static class AuditRecords
         };
     }
 
+    /// <summary>A revocation of a token id no login has used yet: its issuer is known, its subject is not (empty); no session was closed.</summary>
+    public static AuditRecord UnusedTokenRevocation(DateTimeOffset at, string issuer, string tokenId, string reason)
+    {
+        var session = SystemSession(AuditChainIds.TokenRevocations, new AgentIdentity(issuer, "", []), tokenId, "", AdminProtocol, "", "", at);
+        return new AuditRecord(AuditEventKind.Revocation, at, session, null, null, null)
+        {
+            Outcome = "revoke-token",
+            Detail = reason,
+            Rows = 0,
+        };
+    }
+
     /// <summary>A refused login: the SQLSTATE the client got, the reason the edge logs, and who asked (claimed, unless the token was valid).</summary>
     public static AuditRecord LoginRefused(LoginRefusal refusal)
     {

@@ -19,9 +19,13 @@ public static class CommandLine
                                           (issuer and secret default to the DevIdp section of the config)
           idp rotate-key                  replace the development IdP's signing key (DevIdp:KeyDirectory); prints
                                           the new kid; the old key stays in the JWKS for DevIdp:PreviousKeyGrace
-          agents list | show AGENT | revoke AGENT [--reason R] | unrevoke AGENT | revoke-token JTI [--reason R]
+          agents list | show AGENT | revoke AGENT [--reason R] | unrevoke AGENT
                                           agent state across the cluster; AGENT is issuer|subject or a subject;
                                           revoke closes the agent's sessions on every edge within a second
+          agents revoke-token JTI [--issuer URL] [--reason R]
+                                          refuse one token id (used or not; --issuer when the id alone is
+                                          ambiguous) and close its sessions; cannot be lifted: it lapses when
+                                          the token expires (unused: after Identity:RevokedTokenRetention)
           policy check FILE               validate a policy file (errors name file, line and problem)
           policy test --policy FILE --subject S [--groups A,B] [--issuer URL] [--claims NAME=VALUE]... --target T --sql "..."
                                           print the decision, rule and classification; touches no target

@@ -89,6 +89,26 @@ public sealed class IdentityOptionsTests
         Assert.Contains("KeysMaxAge must be positive", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:04:59")]
+    [InlineData("30.00:00:01")]
+    public void Revoked_token_retention_outside_five_minutes_to_thirty_days_fails_at_startup(string retention)
+    {
+        var options = Options();
+        options.RevokedTokenRetention = TimeSpan.Parse(retention, System.Globalization.CultureInfo.InvariantCulture);
+
+        var ex = Assert.Throws<OptionsValidationException>(() => CreateValidator(options));
+
+        Assert.Contains("RevokedTokenRetention must be between", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Revoked_token_retention_defaults_to_a_day()
+    {
+        Assert.Equal(TimeSpan.FromDays(1), new IdentityOptions().RevokedTokenRetention);
+        Assert.Null(new IdentityOptions().RevokedTokenRetentionProblem());
+    }
+
     [Fact]
     public void Discovery_url_defaults_to_the_issuer_well_known_document()
     {

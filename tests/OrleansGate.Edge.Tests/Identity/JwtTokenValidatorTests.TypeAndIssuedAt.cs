@@ -49,6 +49,27 @@ public sealed partial class JwtTokenValidatorTests
         AssertInvalid(await ValidateAsync(Token(header: h => h["cty"] = cty)), "nested tokens (cty) are not accepted");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Payload_that_is_itself_a_token_is_refused_as_nested_without_a_cty_header(bool encrypted)
+    {
+        // The outer token is really signed by the issuer's key; its payload is a compact JWS (or JWE), not claims.
+        var inner = encrypted ? "eyJhbGciOiJSU0EtT0FFUCJ9.a2V5.aXY.Y2lwaGVy.dGFn" : Token();
+        var outer = Token();
+        var parts = outer.Split('.');
+        var signingInput = $"{parts[0]}.{TestJwt.Encode(inner)}";
+        var token = $"{signingInput}.{System.Buffers.Text.Base64Url.EncodeToString(TestJwt.Rs256(_rsa)(System.Text.Encoding.ASCII.GetBytes(signingInput)))}";
+
+        AssertInvalid(await ValidateAsync(token), "nested tokens (payload is a token) are not accepted");
+    }
+
+    [Fact]
+    public async Task Payload_that_is_neither_claims_nor_a_token_is_malformed()
+    {
+        AssertInvalid(await ValidateAsync(TestJwt.CreateRaw("{\"alg\":\"RS256\",\"kid\":\"rsa-1\"}", "not.json", TestJwt.Rs256(_rsa))), "token malformed");
+    }
+
     [Fact]
     public async Task Issued_at_in_the_future_beyond_the_skew_is_refused()
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -15,9 +14,6 @@ namespace OrleansGate.IntegrationTests.Identity;
 public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private string AgentKey(string clientId) => $"{fixture.Settings.Issuer}|{clientId}";
-
-    private static string ErrorField((char Code, byte[] Payload) message, char field) =>
-        BackendMessages.ReadErrorOrNotice(new ReadOnlySequence<byte>(message.Payload)).GetValueOrDefault(field, "");
 
     private async Task<RawPgClient> LoginAsync(GatewayNode edge, string clientId)
     {
@@ -51,8 +47,8 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
             foreach (var fatal in closed)
             {
                 Assert.Equal('E', fatal.Code);
-                Assert.Equal("57P01", ErrorField(fatal, 'C'));
-                Assert.Contains("agent revoked: test revocation", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+                Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+                Assert.Contains("agent revoked: test revocation", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
             }
 
             Assert.True(elapsed < TimeSpan.FromSeconds(1), $"sessions closed after {elapsed.TotalMilliseconds:0} ms");
@@ -130,8 +126,8 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
             foreach (var fatal in closed)
             {
                 Assert.Equal('E', fatal.Code);
-                Assert.Equal("57P01", ErrorField(fatal, 'C'));
-                Assert.Contains("agent revoked: revoked after failover", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+                Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+                Assert.Contains("agent revoked: revoked after failover", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
             }
 
             Assert.True(elapsed < TimeSpan.FromSeconds(1), $"sessions closed after {elapsed.TotalMilliseconds:0} ms");
@@ -162,7 +158,7 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
         Assert.Contains("1 live sessions closed", printed.ToString(), StringComparison.Ordinal);
 
         var fatal = await doomed.ReadAsync();
-        Assert.Equal("57P01", ErrorField(fatal, 'C'));
+        Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
         await sibling.SendAsync(w => FrontendWriter.Query(w, "SELECT 1"));
         Assert.Contains(await sibling.ReadUntilReadyAsync(), m => m.Code == 'D');
 
@@ -191,9 +187,45 @@ public sealed class RevocationTests(GatewayFixture fixture, Xunit.Abstractions.I
         Assert.Equal('Z', (await client.LoginAsync(GatewaySettings.AgentClientId, "demo", await node.GetTokenAsync()))[^1].Code);
 
         var fatal = await client.ReadAsync();
-        Assert.Equal("57P01", ErrorField(fatal, 'C'));
-        Assert.Contains("token expired", ErrorField(fatal, 'M'), StringComparison.Ordinal);
+        Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+        Assert.Contains("token expired", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Session_outlives_its_token_by_the_configured_grace_then_ends_with_fatal_57P01()
+    {
+        var grace = TimeSpan.FromSeconds(3);
+        var overrides = new Dictionary<string, string?> { ["OrleansGate:Postgres:TokenExpiryGrace"] = "00:00:03" };
+        await using var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-expiry-grace", overrides), GatewayRole.Edge);
+        var expires = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 3);
+        var token = await ResignedToken.CreateAsync(fixture.Node, c =>
+        {
+            c["sub"] = $"agent-grace-{Guid.NewGuid():N}";
+            c["jti"] = Guid.NewGuid().ToString("N");
+            c["exp"] = expires.ToUnixTimeSeconds();
+        });
+        await using var client = await RawPgClient.ConnectAsync(edge.Settings.PostgresPort);
+        Assert.Equal('Z', (await client.LoginAsync("agent-grace", GatewaySettings.TargetName, token))[^1].Code);
+
+        // Alive at exp and past it: statements keep being answered until half a second after exp (each one waits
+        // 0.2 s in the target, so the loop is paced by real statements, not by a sleep in the test).
+        var statements = 0;
+        while (DateTimeOffset.UtcNow < expires + TimeSpan.FromSeconds(0.5))
+        {
+            await client.SendAsync(w => FrontendWriter.Query(w, "SELECT pg_sleep(0.2)"));
+            var reply = await client.ReadUntilReadyAsync();
+            Assert.True(reply[^1].Code == 'Z', $"the session ended {(DateTimeOffset.UtcNow - expires).TotalSeconds:0.00} s after exp, within the {grace.TotalSeconds} s grace: {string.Join(" ", reply.Where(m => m.Code == 'E').Select(m => ErrorFields.Of(m, 'M')))}");
+            statements++;
+        }
+
+        var fatal = await client.ReadAsync();
+        var endedAfterExpiry = DateTimeOffset.UtcNow - expires;
+        output.WriteLine($"{statements} statements answered; session ended {endedAfterExpiry.TotalSeconds:0.000} s after exp (grace {grace.TotalSeconds} s)");
+
+        Assert.Equal("57P01", ErrorFields.Of(fatal, 'C'));
+        Assert.Contains("token expired", ErrorFields.Of(fatal, 'M'), StringComparison.Ordinal);
+        Assert.InRange(endedAfterExpiry, grace - TimeSpan.FromMilliseconds(50), grace + TimeSpan.FromSeconds(5));
     }
 
     private static byte[] Base64UrlDecode(string text)

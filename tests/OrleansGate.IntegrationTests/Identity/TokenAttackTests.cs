@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
 
 namespace OrleansGate.IntegrationTests.Identity;
@@ -35,7 +36,7 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
         { "crit-unknown", "header parameter 'crit' not allowed" },
         { "crit-malformed", "header parameter 'crit' not allowed" },
         { "jwe", "encrypted tokens (JWE) are not accepted" },
-        { "nested-token-as-payload", "token malformed" },
+        { "nested-token-as-payload", "nested tokens (payload is a token) are not accepted" },
         { "cty-header", "nested tokens (cty) are not accepted" },
         { "wrong-aud", "audience not accepted" },
         { "missing-aud", "audience not accepted" },
@@ -46,7 +47,8 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
         { "nbf-future", "token not yet valid" },
         { "iat-future", "issued-at (iat) in the future" },
         { "missing-exp", "expiration (exp) missing" },
-        { "over-8-kib", "token too large" },
+
+        // Over 8 KiB: refused on the password message's length, before the validator (see the test on that below).
         { "non-base64url-characters", "token malformed" },
         { "other-key-same-kid", "signature invalid" },
         { "ecdsa-r-zero", "ECDSA signature with r or s zero" },
@@ -95,6 +97,53 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Token_of_the_wrong_type_is_refused_with_28P01_where_the_issuer_requires_one()
+    {
+        // The identity provider writes typ "JWT"; this edge's issuer demands RFC 9068 access tokens ("at+jwt").
+        var overrides = new Dictionary<string, string?> { ["OrleansGate:Identity:Issuers:0:TokenType"] = "at+jwt" };
+        await using var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-typ", overrides), GatewayRole.Edge);
+        var (header, claims) = await RealPartsAsync();
+        Assert.Equal("JWT", header["typ"]?.GetValue<string>());
+
+        var error = await LoginAsync(await SignAsync(header, claims), edge);
+
+        Assert.Equal("28P01", error.SqlState);
+        Assert.Equal($"token rejected for user \"{GatewaySettings.AgentClientId}\": token type (typ) not accepted", error.MessageText);
+        AssertLoggedRefusal("token type (typ) not accepted");
+
+        // Control: the same edge admits the same claims once the header says what the issuer requires.
+        header["typ"] = "at+jwt";
+        await using var admitted = new NpgsqlConnection(edge.ConnectionString(await SignAsync(header, claims)));
+        await admitted.OpenAsync();
+    }
+
+    [Theory]
+    [InlineData(8 * 1024, "token malformed", true)]
+    [InlineData((8 * 1024) + 1, "token too large", false)]
+    [InlineData(64 * 1024, "token too large", false)]
+    public async Task Password_message_over_8_kib_is_refused_with_28P01_from_its_length_field_before_any_decoding(int length, string reason, bool decoded)
+    {
+        // A raw socket, so the password message is exactly the token plus its zero byte; no dots, so a decoded one is malformed.
+        var token = new string('a', length);
+        var mark = Log.Mark;
+        using var dials = new NodeUpstreamDialCounter(fixture.Node);
+        await using var client = await RawPgClient.ConnectAsync(fixture.Node.Settings.PostgresPort);
+
+        var refused = Assert.Single(await client.LoginAsync(GatewaySettings.AgentClientId, GatewaySettings.TargetName, token), m => m.Code == 'E');
+
+        var fields = Postgres.Protocol.BackendMessages.ReadErrorOrNotice(new System.Buffers.ReadOnlySequence<byte>(refused.Payload));
+        Assert.Equal("28P01", fields['C']);
+        Assert.Equal($"token rejected for user \"{GatewaySettings.AgentClientId}\": {reason}", fields['M']);
+        Assert.Equal(0, dials.Count);
+        _logged = Log.Since(mark);
+        Assert.Contains(_logged, e => e.Message.StartsWith("Token rejected from", StringComparison.Ordinal) && e.Value("Reason") == reason);
+
+        // Only a token that fits reaches the validator (its event 2100); an oversized one is refused on the frame's length.
+        Assert.Equal(decoded, _logged.Any(e => e.Category == typeof(Edge.Identity.JwtTokenValidator).FullName && e.EventId.Id == 2100));
+        AssertNoSecretLogged(_logged, token);
+    }
+
+    [Fact]
     public async Task Token_resigned_with_the_real_key_logs_in()
     {
         // Positive control: the crafting path itself yields a valid token, so refusals above are due to each attack.
@@ -112,16 +161,18 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
 
     private CapturedLog Log => CapturedLog.Of(fixture.Node);
 
-    private async Task<PostgresException> LoginAsync(string token)
+    private async Task<PostgresException> LoginAsync(string token, GatewayNode? edge = null)
     {
-        using var dials = new NodeUpstreamDialCounter(fixture.Node);
-        var mark = Log.Mark;
-        await using var connection = new NpgsqlConnection(fixture.Node.ConnectionString(token));
+        edge ??= fixture.Node;
+        var log = CapturedLog.Of(edge);
+        using var dials = new NodeUpstreamDialCounter(edge);
+        var mark = log.Mark;
+        await using var connection = new NpgsqlConnection(edge.ConnectionString(token));
         var error = await Assert.ThrowsAsync<PostgresException>(() => connection.OpenAsync());
         Assert.Equal(0, dials.Count);
 
         // The refusal is logged before the client is answered, so everything is in the capture by now.
-        _logged = Log.Since(mark);
+        _logged = log.Since(mark);
         Assert.NotEmpty(_logged);
         AssertNoSecretLogged(_logged, token);
         return error;
@@ -225,8 +276,7 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
 
             case "nested-token-as-payload":
                 {
-                    // A signed token whose payload is itself a token: the outer one's claims are not the agent's.
-                    header["cty"] = "JWT";
+                    // A signed token whose payload is itself a token (no cty announcing it): the outer one's claims are not the agent's.
                     var inner = await SignAsync((JsonObject)header.DeepClone(), (JsonObject)claims.DeepClone());
                     var input = $"{Encode(header)}.{Base64Url(Encoding.ASCII.GetBytes(inner))}";
                     using var rsa = await SigningKeyAsync();
@@ -268,10 +318,6 @@ public sealed class TokenAttackTests(GatewayFixture fixture)
 
             case "missing-exp":
                 claims.Remove("exp");
-                return await SignAsync(header, claims);
-
-            case "over-8-kib":
-                claims["padding"] = new string('a', 8 * 1024);
                 return await SignAsync(header, claims);
 
             case "non-base64url-characters":

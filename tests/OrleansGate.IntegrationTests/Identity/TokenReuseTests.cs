@@ -1,11 +1,9 @@
-using System.Buffers;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansGate.Edge.Sessions;
 using OrleansGate.Grains;
 using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.Model;
-using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.IntegrationTests.Identity;
 
@@ -13,9 +11,6 @@ namespace OrleansGate.IntegrationTests.Identity;
 [Collection(GatewayCollection.Name)]
 public sealed class TokenReuseTests(GatewayFixture fixture)
 {
-    private static string ErrorField((char Code, byte[] Payload) message, char field) =>
-        BackendMessages.ReadErrorOrNotice(new ReadOnlySequence<byte>(message.Payload)).GetValueOrDefault(field, "");
-
     [Fact]
     public async Task Single_use_token_replayed_on_another_edge_is_refused_with_28000_and_a_fresh_token_is_admitted()
     {
@@ -33,8 +28,8 @@ public sealed class TokenReuseTests(GatewayFixture fixture)
         // The first session has ended: a single-use token stays spent all the same, on every edge.
         await using var replay = await RawPgClient.ConnectAsync(edgeB.Settings.PostgresPort);
         var refused = Assert.Single(await replay.LoginAsync(subject, GatewaySettings.TargetName, token), m => m.Code == 'E');
-        Assert.Equal("28000", ErrorField(refused, 'C'));
-        Assert.Equal("session refused: token already used (single use)", ErrorField(refused, 'M'));
+        Assert.Equal("28000", ErrorFields.Of(refused, 'C'));
+        Assert.Equal("session refused: token already used (single use)", ErrorFields.Of(refused, 'M'));
 
         var fresh = await ResignedToken.CreateAsync(fixture.Node, c =>
         {
@@ -55,8 +50,8 @@ public sealed class TokenReuseTests(GatewayFixture fixture)
         await using var client = await RawPgClient.ConnectAsync(edge.Settings.PostgresPort);
         var refused = Assert.Single(await client.LoginAsync(GatewaySettings.AgentClientId, GatewaySettings.TargetName, token), m => m.Code == 'E');
 
-        Assert.Equal("28P01", ErrorField(refused, 'C'));
-        Assert.EndsWith(": token id (jti) missing", ErrorField(refused, 'M'), StringComparison.Ordinal);
+        Assert.Equal("28P01", ErrorFields.Of(refused, 'C'));
+        Assert.EndsWith(": token id (jti) missing", ErrorFields.Of(refused, 'M'), StringComparison.Ordinal);
     }
 
     [Theory]
