@@ -71,6 +71,38 @@ internal sealed class WireClient : IAsyncDisposable
         }
     }
 
+    /// <summary>One byte (an SSLRequest or GSSENCRequest answer), or -1 when the gateway closed the connection.</summary>
+    public async Task<int> ReadByteAsync()
+    {
+        using var timeout = new CancellationTokenSource(ReadTimeout);
+        var one = new byte[1];
+        try
+        {
+            return await _stream.ReadAsync(one, timeout.Token) == 1 ? one[0] : -1;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Everything the gateway sends until it closes the connection.</summary>
+    public async Task<byte[]> ReadToEndAsync()
+    {
+        using var timeout = new CancellationTokenSource(ReadTimeout);
+        using var all = new MemoryStream();
+        try
+        {
+            await _stream.CopyToAsync(all, timeout.Token);
+        }
+        catch (IOException)
+        {
+            // A reset ends the stream as well.
+        }
+
+        return all.ToArray();
+    }
+
     public async Task<List<(char Code, byte[] Payload)>> ReadUntilReadyAsync()
     {
         var messages = new List<(char, byte[])>();
