@@ -28,6 +28,7 @@ public static class EdgeServiceCollectionExtensions
         services.AddSingleton<TargetCatalog>();
         services.AddSingleton<UpstreamConnector>();
         services.AddSingleton<CancelKeyRegistry>();
+        services.AddSingleton<CancelRouter>();
         services.AddSingleton(new SqlClassifier(gateway.GetSection("Classification").Get<SqlClassifierOptions>() ?? new SqlClassifierOptions()));
         services.AddSingleton<StatementSummaries>();
         services.AddSingleton<EdgeSessionRegistry>();

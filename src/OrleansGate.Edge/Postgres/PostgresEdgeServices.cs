@@ -15,7 +15,7 @@ public sealed class PostgresEdgeServices(
     TargetCatalog targets,
     IGrainFactory grains,
     UpstreamConnector upstream,
-    CancelKeyRegistry cancelKeys,
+    CancelRouter cancels,
     EdgeNode node,
     EdgeTelemetry telemetry,
     StatementSummaries statements,
@@ -47,7 +47,7 @@ public sealed class PostgresEdgeServices(
 
     public UpstreamConnector Upstream { get; } = upstream;
 
-    public CancelKeyRegistry CancelKeys { get; } = cancelKeys;
+    public CancelRouter Cancels { get; } = cancels;
 
     public EdgeNode Node { get; } = node;
 

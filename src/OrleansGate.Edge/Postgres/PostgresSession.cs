@@ -164,7 +164,7 @@ public sealed partial class PostgresSession
 
         if (_gatewayProcessId != 0)
         {
-            _services.CancelKeys.Remove(_gatewayProcessId);
+            _services.Cancels.Remove(_gatewayProcessId);
         }
 
         if (_upstream is not null)

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Npgsql;
+using OrleansGate.Host.Hosting;
+using OrleansGate.IntegrationTests.Fixtures;
+
+namespace OrleansGate.IntegrationTests.Protocol;
+
+/// <summary>
+/// CancelRequest behind a load balancer: it may reach an edge other than the one holding the session. Two edge-only
+/// nodes of the collection's cluster, as in the revocation tests.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class CrossEdgeCancelTests(GatewayFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Cancel_sent_to_another_edge_cancels_with_57014_and_a_wrong_or_foreign_secret_cancels_nothing()
+    {
+        await using var edge1 = await GatewayNode.StartAsync(fixture.Settings.OtherNode("cancel-edge-1"), GatewayRole.Edge);
+        await using var edge2 = await GatewayNode.StartAsync(fixture.Settings.OtherNode("cancel-edge-2"), GatewayRole.Edge);
+        var token = await fixture.Node.GetTokenAsync();
+        var port1 = edge1.Settings.PostgresPort;
+        var port2 = edge2.Settings.PostgresPort;
+
+        // Edge 2 has had a login, so it has registered its own slot too (and its slot is not edge 1's).
+        await using var onEdge2 = await WireClient.LoginAsync(port2, token);
+        await using var a = await WireClient.LoginAsync(port1, token);
+        await using var b = await WireClient.LoginAsync(port1, token);
+        Assert.NotEqual(a.CancelKey.ProcessId >>> 21, onEdge2.CancelKey.ProcessId >>> 21);
+
+        await a.SendAsync(Wire.Message('Q', Wire.CString("SELECT pg_sleep(30), 'cross-edge A'")));
+        await b.SendAsync(Wire.Message('Q', Wire.CString("SELECT pg_sleep(30), 'cross-edge B'")));
+        await WaitUntilRunningAsync("cross-edge A");
+        await WaitUntilRunningAsync("cross-edge B");
+
+        // Through edge 2: A's process id with a wrong secret, and with B's secret. Each cancel connection is closed by
+        // the gateway only once the cancel has been handled, including the hand-over to edge 1.
+        await SendCancelAsync(port2, a.CancelKey.ProcessId, a.CancelKey.SecretKey ^ 0x1);
+        await SendCancelAsync(port2, a.CancelKey.ProcessId, b.CancelKey.SecretKey);
+        await SendCancelAsync(port2, 0x7FFF_0001, a.CancelKey.SecretKey); // A slot no edge holds.
+        Assert.Equal(2, await RunningCountAsync("cross-edge"));
+
+        var clock = Stopwatch.StartNew();
+        await SendCancelAsync(port2, a.CancelKey.ProcessId, a.CancelKey.SecretKey);
+        var answer = await a.ReadUntilReadyAsync();
+        output.WriteLine($"cross-edge cancel: 57014 after {clock.Elapsed.TotalMilliseconds:0.0} ms");
+        var error = Assert.Single(answer, m => m.Code == 'E');
+        Assert.Equal("57014", Wire.Fields(error.Payload)['C']);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"cancel took {clock.Elapsed}");
+
+        // B was never cancelled: still running after A's cancel arrived; its own key (through edge 2 as well) stops it.
+        Assert.Equal(1, await RunningCountAsync("cross-edge B"));
+        await SendCancelAsync(port2, b.CancelKey.ProcessId, b.CancelKey.SecretKey);
+        Assert.Equal("57014", Wire.Fields(Assert.Single(await b.ReadUntilReadyAsync(), m => m.Code == 'E').Payload)['C']);
+
+        // The sessions survive their cancelled statements.
+        await a.SendAsync(Wire.Message('Q', Wire.CString("SELECT 1")));
+        Assert.DoesNotContain(await a.ReadUntilReadyAsync(), m => m.Code == 'E');
+    }
+
+    private static async Task SendCancelAsync(int port, int processId, int secretKey)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Wire.Packet(Wire.Int32((1234 << 16) | 5678), Wire.Int32(processId), Wire.Int32(secretKey)));
+        var buffer = new byte[1];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await stream.ReadAsync(buffer, timeout.Token));
+    }
+
+    /// <summary>Statements with <paramref name="marker"/> active on the target, seen from a monitoring session there.</summary>
+    private async Task<long> RunningCountAsync(string marker)
+    {
+        await using var connection = new NpgsqlConnection(fixture.Postgres.ConnectionString("demo"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND query LIKE 'SELECT pg_sleep%' AND strpos(query, $1) > 0",
+            connection) { Parameters = { new() { Value = marker } } };
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task WaitUntilRunningAsync(string marker)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (await RunningCountAsync(marker) == 0)
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), $"'{marker}' never started on the target");
+        }
+    }
+}
