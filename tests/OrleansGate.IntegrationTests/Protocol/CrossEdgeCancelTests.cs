@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Npgsql;
 using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
@@ -35,13 +34,13 @@ public sealed class CrossEdgeCancelTests(GatewayFixture fixture, Xunit.Abstracti
 
         // Through edge 2: A's process id with a wrong secret, and with B's secret. Each cancel connection is closed by
         // the gateway only once the cancel has been handled, including the hand-over to edge 1.
-        await SendCancelAsync(port2, a.CancelKey.ProcessId, a.CancelKey.SecretKey ^ 0x1);
-        await SendCancelAsync(port2, a.CancelKey.ProcessId, b.CancelKey.SecretKey);
-        await SendCancelAsync(port2, 0x7FFF_0001, a.CancelKey.SecretKey); // A slot no edge holds.
+        await WireClient.SendCancelAsync(port2, a.CancelKey.ProcessId, a.CancelKey.SecretKey ^ 0x1);
+        await WireClient.SendCancelAsync(port2, a.CancelKey.ProcessId, b.CancelKey.SecretKey);
+        await WireClient.SendCancelAsync(port2, 0x7FFF_0001, a.CancelKey.SecretKey); // A slot no edge holds.
         Assert.Equal(2, await RunningCountAsync("cross-edge"));
 
         var clock = Stopwatch.StartNew();
-        await SendCancelAsync(port2, a.CancelKey.ProcessId, a.CancelKey.SecretKey);
+        await WireClient.SendCancelAsync(port2, a.CancelKey.ProcessId, a.CancelKey.SecretKey);
         var answer = await a.ReadUntilReadyAsync();
         output.WriteLine($"cross-edge cancel: 57014 after {clock.Elapsed.TotalMilliseconds:0.0} ms");
         var error = Assert.Single(answer, m => m.Code == 'E');
@@ -50,23 +49,12 @@ public sealed class CrossEdgeCancelTests(GatewayFixture fixture, Xunit.Abstracti
 
         // B was never cancelled: still running after A's cancel arrived; its own key (through edge 2 as well) stops it.
         Assert.Equal(1, await RunningCountAsync("cross-edge B"));
-        await SendCancelAsync(port2, b.CancelKey.ProcessId, b.CancelKey.SecretKey);
+        await WireClient.SendCancelAsync(port2, b.CancelKey.ProcessId, b.CancelKey.SecretKey);
         Assert.Equal("57014", Wire.Fields(Assert.Single(await b.ReadUntilReadyAsync(), m => m.Code == 'E').Payload)['C']);
 
         // The sessions survive their cancelled statements.
         await a.SendAsync(Wire.Message('Q', Wire.CString("SELECT 1")));
         Assert.DoesNotContain(await a.ReadUntilReadyAsync(), m => m.Code == 'E');
-    }
-
-    private static async Task SendCancelAsync(int port, int processId, int secretKey)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Wire.Packet(Wire.Int32((1234 << 16) | 5678), Wire.Int32(processId), Wire.Int32(secretKey)));
-        var buffer = new byte[1];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, await stream.ReadAsync(buffer, timeout.Token));
     }
 
     /// <summary>Statements with <paramref name="marker"/> active on the target, seen from a monitoring session there.</summary>

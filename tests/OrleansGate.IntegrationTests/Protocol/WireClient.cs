@@ -43,6 +43,20 @@ internal sealed class WireClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Sends a CancelRequest on a connection of its own; returns once the gateway has handled it and closed that connection.</summary>
+    public static async Task SendCancelAsync(int port, int processId, int secretKey)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Wire.Packet(Wire.Int32((1234 << 16) | 5678), Wire.Int32(processId), Wire.Int32(secretKey)));
+
+        // The gateway answers a CancelRequest by closing the connection, never with data.
+        var buffer = new byte[1];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await stream.ReadAsync(buffer, timeout.Token));
+    }
+
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
 
     /// <summary>Closes our sending side only, so the gateway sees end-of-stream and can still answer.</summary>
