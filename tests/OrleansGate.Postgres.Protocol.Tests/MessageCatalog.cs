@@ -22,6 +22,7 @@ internal static class MessageCatalog
         new("Describe statement", 'D', new WireBuilder().Byte((byte)'S').CString("s1").ToArray(), p => FrontendMessages.ReadDescribeOrClose(p).ToString()),
         new("Describe portal", 'D', new WireBuilder().Byte((byte)'P').CString("").ToArray(), p => FrontendMessages.ReadDescribeOrClose(p).ToString()),
         new("Close", 'C', new WireBuilder().Byte((byte)'S').CString("s1").ToArray(), p => FrontendMessages.ReadDescribeOrClose(p).ToString()),
+        new("Close portal", 'C', new WireBuilder().Byte((byte)'P').CString("p1").ToArray(), p => FrontendMessages.ReadDescribeOrClose(p).ToString()),
         new("Execute", 'E', new WireBuilder().CString("p1").Int32(10).ToArray(), p => FrontendMessages.ReadExecute(p).ToString()),
         new("PasswordMessage", 'p', new WireBuilder().CString("eyJhbGciOi.token.sig").ToArray(), p => FrontendMessages.ReadPassword(p)),
         new("Sync", 'S', [], null),
@@ -45,18 +46,25 @@ internal static class MessageCatalog
         new("NoticeResponse", 'N', new WireBuilder().Byte((byte)'S').CString("NOTICE").Byte((byte)'C').CString("00000").Byte((byte)'M').CString("hello").Byte(0).ToArray(), p => Text(BackendMessages.ReadErrorOrNotice(p))),
         new("DataRow", 'D', new WireBuilder().Int16(3).Int32(2).Bytes(0x34, 0x32).Int32(-1).Int32(0).ToArray(), p => BackendMessages.ValidateDataRow(p).ToString(CultureInfo.InvariantCulture)),
         new("NotificationResponse", 'A', new WireBuilder().Int32(99).CString("jobs").CString("{\"id\":1}").ToArray(), p => BackendMessages.ReadNotification(p).ToString()),
-        new("RowDescription", 'T', new WireBuilder().Int16(1).CString("id").Int32(16384).Int16(1).Int32(23).Int16(4).Int32(-1).Int16(0).ToArray(), null),
-        new("CommandComplete", 'C', new WireBuilder().CString("SELECT 1").ToArray(), null),
+        new("RowDescription", 'T', new WireBuilder().Int16(1).CString("id").Int32(16384).Int16(1).Int32(23).Int16(4).Int32(-1).Int16(0).ToArray(), p => BackendStructure.ValidateRowDescription(p).ToString(CultureInfo.InvariantCulture)),
+        new("CommandComplete", 'C', new WireBuilder().CString("SELECT 1").ToArray(), p => Complete(p)),
         new("ParseComplete", '1', [], null),
         new("BindComplete", '2', [], null),
         new("CloseComplete", '3', [], null),
         new("NoData", 'n', [], null),
         new("PortalSuspended", 's', [], null),
         new("EmptyQueryResponse", 'I', [], null),
-        new("ParameterDescription", 't', new WireBuilder().Int16(1).Int32(23).ToArray(), null),
-        new("CopyInResponse", 'G', new WireBuilder().Byte(0).Int16(1).Int16(0).ToArray(), null),
-        new("CopyOutResponse", 'H', new WireBuilder().Byte(1).Int16(1).Int16(1).ToArray(), null),
+        new("ParameterDescription", 't', new WireBuilder().Int16(2).Int32(23).Int32(25).ToArray(), p => BackendStructure.ValidateParameterDescription(p).ToString(CultureInfo.InvariantCulture)),
+        new("CopyInResponse", 'G', new WireBuilder().Byte(0).Int16(1).Int16(0).ToArray(), p => BackendStructure.ValidateCopyResponse(p).ToString(CultureInfo.InvariantCulture)),
+        new("CopyOutResponse", 'H', new WireBuilder().Byte(1).Int16(2).Int16(1).Int16(0).ToArray(), p => BackendStructure.ValidateCopyResponse(p).ToString(CultureInfo.InvariantCulture)),
     ];
+
+    /// <summary>CommandComplete as the gateway reads it: the structure, then the row count from the tag.</summary>
+    private static string Complete(ReadOnlySequence<byte> payload)
+    {
+        BackendStructure.ValidateCommandComplete(payload);
+        return BackendMessages.ReadCommandCompleteCount(payload)?.ToString(CultureInfo.InvariantCulture) ?? "none";
+    }
 
     public static IEnumerable<Sample> All => Frontend.Concat(Backend);
 

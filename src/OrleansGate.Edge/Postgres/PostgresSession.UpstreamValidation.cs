@@ -29,19 +29,27 @@ public sealed partial class PostgresSession
             case BackendMessageCode.NotificationResponse:
                 BackendMessages.ReadNotification(payload);
                 return;
-            case BackendMessageCode.BindComplete:
-            case BackendMessageCode.CloseComplete:
+            case BackendMessageCode.RowDescription:
+                BackendStructure.ValidateRowDescription(payload);
+                return;
+            case BackendMessageCode.ParameterDescription:
+                BackendStructure.ValidateParameterDescription(payload);
+                return;
             case BackendMessageCode.CommandComplete:
-            case BackendMessageCode.CopyData:
-            case BackendMessageCode.CopyDone:
+                BackendStructure.ValidateCommandComplete(payload);
+                return;
             case BackendMessageCode.CopyInResponse:
             case BackendMessageCode.CopyOutResponse:
+                BackendStructure.ValidateCopyResponse(payload);
+                return;
+            case BackendMessageCode.BindComplete:
+            case BackendMessageCode.CloseComplete:
+            case BackendMessageCode.CopyData:
+            case BackendMessageCode.CopyDone:
             case BackendMessageCode.EmptyQueryResponse:
             case BackendMessageCode.NoData:
-            case BackendMessageCode.ParameterDescription:
             case BackendMessageCode.ParseComplete:
             case BackendMessageCode.PortalSuspended:
-            case BackendMessageCode.RowDescription:
                 return;
             default:
                 // Authentication, BackendKeyData and NegotiateProtocolVersion belong to login; CopyBoth to replication
