@@ -23,6 +23,9 @@ public sealed class MisbehavingUpstreamStandIn : IAsyncDisposable
     public const string UnknownMessageType = "unknown-message-type";
     public const string OversizeMessage = "oversize-message";
     public const string BadReadyStatus = "bad-ready-status";
+    public const string RowDescriptionOverrun = "rowdescription-overrun";
+    public const string CommandCompleteTrailing = "commandcomplete-trailing";
+    public const string CopyOutBadFormat = "copyout-bad-format";
 
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
@@ -137,6 +140,24 @@ public sealed class MisbehavingUpstreamStandIn : IAsyncDisposable
         if (sql.Contains(BadReadyStatus, StringComparison.Ordinal))
         {
             return Concat(Wire.Message('C', Wire.CString("SELECT 0")), Ready('?'));
+        }
+
+        if (sql.Contains(RowDescriptionOverrun, StringComparison.Ordinal))
+        {
+            // Three fields announced, one described: a client would read the next message as the other two.
+            return Concat(
+                Wire.Message('T', Wire.Int16(3), Wire.CString("value"), Wire.Int32(0), Wire.Int16(0), Wire.Int32(25), Wire.Int16(-1), Wire.Int32(-1), Wire.Int16(0)),
+                Ready('I'));
+        }
+
+        if (sql.Contains(CommandCompleteTrailing, StringComparison.Ordinal))
+        {
+            return Concat(Wire.Message('C', Wire.CString("SELECT 0"), Wire.CString("DELETE 5")), Ready('I'));
+        }
+
+        if (sql.Contains(CopyOutBadFormat, StringComparison.Ordinal))
+        {
+            return Wire.Message('H', [0], Wire.Int16(1), Wire.Int16(9));
         }
 
         return Concat(row, Wire.Message('D', Wire.Int16(1), Wire.Int32(2), "ok"u8.ToArray()), Wire.Message('C', Wire.CString("SELECT 1")), Ready('I'));
