@@ -58,6 +58,7 @@ public sealed partial class PostgresSession
             {
                 while (!terminated && FrameClientMessage(buffer, maxLength, out var message, out var messageEnd))
                 {
+                    _requests.Requested(message.Code); // upstream state check (PostgresSession.UpstreamValidation.cs)
                     terminated = await HandleClientMessageAsync(message, upstream).ConfigureAwait(false);
                     buffer = buffer.Slice(messageEnd);
                     consumed = messageEnd;

@@ -26,6 +26,8 @@ public sealed class MisbehavingUpstreamStandIn : IAsyncDisposable
     public const string RowDescriptionOverrun = "rowdescription-overrun";
     public const string CommandCompleteTrailing = "commandcomplete-trailing";
     public const string CopyOutBadFormat = "copyout-bad-format";
+    public const string UnrequestedParseComplete = "unrequested-parsecomplete";
+    public const string CopyInAfterReady = "copyin-after-ready";
 
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
@@ -158,6 +160,18 @@ public sealed class MisbehavingUpstreamStandIn : IAsyncDisposable
         if (sql.Contains(CopyOutBadFormat, StringComparison.Ordinal))
         {
             return Wire.Message('H', [0], Wire.Int16(1), Wire.Int16(9));
+        }
+
+        if (sql.Contains(UnrequestedParseComplete, StringComparison.Ordinal))
+        {
+            // A simple Query sends no Parse: a client would take this as the answer to a later Parse of its own.
+            return Concat(Wire.Message('1'), row, Wire.Message('C', Wire.CString("SELECT 0")), Ready('I'));
+        }
+
+        if (sql.Contains(CopyInAfterReady, StringComparison.Ordinal))
+        {
+            // A complete answer, then COPY FROM STDIN that no request started.
+            return Concat(row, Wire.Message('C', Wire.CString("SELECT 0")), Ready('I'), Wire.Message('G', [0], Wire.Int16(0)));
         }
 
         return Concat(row, Wire.Message('D', Wire.Int16(1), Wire.Int32(2), "ok"u8.ToArray()), Wire.Message('C', Wire.CString("SELECT 1")), Ready('I'));
