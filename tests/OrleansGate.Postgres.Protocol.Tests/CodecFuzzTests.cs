@@ -169,6 +169,7 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
             (true, false, [.. Frontend("Query"), .. Frontend("CopyData"), .. Frontend("CopyData"), .. Frontend("CopyDone"), .. Frontend("CopyFail")]),
             (true, false, [.. Frontend("FunctionCall"), .. Frontend("PasswordMessage")]),
             (false, false, [.. Backend("AuthenticationSASL"), .. Backend("AuthenticationMD5Password"), .. Backend("AuthenticationOk"), .. Backend("ParameterStatus"), .. Backend("BackendKeyData"), .. Backend("ReadyForQuery")]),
+            (false, false, [.. Backend("AuthenticationSASL"), .. Backend("AuthenticationSASLContinue"), .. Backend("AuthenticationSASLFinal"), .. Backend("AuthenticationOk"), .. Backend("ReadyForQuery")]),
             (false, false, [.. Backend("RowDescription"), .. Backend("DataRow"), .. Backend("DataRow"), .. Backend("CommandComplete"), .. Backend("ReadyForQuery")]),
             (false, false, [.. Backend("ParseComplete"), .. Backend("ParameterDescription"), .. Backend("RowDescription"), .. Backend("CommandComplete"), .. Backend("CommandComplete")]),
             (false, false, [.. Backend("ParseComplete"), .. Backend("BindComplete"), .. Backend("DataRow"), .. Backend("PortalSuspended"), .. Backend("ErrorResponse"), .. Backend("ReadyForQuery")]),

@@ -9,7 +9,8 @@ namespace OrleansGate.Postgres.Protocol.Tests;
 /// </summary>
 internal static class MessageCatalog
 {
-    public sealed record Sample(string Name, char Code, byte[] Payload, Func<ReadOnlySequence<byte>, string>? Decode)
+    /// <param name="OpenEnded">The payload ends with "the rest of the message" (SASL data): a shorter or longer payload is still valid.</param>
+    public sealed record Sample(string Name, char Code, byte[] Payload, Func<ReadOnlySequence<byte>, string>? Decode, bool OpenEnded = false)
     {
         public byte[] Framed => new WireBuilder().Bytes(Payload).ToMessage(Code);
     }
@@ -38,6 +39,9 @@ internal static class MessageCatalog
     [
         new("AuthenticationOk", 'R', new WireBuilder().Int32(0).ToArray(), p => Text(BackendMessages.ReadAuthentication(p))),
         new("AuthenticationMD5Password", 'R', new WireBuilder().Int32(5).Bytes(1, 2, 3, 4).ToArray(), p => Text(BackendMessages.ReadAuthentication(p))),
+        new("AuthenticationCleartextPassword", 'R', new WireBuilder().Int32(3).ToArray(), p => Text(BackendMessages.ReadAuthentication(p))),
+        new("AuthenticationSASLContinue", 'R', new WireBuilder().Int32(11).Bytes("r=abc,s=c2FsdA==,i=4096"u8.ToArray()).ToArray(), p => Text(BackendMessages.ReadAuthentication(p)), OpenEnded: true),
+        new("AuthenticationSASLFinal", 'R', new WireBuilder().Int32(12).Bytes("v=c2lnbmF0dXJl"u8.ToArray()).ToArray(), p => Text(BackendMessages.ReadAuthentication(p)), OpenEnded: true),
         new("AuthenticationSASL", 'R', new WireBuilder().Int32(10).CString("SCRAM-SHA-256").CString("SCRAM-SHA-256-PLUS").Byte(0).ToArray(), p => Text(BackendMessages.ReadAuthentication(p))),
         new("ParameterStatus", 'S', new WireBuilder().CString("client_encoding").CString("UTF8").ToArray(), p => BackendMessages.ReadParameterStatus(p).ToString()),
         new("BackendKeyData", 'K', new WireBuilder().Int32(4242).Int32(-17).ToArray(), p => BackendMessages.ReadBackendKeyData(p).ToString()),
@@ -56,6 +60,7 @@ internal static class MessageCatalog
         new("EmptyQueryResponse", 'I', [], null),
         new("ParameterDescription", 't', new WireBuilder().Int16(2).Int32(23).Int32(25).ToArray(), p => BackendStructure.ValidateParameterDescription(p).ToString(CultureInfo.InvariantCulture)),
         new("CopyInResponse", 'G', new WireBuilder().Byte(0).Int16(1).Int16(0).ToArray(), p => BackendStructure.ValidateCopyResponse(p).ToString(CultureInfo.InvariantCulture)),
+        new("CopyBothResponse", 'W', new WireBuilder().Byte(0).Int16(0).ToArray(), p => BackendStructure.ValidateCopyResponse(p).ToString(CultureInfo.InvariantCulture)),
         new("CopyOutResponse", 'H', new WireBuilder().Byte(1).Int16(2).Int16(1).Int16(0).ToArray(), p => BackendStructure.ValidateCopyResponse(p).ToString(CultureInfo.InvariantCulture)),
     ];
 
