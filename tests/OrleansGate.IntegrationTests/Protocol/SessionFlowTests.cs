@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 using OrleansGate.IntegrationTests.Fixtures;
@@ -14,34 +13,31 @@ public sealed class SessionFlowTests(ProtocolSuiteFixture fixture)
     public async Task A_whole_session_sent_one_byte_per_TCP_write_gets_the_same_answers()
     {
         var token = await fixture.TokenAsync();
-        using var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync("127.0.0.1", fixture.Node.Settings.PostgresPort);
-        var stream = tcp.GetStream();
-        var reader = new Reader(stream);
+        await using var client = await WireClient.ConnectAsync(fixture.Node.Settings.PostgresPort);
 
-        await DribbleAsync(stream, Wire.Startup("user", GatewaySettings.AgentClientId, "database", GatewaySettings.TargetName));
-        Assert.Equal('R', (await reader.ReadAsync()).Code);
-        await DribbleAsync(stream, Wire.Message('p', Wire.CString(token)));
-        Assert.Equal('Z', (await reader.ReadUntilReadyAsync())[^1].Code);
+        await client.SendOneByteAtATimeAsync(Wire.Startup("user", GatewaySettings.AgentClientId, "database", GatewaySettings.TargetName));
+        Assert.Equal('R', (await client.ReadAsync()).Code);
+        await client.SendOneByteAtATimeAsync(Wire.Message('p', Wire.CString(token)));
+        Assert.Equal('Z', (await client.ReadUntilReadyAsync())[^1].Code);
 
-        await DribbleAsync(stream, Wire.Message('Q', Wire.CString("SELECT name FROM customers WHERE id = 1")));
-        var simple = await reader.ReadUntilReadyAsync();
+        await client.SendOneByteAtATimeAsync(Wire.Message('Q', Wire.CString("SELECT name FROM customers WHERE id = 1")));
+        var simple = await client.ReadUntilReadyAsync();
         Assert.Equal("TDCZ", Codes(simple));
         Assert.Contains("Ada Lovelace", Encoding.UTF8.GetString(simple[1].Payload), StringComparison.Ordinal);
 
         // Extended protocol, pipelined, with a parameter; still one byte per write.
-        await DribbleAsync(stream, [
+        await client.SendOneByteAtATimeAsync([
             .. Wire.Message('P', Wire.CString("by_id"), Wire.CString("SELECT name FROM customers WHERE id = $1"), Wire.Int16(1), Wire.Int32(23)),
             .. Wire.Message('B', Wire.CString(""), Wire.CString("by_id"), Wire.Int16(0), Wire.Int16(1), Wire.Int32(1), "2"u8.ToArray(), Wire.Int16(0)),
             .. Wire.Message('D', [(byte)'P'], Wire.CString("")),
             .. Wire.Message('E', Wire.CString(""), Wire.Int32(0)),
             .. Wire.Message('S'),
         ]);
-        var extended = await reader.ReadUntilReadyAsync();
+        var extended = await client.ReadUntilReadyAsync();
         Assert.Equal("12TDCZ", Codes(extended));
 
-        await DribbleAsync(stream, Wire.Message('X'));
-        Assert.Equal('\0', (await reader.ReadAsync()).Code);
+        await client.SendOneByteAtATimeAsync(Wire.Message('X'));
+        Assert.Equal('\0', (await client.ReadAsync()).Code);
     }
 
     [Fact]
@@ -83,14 +79,6 @@ public sealed class SessionFlowTests(ProtocolSuiteFixture fixture)
         Assert.Equal("client sent Terminate", reason);
     }
 
-    private static async Task DribbleAsync(NetworkStream stream, byte[] bytes)
-    {
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            await stream.WriteAsync(bytes.AsMemory(i, 1));
-        }
-    }
-
     private static string Codes(List<(char Code, byte[] Payload)> messages) => new([.. messages.Select(m => m.Code)]);
 
     private async Task<long> MaxAuditSeqAsync()
@@ -110,37 +98,5 @@ public sealed class SessionFlowTests(ProtocolSuiteFixture fixture)
             Parameters = { new() { Value = applicationName } },
         };
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>Framed reads over a stream the test also writes to byte by byte.</summary>
-    private sealed class Reader(NetworkStream stream)
-    {
-        public async Task<(char Code, byte[] Payload)> ReadAsync()
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            var header = new byte[5];
-            if (await stream.ReadAtLeastAsync(header, 5, throwOnEndOfStream: false, timeout.Token) < 5)
-            {
-                return ('\0', []);
-            }
-
-            var payload = new byte[System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1)) - 4];
-            await stream.ReadExactlyAsync(payload, timeout.Token);
-            return ((char)header[0], payload);
-        }
-
-        public async Task<List<(char Code, byte[] Payload)>> ReadUntilReadyAsync()
-        {
-            var messages = new List<(char, byte[])>();
-            while (true)
-            {
-                var message = await ReadAsync();
-                messages.Add(message);
-                if (message.Code is 'Z' or '\0')
-                {
-                    return messages;
-                }
-            }
-        }
     }
 }

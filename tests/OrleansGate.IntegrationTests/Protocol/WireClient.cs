@@ -59,6 +59,15 @@ internal sealed class WireClient : IAsyncDisposable
 
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
 
+    /// <summary>Sends each byte in a TCP write of its own (no Nagle delay), so the gateway sees the smallest segments.</summary>
+    public async Task SendOneByteAtATimeAsync(byte[] bytes)
+    {
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            await _stream.WriteAsync(bytes.AsMemory(i, 1));
+        }
+    }
+
     /// <summary>Closes our sending side only, so the gateway sees end-of-stream and can still answer.</summary>
     public void ShutdownSend() => _tcp.Client.Shutdown(SocketShutdown.Send);
 
