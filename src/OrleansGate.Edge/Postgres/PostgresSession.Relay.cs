@@ -11,6 +11,8 @@ namespace OrleansGate.Edge.Postgres;
 
 public sealed partial class PostgresSession
 {
+    private const string ClientSentTerminate = "client sent Terminate";
+
     private readonly ConcurrentQueue<PendingDenial> _denials = new();
 
     /// <summary>ReadyForQuery answers the client side has caused so far (one per Query, Sync or FunctionCall sent upstream).</summary>
@@ -37,6 +39,12 @@ public sealed partial class PostgresSession
             // Both directions have stopped, so this is the only writer left on the client stream.
             await SendFatalAsync("57P01", $"terminating connection: {_terminationReason}").ConfigureAwait(false);
             return $"terminated: {_terminationReason}";
+        }
+
+        // A Terminate makes the target close its side too, and that side may be noticed first: the client ended it.
+        if (fromClient.IsCompletedSuccessfully && fromClient.Result == ClientSentTerminate && fromUpstream.IsCompletedSuccessfully)
+        {
+            return ClientSentTerminate;
         }
 
         // The first direction to finish says why; its exceptions (protocol violations) surface here.
@@ -77,7 +85,7 @@ public sealed partial class PostgresSession
             await upstream.FlushAsync(ct).ConfigureAwait(false);
             if (terminated)
             {
-                return "client sent Terminate";
+                return ClientSentTerminate;
             }
 
             if (result.IsCompleted)

@@ -66,7 +66,10 @@ public sealed class SessionFlowTests(ProtocolSuiteFixture fixture)
 
         await using var state = new NpgsqlConnection(fixture.Gateway.Settings.StateConnectionString);
         await state.OpenAsync();
-        await using var logout = new NpgsqlCommand("SELECT reason FROM orleansgate_audit WHERE seq > $1 AND kind = 'Logout'", state)
+        // This session's: the one that logged in after the mark (an earlier test's logout may land after it too).
+        await using var logout = new NpgsqlCommand(
+            "SELECT reason FROM orleansgate_audit WHERE seq > $1 AND kind = 'Logout' AND session_id IN (SELECT session_id FROM orleansgate_audit WHERE seq > $1 AND kind = 'Login')",
+            state)
         {
             Parameters = { new NpgsqlParameter<long> { TypedValue = before } },
         };
