@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansGate.Grains;
 using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
 
@@ -25,7 +27,9 @@ public sealed class CrossEdgeCancelTests(GatewayFixture fixture, Xunit.Abstracti
         await using var onEdge2 = await WireClient.LoginAsync(port2, token);
         await using var a = await WireClient.LoginAsync(port1, token);
         await using var b = await WireClient.LoginAsync(port1, token);
-        Assert.NotEqual(a.CancelKey.ProcessId >>> 21, onEdge2.CancelKey.ProcessId >>> 21);
+        Assert.NotEqual(0, CancelSlots.SlotOf(a.CancelKey.ProcessId)); // 0 would mean "not registered: this edge only"
+        Assert.Equal(CancelSlots.SlotOf(a.CancelKey.ProcessId), CancelSlots.SlotOf(b.CancelKey.ProcessId));
+        Assert.NotEqual(CancelSlots.SlotOf(a.CancelKey.ProcessId), CancelSlots.SlotOf(onEdge2.CancelKey.ProcessId));
 
         await a.SendAsync(Wire.Message('Q', Wire.CString("SELECT pg_sleep(30), 'cross-edge A'")));
         await b.SendAsync(Wire.Message('Q', Wire.CString("SELECT pg_sleep(30), 'cross-edge B'")));
@@ -55,6 +59,33 @@ public sealed class CrossEdgeCancelTests(GatewayFixture fixture, Xunit.Abstracti
         // The sessions survive their cancelled statements.
         await a.SendAsync(Wire.Message('Q', Wire.CString("SELECT 1")));
         Assert.DoesNotContain(await a.ReadUntilReadyAsync(), m => m.Code == 'E');
+    }
+
+    [Fact]
+    public async Task An_edge_keeps_its_slot_across_registrations_and_a_node_of_role_all_registers_too()
+    {
+        // The collection's node runs silo and edge in one process: its keys must be routable as well.
+        await using (var client = await WireClient.LoginAsync(fixture.Node.Settings.PostgresPort, await fixture.Node.GetTokenAsync()))
+        {
+            Assert.NotEqual(0, CancelSlots.SlotOf(client.CancelKey.ProcessId));
+        }
+
+        var grains = fixture.Node.Services.GetRequiredService<IGrainFactory>();
+        var directory = grains.GetGrain<ICancelDirectoryGrain>("all");
+        var forwarder = grains.CreateObjectReference<ICancelForwarder>(new CancelForwarderStandIn());
+        var name = "slot-test-" + Guid.NewGuid().ToString("N")[..8];
+        var slot = await directory.Register(name, forwarder);
+        Assert.InRange(slot, 1, CancelSlots.Max);
+        Assert.Equal(slot, await directory.Register(name, forwarder)); // a restarted edge of the same name keeps it
+        Assert.NotEqual(slot, await directory.Register(name + "-other", forwarder));
+        Assert.NotNull(await directory.Find(slot));
+        Assert.Null(await directory.Find(CancelSlots.Max)); // far above the slots this test cluster uses
+    }
+
+    /// <summary>Stands in for an edge's forwarder: only its reference is registered, it is never called.</summary>
+    private sealed class CancelForwarderStandIn : ICancelForwarder
+    {
+        public Task Cancel(int processId, int secretKey) => throw new InvalidOperationException("not called by this test");
     }
 
     /// <summary>Statements with <paramref name="marker"/> active on the target, seen from a monitoring session there.</summary>
