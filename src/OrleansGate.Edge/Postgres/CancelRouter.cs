@@ -45,7 +45,7 @@ public sealed partial class CancelRouter : ICancelForwarder
         _reference = new Lazy<ICancelForwarder>(() => grains.CreateObjectReference<ICancelForwarder>(this));
     }
 
-    private ICancelDirectoryGrain Directory => _grains.GetGrain<ICancelDirectoryGrain>("all");
+    private ICancelDirectoryGrain Directory => _grains.GetGrain<ICancelDirectoryGrain>(ICancelDirectoryGrain.Key);
 
     /// <summary>Issues a key for a new session, routable from every edge once this edge has its slot.</summary>
     public async ValueTask<(int ProcessId, int SecretKey)> IssueAsync(CancelTarget target, CancellationToken ct) =>

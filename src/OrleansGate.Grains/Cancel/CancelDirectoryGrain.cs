@@ -7,8 +7,6 @@ public sealed class CancelDirectoryGrain(
     [PersistentState("cancelSlots", GrainStorage.Name)] IPersistentState<CancelDirectoryState> state,
     TimeProvider time) : Grain, ICancelDirectoryGrain
 {
-    public const string Key = "all";
-
     public async Task<int> Register(string edgeName, ICancelForwarder forwarder)
     {
         ArgumentException.ThrowIfNullOrEmpty(edgeName);

@@ -71,7 +71,7 @@ public sealed class CrossEdgeCancelTests(GatewayFixture fixture, Xunit.Abstracti
         }
 
         var grains = fixture.Node.Services.GetRequiredService<IGrainFactory>();
-        var directory = grains.GetGrain<ICancelDirectoryGrain>("all");
+        var directory = grains.GetGrain<ICancelDirectoryGrain>(ICancelDirectoryGrain.Key);
         var forwarder = grains.CreateObjectReference<ICancelForwarder>(new CancelForwarderStandIn());
         var name = "slot-test-" + Guid.NewGuid().ToString("N")[..8];
         var slot = await directory.Register(name, forwarder);
