@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
@@ -56,13 +55,13 @@ public sealed class SocketFuzzTests(ProtocolSuiteFixture fixture, ITestOutputHel
         // Memory is compared between a third of the run and its end: what one stream leaves behind, not warm-up noise.
         var third = Streams / 3;
         var outcomes = await RunAsync(port, token, 0, third, seed);
-        var atThird = SettledHeap();
+        var atThird = FaultWatch.SettledHeap();
         foreach (var (outcome, count) in await RunAsync(port, token, third, Streams, seed))
         {
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + count;
         }
 
-        var atEnd = SettledHeap();
+        var atEnd = FaultWatch.SettledHeap();
         var bytesPerStream = (atEnd - atThird) / (double)(Streams - third);
         output.WriteLine($"seed {seed}: {Streams} socket streams in {watch.Elapsed.TotalSeconds:0.0} s; managed heap {atThird >> 10} KiB at 1/3, {atEnd >> 10} KiB at 3/3: {bytesPerStream:0} bytes per stream");
         foreach (var (outcome, count) in outcomes.OrderByDescending(o => o.Value))
@@ -103,53 +102,6 @@ public sealed class SocketFuzzTests(ProtocolSuiteFixture fixture, ITestOutputHel
         return result == "closed without error" || result is "08P01 FATAL" or "28P01 FATAL" or "0A000 FATAL" or "3D000 FATAL";
     }
 
-    /// <summary>The managed heap after a full collection, once finalizers (which report unobserved task exceptions) have run.</summary>
-    private static long SettledHeap()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
-    /// <summary>
-    /// Exceptions nobody awaited, and exceptions of kinds that mean a bug (null reference, index or argument out of
-    /// range, invalid cast, overflow) thrown under gateway code even if something caught them later.
-    /// </summary>
-    private sealed class FaultWatch : IDisposable
-    {
-        public System.Collections.Concurrent.ConcurrentQueue<string> Unobserved { get; } = new();
-
-        public System.Collections.Concurrent.ConcurrentQueue<string> Bugs { get; } = new();
-
-        public FaultWatch()
-        {
-            TaskScheduler.UnobservedTaskException += OnUnobserved;
-            AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
-        }
-
-        private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e) => Unobserved.Enqueue(e.Exception.ToString());
-
-        private void OnFirstChance(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
-        {
-            if (e.Exception is NullReferenceException or IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidCastException or OverflowException)
-            {
-                // Only under gateway code: the stack of this handler runs through the throwing frames.
-                var stack = Environment.StackTrace;
-                if (stack.Contains("at OrleansGate.", StringComparison.Ordinal) && !stack.Contains("at OrleansGate.IntegrationTests.", StringComparison.Ordinal))
-                {
-                    Bugs.Enqueue($"{e.Exception.GetType().Name}: {e.Exception.Message}\n{stack}");
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            SettledHeap();
-            TaskScheduler.UnobservedTaskException -= OnUnobserved;
-            AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
-        }
-    }
-
     /// <summary>Streams <paramref name="from"/> to <paramref name="to"/> (exclusive) of the sequence <paramref name="seed"/> makes.</summary>
     private static async Task<Dictionary<string, int>> RunAsync(int port, string token, int from, int to, int seed)
     {
@@ -167,8 +119,8 @@ public sealed class SocketFuzzTests(ProtocolSuiteFixture fixture, ITestOutputHel
 
                 var random = new Random(seed * 1_000_003 + i);
                 var outcome = i % 2 == 0
-                    ? await SendAsync(port, Mutate(random, LoginSeed(token, random)), token: null)
-                    : await SendAsync(port, Mutate(random, SessionSeeds[random.Next(SessionSeeds.Length)]), token);
+                    ? await SendAsync(port, WireMutator.Mutate(random, LoginSeed(token, random)), token: null)
+                    : await SendAsync(port, WireMutator.Mutate(random, SessionSeeds[random.Next(SessionSeeds.Length)]), token);
                 lock (outcomes)
                 {
                     outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
@@ -237,44 +189,4 @@ public sealed class SocketFuzzTests(ProtocolSuiteFixture fixture, ITestOutputHel
         1 => Wire.Packet(Wire.Int32((1234 << 16) | 5678), Wire.Int32(random.Next()), Wire.Int32(random.Next())),
         _ => [.. Wire.Startup("user", GatewaySettings.AgentClientId, "database", GatewaySettings.TargetName), .. Wire.Message('p', Wire.CString(token)), .. Wire.Message('Q', Wire.CString("SELECT 1"))],
     };
-
-    private static readonly int[] Interesting = [-1, 0, 3, 4, 8, 10_001, 1 << 20, (1 << 20) + 1, int.MaxValue, int.MinValue];
-
-    /// <summary>One to three mutations: a bit flip, a length-like Int32, a cut, an inserted or removed run of bytes.</summary>
-    private static byte[] Mutate(Random random, byte[] seed)
-    {
-        var data = new List<byte>(seed);
-        for (var n = 1 + random.Next(3); n > 0 && data.Count > 0; n--)
-        {
-            var at = random.Next(data.Count);
-            switch (random.Next(5))
-            {
-                case 0:
-                    data[at] ^= (byte)(1 << random.Next(8));
-                    break;
-                case 1:
-                    var value = new byte[4];
-                    BinaryPrimitives.WriteInt32BigEndian(value, Interesting[random.Next(Interesting.Length)]);
-                    for (var k = 0; k < 4 && at + k < data.Count; k++)
-                    {
-                        data[at + k] = value[k];
-                    }
-
-                    break;
-                case 2:
-                    data.RemoveRange(at, data.Count - at);
-                    break;
-                case 3:
-                    var inserted = new byte[1 + random.Next(6)];
-                    random.NextBytes(inserted);
-                    data.InsertRange(at, inserted);
-                    break;
-                default:
-                    data.RemoveRange(at, Math.Min(data.Count - at, 1 + random.Next(6)));
-                    break;
-            }
-        }
-
-        return [.. data];
-    }
 }

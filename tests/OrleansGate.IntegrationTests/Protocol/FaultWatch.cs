@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+
+namespace OrleansGate.IntegrationTests.Protocol;
+
+/// <summary>
+/// Exceptions nobody awaited, and exceptions of kinds that mean a bug (null reference, index or argument out of
+/// range, invalid cast, overflow) thrown under gateway code even if something caught them later.
+/// </summary>
+internal sealed class FaultWatch : IDisposable
+{
+    /// <summary>The managed heap after a full collection, once finalizers (which report unobserved task exceptions) have run.</summary>
+    public static long SettledHeap()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    public ConcurrentQueue<string> Unobserved { get; } = new();
+
+    public ConcurrentQueue<string> Bugs { get; } = new();
+
+    public FaultWatch()
+    {
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        AppDomain.CurrentDomain.FirstChanceException += OnFirstChance;
+    }
+
+    private void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e) => Unobserved.Enqueue(e.Exception.ToString());
+
+    private void OnFirstChance(object? sender, FirstChanceExceptionEventArgs e)
+    {
+        if (e.Exception is NullReferenceException or IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidCastException or OverflowException)
+        {
+            // Only under gateway code: the stack of this handler runs through the throwing frames.
+            var stack = Environment.StackTrace;
+            if (stack.Contains("at OrleansGate.", StringComparison.Ordinal) && !stack.Contains("at OrleansGate.IntegrationTests.", StringComparison.Ordinal))
+            {
+                Bugs.Enqueue($"{e.Exception.GetType().Name}: {e.Exception.Message}\n{stack}");
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        SettledHeap();
+        TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        AppDomain.CurrentDomain.FirstChanceException -= OnFirstChance;
+    }
+}
