@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
+using OrleansGate.IntegrationTests.Fixtures;
 
 namespace OrleansGate.IntegrationTests.Protocol;
 
@@ -40,6 +42,16 @@ internal sealed class FaultWatch : IDisposable
                 Bugs.Enqueue($"{e.Exception.GetType().Name}: {e.Exception.Message}\n{stack}");
             }
         }
+    }
+
+    /// <summary>Fails on an Error log line among <paramref name="logged"/>, an unobserved task exception or a bug-kind exception.</summary>
+    public void AssertClean(IEnumerable<CapturedLogEntry> logged, string because)
+    {
+        SettledHeap();
+        var errors = logged.Where(e => e.Level >= LogLevel.Error).ToList();
+        Assert.True(errors.Count == 0, because + "\n" + string.Join('\n', errors.Take(5).Select(e => $"{e.Category}: {e.Message} {e.Exception}")));
+        Assert.True(Unobserved.IsEmpty, $"{Unobserved.Count} unobserved task exceptions {because}: {Unobserved.FirstOrDefault()}");
+        Assert.True(Bugs.IsEmpty, $"{Bugs.Count} exceptions that signal a bug in gateway code {because}: {Bugs.FirstOrDefault()}");
     }
 
     public void Dispose()
