@@ -61,6 +61,21 @@ public sealed class CancelAndPortalTests(ProtocolSuiteFixture fixture)
     }
 
     [Fact]
+    public async Task Plain_text_CancelRequest_to_the_TLS_only_edge_cancels_a_TLS_session_as_libpq_16_sends_it()
+    {
+        var port = fixture.TlsEdge.Settings.PostgresPort;
+        await using var sleeper = await WireClient.LoginAsync(port, await fixture.TokenAsync(), tls: true);
+        await sleeper.SendAsync(Wire.Message('Q', Wire.CString("SELECT pg_sleep(30), 'tls sleeper'")));
+        await WaitUntilSleepingAsync();
+
+        var started = Stopwatch.StartNew();
+        await WireClient.SendCancelAsync(port, sleeper.CancelKey.ProcessId, sleeper.CancelKey.SecretKey); // no SSLRequest first
+        var answer = await sleeper.ReadUntilReadyAsync();
+        Assert.Equal("57014", Wire.Fields(Assert.Single(answer, m => m.Code == 'E').Payload)['C']);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"cancel took {started.Elapsed}");
+    }
+
+    [Fact]
     public async Task Execute_with_a_row_limit_suspends_the_portal_and_resumes_it()
     {
         await using var client = await WireClient.LoginAsync(fixture.Node.Settings.PostgresPort, await fixture.TokenAsync());

@@ -68,6 +68,21 @@ public sealed class ListenerHardeningTests(GatewayFixture fixture) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Idle_after_a_completed_TLS_handshake_gets_fatal_08P01_through_TLS_after_the_timeout()
+    {
+        var started = DateTimeOffset.UtcNow;
+        await using (var client = await WireClient.ConnectTlsAsync(Port))
+        {
+            var error = await client.ReadErrorAsync();
+            Assert.NotNull(error);
+            Assert.Equal("08P01", error['C']);
+            Assert.Contains("canceling authentication due to timeout", error['M'], StringComparison.Ordinal);
+        }
+
+        Assert.True(DateTimeOffset.UtcNow - started >= AuthenticationTimeout - TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
     public async Task Plain_text_sent_after_the_S_answer_is_refused_with_08P01_in_plain_text()
     {
         await using (var client = await WireClient.ConnectAsync(Port))

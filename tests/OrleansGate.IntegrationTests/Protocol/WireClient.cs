@@ -10,12 +10,12 @@ internal sealed class WireClient : IAsyncDisposable
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
 
-    private WireClient(TcpClient tcp)
+    private WireClient(TcpClient tcp, Stream? stream = null)
     {
         _tcp = tcp;
-        _stream = tcp.GetStream();
+        _stream = stream ?? tcp.GetStream();
     }
 
     /// <summary>The cancel key the gateway issued at login (BackendKeyData).</summary>
@@ -28,10 +28,25 @@ internal sealed class WireClient : IAsyncDisposable
         return new WireClient(tcp);
     }
 
-    /// <summary>Connects and logs in; fails the test unless the login reaches ReadyForQuery.</summary>
-    public static async Task<WireClient> LoginAsync(int port, string token, string database = GatewaySettings.TargetName)
+    /// <summary>Connects, asks for TLS (SSLRequest) and runs the handshake, trusting any certificate (the tests' own CA).</summary>
+    public static async Task<WireClient> ConnectTlsAsync(int port)
     {
-        var client = await ConnectAsync(port);
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var plain = tcp.GetStream();
+        await plain.WriteAsync(Wire.Packet(Wire.Int32((1234 << 16) | 5679)));
+        var answer = new byte[1];
+        await plain.ReadExactlyAsync(answer);
+        Assert.Equal((byte)'S', answer[0]);
+        var tls = new System.Net.Security.SslStream(plain, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" });
+        return new WireClient(tcp, tls);
+    }
+
+    /// <summary>Connects (over TLS when <paramref name="tls"/>) and logs in; fails the test unless the login reaches ReadyForQuery.</summary>
+    public static async Task<WireClient> LoginAsync(int port, string token, string database = GatewaySettings.TargetName, bool tls = false)
+    {
+        var client = tls ? await ConnectTlsAsync(port) : await ConnectAsync(port);
         await client.SendAsync(Wire.Startup("user", GatewaySettings.AgentClientId, "database", database));
         var auth = await client.ReadAsync();
         Assert.True(auth.Code == 'R', $"expected an authentication request, got '{auth.Code}' {Encoding.UTF8.GetString(auth.Payload)}");
