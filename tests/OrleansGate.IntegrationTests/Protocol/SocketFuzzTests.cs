@@ -63,6 +63,7 @@ public sealed class SocketFuzzTests(ProtocolSuiteFixture fixture, ITestOutputHel
 
         var because = FuzzSettings.Replay(seed);
         faults.AssertClean(log.Since(mark), because);
+        output.WriteLine($"unobserved exceptions without a frame of ours (hosts of other tests), not counted: {faults.Foreign}");
         var unexpected = outcomes.Keys.Where(o => !IsExpected(o)).ToList();
         Assert.True(unexpected.Count == 0, $"unexpected outcomes {because}: {string.Join(", ", unexpected)}");
         Assert.Equal(sessionsBefore, sessions.Count);

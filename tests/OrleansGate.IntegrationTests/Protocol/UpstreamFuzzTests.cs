@@ -57,6 +57,7 @@ public sealed class UpstreamFuzzTests(ProtocolSuiteFixture fixture, ITestOutputH
 
         var because = FuzzSettings.Replay(seed);
         faults.AssertClean(log.Since(mark), because);
+        output.WriteLine($"unobserved exceptions without a frame of ours (hosts of other tests), not counted: {faults.Foreign}");
         var unexpected = outcomes.Keys.Where(o => o is not ("closed" or "gateway FATAL 08P01" or "target error relayed")).ToList();
         Assert.True(unexpected.Count == 0, $"unexpected outcomes {because}: {string.Join(", ", unexpected)}");
         Assert.True(outcomes.GetValueOrDefault("gateway FATAL 08P01") > Sessions / 10, $"too few mutated answers were refused {because}");
