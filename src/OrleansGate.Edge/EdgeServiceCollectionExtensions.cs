@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Postgres;
@@ -19,13 +20,15 @@ public static class EdgeServiceCollectionExtensions
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
         services.AddTokenValidation(gateway.GetSection("Identity"));
-        services.Configure<PostgresListenerOptions>(gateway.GetSection("Postgres"));
+        services.AddOptions<PostgresListenerOptions>().Bind(gateway.GetSection("Postgres")).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresListenerOptions>, PostgresListenerOptionsValidator>());
         services.Configure<Dictionary<string, TargetOptions>>(gateway.GetSection("Targets"));
         services.AddSingleton(EdgeNode.FromEnvironment(gateway["NodeName"]));
         services.AddSingleton<EdgeTelemetry>();
         services.AddSingleton<TargetCatalog>();
         services.AddSingleton<UpstreamConnector>();
         services.AddSingleton<CancelKeyRegistry>();
+        services.AddSingleton<CancelRouter>();
         services.AddSingleton(new SqlClassifier(gateway.GetSection("Classification").Get<SqlClassifierOptions>() ?? new SqlClassifierOptions()));
         services.AddSingleton<StatementSummaries>();
         services.AddSingleton<EdgeSessionRegistry>();

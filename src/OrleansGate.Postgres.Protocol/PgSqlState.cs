@@ -8,4 +8,7 @@ public static class PgSqlState
 
     /// <summary>28000: authentication with the upstream failed.</summary>
     public const string InvalidAuthorizationSpecification = "28000";
+
+    /// <summary>53300: too many connections (here: too many still logging in).</summary>
+    public const string TooManyConnections = "53300";
 }

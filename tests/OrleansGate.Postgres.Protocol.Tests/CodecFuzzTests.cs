@@ -11,14 +11,20 @@ namespace OrleansGate.Postgres.Protocol.Tests;
 /// segmented buffers. The only failure the codec may report is a <see cref="PgProtocolException"/>.
 /// </summary>
 /// <remarks>
-/// 100,000 streams by default; set <c>ORLEANSGATE_FUZZ_ITERATIONS</c> to run longer locally (the seed is
-/// printed on failure so a case can be replayed).
+/// 100,000 streams by default; set <c>ORLEANSGATE_FUZZ_ITERATIONS</c> to run longer locally and
+/// <c>ORLEANSGATE_FUZZ_SEED</c> to run another sequence. A failure names the seed, the stream index and its bytes,
+/// so the case can be replayed with the same seed.
 /// </remarks>
 [Collection(FuzzCollection.Name)]
 public sealed class CodecFuzzTests(ITestOutputHelper output)
 {
     public const string IterationsVariable = "ORLEANSGATE_FUZZ_ITERATIONS";
+    public const string SeedVariable = "ORLEANSGATE_FUZZ_SEED";
     private const int Cap = 1 << 20;
+
+    /// <summary>The mutation sequence: <see cref="SeedVariable"/>, or a fixed default so CI runs are repeatable.</summary>
+    public static int Seed =>
+        int.TryParse(Environment.GetEnvironmentVariable(SeedVariable), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed) ? seed : 20261129;
 
     public static int Iterations =>
         int.TryParse(Environment.GetEnvironmentVariable(IterationsVariable), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 100_000;
@@ -27,7 +33,7 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
     public void Mutated_streams_raise_only_protocol_violations_and_memory_stays_flat()
     {
         var seeds = Seeds();
-        var mutator = new StreamMutator(20261129);
+        var mutator = new StreamMutator(Seed);
         var outcomes = new Dictionary<string, int>();
 
         // Warm up (JIT, static caches) before the memory baseline.
@@ -38,7 +44,7 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
         Run(seeds, mutator, Iterations, outcomes);
 
         var after = GC.GetTotalMemory(forceFullCollection: true);
-        output.WriteLine($"{Iterations} streams in {watch.Elapsed.TotalSeconds:0.0} s; managed heap {before / 1024} KiB -> {after / 1024} KiB");
+        output.WriteLine($"seed {Seed}: {Iterations} streams in {watch.Elapsed.TotalSeconds:0.0} s; managed heap {before / 1024} KiB -> {after / 1024} KiB");
         foreach (var (outcome, count) in outcomes.OrderByDescending(o => o.Value))
         {
             output.WriteLine($"  {count,8} {outcome}");
@@ -66,12 +72,12 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
                 outcome = e.SqlState + " " + (e.Message.Length > 40 ? e.Message[..40] : e.Message);
                 if (e.SqlState != PgSqlState.ProtocolViolation)
                 {
-                    throw new Xunit.Sdk.XunitException($"stream {i}: unexpected SQLSTATE {e.SqlState}: {Convert.ToHexString(mutated)}");
+                    throw new Xunit.Sdk.XunitException($"seed {Seed}, stream {i}: unexpected SQLSTATE {e.SqlState}: {Convert.ToHexString(mutated)}");
                 }
             }
             catch (Exception e)
             {
-                throw new Xunit.Sdk.XunitException($"stream {i}: {e.GetType().Name} {e.Message} on {Convert.ToHexString(mutated)}");
+                throw new Xunit.Sdk.XunitException($"seed {Seed}, stream {i}: {e.GetType().Name} {e.Message} on {Convert.ToHexString(mutated)}");
             }
 
             var key = outcome.StartsWith("08P01", StringComparison.Ordinal) ? outcome[..Math.Min(outcome.Length, 30)] : outcome;
@@ -134,6 +140,14 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
             case BackendMessageCode.ReadyForQuery: BackendMessages.ReadReadyForQuery(payload); break;
             case BackendMessageCode.DataRow: BackendMessages.ValidateDataRow(payload); break;
             case BackendMessageCode.NotificationResponse: BackendMessages.ReadNotification(payload); break;
+            case BackendMessageCode.RowDescription: BackendStructure.ValidateRowDescription(payload); break;
+            case BackendMessageCode.ParameterDescription: BackendStructure.ValidateParameterDescription(payload); break;
+            case BackendMessageCode.CopyInResponse or BackendMessageCode.CopyOutResponse: BackendStructure.ValidateCopyResponse(payload); break;
+            case BackendMessageCode.CommandComplete:
+                // As the relay reads it: the structure, then the row count for the completion record.
+                BackendStructure.ValidateCommandComplete(payload);
+                BackendMessages.ReadCommandCompleteCount(payload);
+                break;
         }
     }
 
@@ -155,7 +169,9 @@ public sealed class CodecFuzzTests(ITestOutputHelper output)
             (true, false, [.. Frontend("Query"), .. Frontend("CopyData"), .. Frontend("CopyData"), .. Frontend("CopyDone"), .. Frontend("CopyFail")]),
             (true, false, [.. Frontend("FunctionCall"), .. Frontend("PasswordMessage")]),
             (false, false, [.. Backend("AuthenticationSASL"), .. Backend("AuthenticationMD5Password"), .. Backend("AuthenticationOk"), .. Backend("ParameterStatus"), .. Backend("BackendKeyData"), .. Backend("ReadyForQuery")]),
+            (false, false, [.. Backend("AuthenticationSASL"), .. Backend("AuthenticationSASLContinue"), .. Backend("AuthenticationSASLFinal"), .. Backend("AuthenticationOk"), .. Backend("ReadyForQuery")]),
             (false, false, [.. Backend("RowDescription"), .. Backend("DataRow"), .. Backend("DataRow"), .. Backend("CommandComplete"), .. Backend("ReadyForQuery")]),
+            (false, false, [.. Backend("ParseComplete"), .. Backend("ParameterDescription"), .. Backend("RowDescription"), .. Backend("CommandComplete"), .. Backend("CommandComplete")]),
             (false, false, [.. Backend("ParseComplete"), .. Backend("BindComplete"), .. Backend("DataRow"), .. Backend("PortalSuspended"), .. Backend("ErrorResponse"), .. Backend("ReadyForQuery")]),
             (false, false, [.. Backend("NoticeResponse"), .. Backend("NotificationResponse"), .. Backend("CopyOutResponse"), .. Backend("CopyInResponse"), .. Backend("EmptyQueryResponse")]),
         ];

@@ -15,7 +15,7 @@ public sealed class PostgresEdgeServices(
     TargetCatalog targets,
     IGrainFactory grains,
     UpstreamConnector upstream,
-    CancelKeyRegistry cancelKeys,
+    CancelRouter cancels,
     EdgeNode node,
     EdgeTelemetry telemetry,
     StatementSummaries statements,
@@ -24,8 +24,14 @@ public sealed class PostgresEdgeServices(
 {
     public PostgresListenerOptions Options { get; } = options.Value;
 
+    /// <summary>Connections still logging in, bounded by <see cref="PostgresListenerOptions.MaxConnectionsAwaitingAuthentication"/>.</summary>
+    public PendingLogins PendingLogins { get; } = new(options.Value.MaxConnectionsAwaitingAuthentication);
+
     /// <summary>Logins refused because the cluster could not decide: one log line per 10 s, with the count held back.</summary>
     public LogThrottle ClusterUnavailableLog { get; } = new(time, TimeSpan.FromSeconds(10));
+
+    /// <summary>Connections refused for too many pending logins: one log line per 10 s (a flood must not flood the log).</summary>
+    public LogThrottle PendingLoginsLog { get; } = new(time, TimeSpan.FromSeconds(10));
 
     /// <summary>Refused logins that could not be handed to the login audit: one log line a minute, with the count held back.</summary>
     public LogThrottle LoginAuditLog { get; } = new(time, TimeSpan.FromMinutes(1));
@@ -41,7 +47,7 @@ public sealed class PostgresEdgeServices(
 
     public UpstreamConnector Upstream { get; } = upstream;
 
-    public CancelKeyRegistry CancelKeys { get; } = cancelKeys;
+    public CancelRouter Cancels { get; } = cancels;
 
     public EdgeNode Node { get; } = node;
 

@@ -21,6 +21,12 @@ public sealed class PostgresListenerOptions
     public TimeSpan AuthenticationTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Connections that may be logging in at once; more are refused at once with FATAL 53300. Bounds what
+    /// unauthenticated sockets can make the edge buffer (this × <see cref="MaxMessageLengthBeforeAuthentication"/>).
+    /// </summary>
+    public int MaxConnectionsAwaitingAuthentication { get; set; } = 256;
+
+    /// <summary>
     /// How long a session may outlive its token's expiry before it is ended with FATAL 57P01. Tokens are
     /// short-lived on purpose: an agent reconnects with a fresh one.
     /// </summary>

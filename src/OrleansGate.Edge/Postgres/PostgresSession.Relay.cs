@@ -11,6 +11,8 @@ namespace OrleansGate.Edge.Postgres;
 
 public sealed partial class PostgresSession
 {
+    private const string ClientSentTerminate = "client sent Terminate";
+
     private readonly ConcurrentQueue<PendingDenial> _denials = new();
 
     /// <summary>ReadyForQuery answers the client side has caused so far (one per Query, Sync or FunctionCall sent upstream).</summary>
@@ -39,6 +41,12 @@ public sealed partial class PostgresSession
             return $"terminated: {_terminationReason}";
         }
 
+        // A Terminate makes the target close its side too, and that side may be noticed first: the client ended it.
+        if (fromClient.IsCompletedSuccessfully && fromClient.Result == ClientSentTerminate && fromUpstream.IsCompletedSuccessfully)
+        {
+            return ClientSentTerminate;
+        }
+
         // The first direction to finish says why; its exceptions (protocol violations) surface here.
         return await first.ConfigureAwait(false);
     }
@@ -58,6 +66,7 @@ public sealed partial class PostgresSession
             {
                 while (!terminated && FrameClientMessage(buffer, maxLength, out var message, out var messageEnd))
                 {
+                    _requests.Requested(message.Code); // upstream state check (PostgresSession.UpstreamValidation.cs)
                     terminated = await HandleClientMessageAsync(message, upstream).ConfigureAwait(false);
                     buffer = buffer.Slice(messageEnd);
                     consumed = messageEnd;
@@ -76,7 +85,7 @@ public sealed partial class PostgresSession
             await upstream.FlushAsync(ct).ConfigureAwait(false);
             if (terminated)
             {
-                return "client sent Terminate";
+                return ClientSentTerminate;
             }
 
             if (result.IsCompleted)

@@ -132,6 +132,9 @@ public sealed partial class PostgresSession
             return null;
         }
 
+        // As in PostgreSQL, each negotiation request is answered once; a client repeating one is not a real client.
+        var sslAnswered = false;
+        var gssAnswered = false;
         while (true)
         {
             var packet = await ReadStartupPacketAsync(ct).ConfigureAwait(false);
@@ -141,11 +144,17 @@ public sealed partial class PostgresSession
                     return null;
                 case StartupPacketKind.SslRequest when Encrypted:
                     throw new PgProtocolException(PgSqlState.ProtocolViolation, "SSL request received on an encrypted connection");
+                case StartupPacketKind.GssEncRequest when Encrypted:
+                    throw new PgProtocolException(PgSqlState.ProtocolViolation, "GSSAPI encryption request received on an encrypted connection");
+                case StartupPacketKind.SslRequest when sslAnswered:
+                    throw new PgProtocolException(PgSqlState.ProtocolViolation, "SSL request received twice");
+                case StartupPacketKind.GssEncRequest when gssAnswered:
+                    throw new PgProtocolException(PgSqlState.ProtocolViolation, "GSSAPI encryption request received twice");
                 case StartupPacketKind.SslRequest when _services.Certificate is not null:
                     RejectBufferedPlainText();
                     BackendWriter.SingleByte(_clientOutput, (byte)'S');
                     await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
-                    if (!await StartTlsAsync(direct: false, ct).ConfigureAwait(false))
+                    if (!await ExpectClientHelloAsync(ct).ConfigureAwait(false) || !await StartTlsAsync(direct: false, ct).ConfigureAwait(false))
                     {
                         return null;
                     }
@@ -153,6 +162,8 @@ public sealed partial class PostgresSession
                     continue;
                 case StartupPacketKind.SslRequest:
                 case StartupPacketKind.GssEncRequest:
+                    sslAnswered |= packet.Kind == StartupPacketKind.SslRequest;
+                    gssAnswered |= packet.Kind == StartupPacketKind.GssEncRequest;
                     // 'N': no TLS configured (the listener is then insecure), and GSSAPI encryption is never offered.
                     RejectBufferedPlainText();
                     BackendWriter.SingleByte(_clientOutput, (byte)'N');
@@ -379,8 +390,8 @@ public sealed partial class PostgresSession
         }
 
         var secret = RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
-        var (processId, secretKey) = _services.CancelKeys.Issue(
-            new CancelTarget(secret, target.Options.Host, target.Options.Port, upstream.ProcessId, upstream.SecretKey));
+        var (processId, secretKey) = await _services.Cancels.IssueAsync(
+            new CancelTarget(secret, target.Options.Host, target.Options.Port, upstream.ProcessId, upstream.SecretKey), ct).ConfigureAwait(false);
         _gatewayProcessId = processId;
         BackendWriter.BackendKeyData(_clientOutput, processId, secretKey);
         BackendWriter.ReadyForQuery(_clientOutput, upstream.TransactionStatus);

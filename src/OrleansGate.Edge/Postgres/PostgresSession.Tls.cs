@@ -17,13 +17,44 @@ public sealed partial class PostgresSession
     private bool Encrypted => _tls is not null;
 
     /// <summary>True when the first byte on the wire opens a TLS handshake; consumes nothing.</summary>
-    private async Task<bool> StartsWithTlsHandshakeAsync(CancellationToken ct)
+    private async Task<bool> StartsWithTlsHandshakeAsync(CancellationToken ct) =>
+        await PeekFirstByteAsync(ct).ConfigureAwait(false) == TlsHandshakeRecord;
+
+    /// <summary>The next byte from the client without consuming it; -1 when the client closed the connection.</summary>
+    private async Task<int> PeekFirstByteAsync(CancellationToken ct)
     {
         var result = await _clientInput.ReadAsync(ct).ConfigureAwait(false);
         var buffer = result.Buffer;
-        var tls = !buffer.IsEmpty && buffer.FirstSpan[0] == TlsHandshakeRecord;
+        var first = buffer.IsEmpty ? -1 : buffer.FirstSpan[0];
         _clientInput.AdvanceTo(buffer.Start, buffer.Start);
-        return tls;
+        return first;
+    }
+
+    /// <summary>
+    /// After our 'S', a client that speaks TLS sends a ClientHello. Anything else (a StartupMessage sent in plain text
+    /// by a client that did not wait for the answer, or that ignores it) is refused in plain text, which that client
+    /// can still read, instead of being fed to the handshake. False when the client hung up.
+    /// </summary>
+    private async Task<bool> ExpectClientHelloAsync(CancellationToken ct)
+    {
+        int first;
+        try
+        {
+            first = await PeekFirstByteAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // As in a stalled handshake: the client awaits TLS now, so it is closed without a plain-text FATAL.
+            LogTlsFailed(_logger, ClientAddress, "no handshake began before the authentication timeout");
+            return false;
+        }
+
+        return first switch
+        {
+            -1 => false,
+            TlsHandshakeRecord => true,
+            _ => throw new PgProtocolException(PgSqlState.ProtocolViolation, "received unencrypted data after SSL request"),
+        };
     }
 
     /// <summary>
@@ -63,6 +94,14 @@ public sealed partial class PostgresSession
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
             LogTlsFailed(_logger, ClientAddress, e.Message);
+            await stream.DisposeAsync().ConfigureAwait(false);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            // The authentication timeout (or the client leaving) mid-handshake: the connection is closed without a
+            // FATAL, since a plain-text ErrorResponse written into a half-done handshake is garbage to the client.
+            LogTlsFailed(_logger, ClientAddress, "the handshake did not complete before the authentication timeout");
             await stream.DisposeAsync().ConfigureAwait(false);
             return false;
         }

@@ -5,13 +5,29 @@ namespace OrleansGate.Edge.Postgres;
 // The upstream is untrusted input too: what it sends is checked before a client parses it.
 public sealed partial class PostgresSession
 {
+    /// <summary>Parse, Bind and Close sent upstream, against their completions (fed by the relay's client loop).</summary>
+    private readonly RequestLedger _requests = new();
+
+    /// <summary>
+    /// COPY starts only in answer to a Query or an Execute: a CopyInResponse while the target owes nothing else (a Sync,
+    /// or nothing at all) would make the client stream data nobody asked for.
+    /// </summary>
+    private void ExpectCopyAllowed()
+    {
+        if (!_inFlight.TryPeek(out var answering) || answering.Kind == InFlightKind.Sync)
+        {
+            throw new PgProtocolException(PgSqlState.ProtocolViolation, "a COPY response that answers no Query or Execute");
+        }
+    }
+
     /// <summary>
     /// Checks what the client will parse: a malformed or out-of-place upstream message ends this session (08P01)
     /// rather than reaching a client that could misread it. Row values are walked, not copied.
     /// </summary>
-    private static void ValidateUpstreamMessage(in PgMessage message)
+    private void ValidateUpstreamMessage(in PgMessage message)
     {
         var payload = message.Payload;
+        _requests.Answered(message.Code); // out of state: a completion no request asked for
         switch ((BackendMessageCode)message.Code)
         {
             case BackendMessageCode.DataRow:
@@ -29,19 +45,28 @@ public sealed partial class PostgresSession
             case BackendMessageCode.NotificationResponse:
                 BackendMessages.ReadNotification(payload);
                 return;
-            case BackendMessageCode.BindComplete:
-            case BackendMessageCode.CloseComplete:
+            case BackendMessageCode.RowDescription:
+                BackendStructure.ValidateRowDescription(payload);
+                return;
+            case BackendMessageCode.ParameterDescription:
+                BackendStructure.ValidateParameterDescription(payload);
+                return;
             case BackendMessageCode.CommandComplete:
-            case BackendMessageCode.CopyData:
-            case BackendMessageCode.CopyDone:
+                BackendStructure.ValidateCommandComplete(payload);
+                return;
             case BackendMessageCode.CopyInResponse:
             case BackendMessageCode.CopyOutResponse:
+                BackendStructure.ValidateCopyResponse(payload);
+                ExpectCopyAllowed();
+                return;
+            case BackendMessageCode.BindComplete:
+            case BackendMessageCode.CloseComplete:
+            case BackendMessageCode.CopyData:
+            case BackendMessageCode.CopyDone:
             case BackendMessageCode.EmptyQueryResponse:
             case BackendMessageCode.NoData:
-            case BackendMessageCode.ParameterDescription:
             case BackendMessageCode.ParseComplete:
             case BackendMessageCode.PortalSuspended:
-            case BackendMessageCode.RowDescription:
                 return;
             default:
                 // Authentication, BackendKeyData and NegotiateProtocolVersion belong to login; CopyBoth to replication

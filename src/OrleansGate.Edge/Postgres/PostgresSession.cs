@@ -65,7 +65,29 @@ public sealed partial class PostgresSession
         string closeReason = "client closed the connection";
         try
         {
-            if (!await LoginAsync(aborted).ConfigureAwait(false))
+            if (!_services.PendingLogins.TryEnter())
+            {
+                closeReason = "too many connections awaiting authentication";
+                if (_services.PendingLoginsLog.ShouldLog(out var heldBack))
+                {
+                    LogTooManyPendingLogins(_logger, ClientAddress, _services.Options.MaxConnectionsAwaitingAuthentication, heldBack);
+                }
+
+                await SendFatalAsync(PgSqlState.TooManyConnections, "sorry, too many connections awaiting authentication").ConfigureAwait(false);
+                return;
+            }
+
+            bool loggedIn;
+            try
+            {
+                loggedIn = await LoginAsync(aborted).ConfigureAwait(false);
+            }
+            finally
+            {
+                _services.PendingLogins.Exit();
+            }
+
+            if (!loggedIn)
             {
                 return;
             }
@@ -142,7 +164,7 @@ public sealed partial class PostgresSession
 
         if (_gatewayProcessId != 0)
         {
-            _services.CancelKeys.Remove(_gatewayProcessId);
+            _services.Cancels.Remove(_gatewayProcessId);
         }
 
         if (_upstream is not null)
@@ -176,6 +198,9 @@ public sealed partial class PostgresSession
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Protocol violation from {Client}: {SqlState} {Error}")]
     private static partial void LogProtocolViolation(ILogger logger, string client, string sqlState, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection from {Client} refused with 53300: {Limit} connections are already awaiting authentication ({HeldBack} more such refusals since the last line)")]
+    private static partial void LogTooManyPendingLogins(ILogger logger, string client, int limit, long heldBack);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: closing its grains failed: {Error}")]
     private static partial void LogCloseFailed(ILogger logger, string sessionId, string error);

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 
@@ -48,9 +47,9 @@ public sealed class CancelAndPortalTests(ProtocolSuiteFixture fixture)
         await WaitUntilSleepingAsync();
 
         // Never issued; the sleeper's process id with another secret; the other session's valid key.
-        await SendCancelAsync(port, 0x7FFF_0001, 12345);
-        await SendCancelAsync(port, sleeper.CancelKey.ProcessId, sleeper.CancelKey.SecretKey ^ 0x5A5A);
-        await SendCancelAsync(port, other.CancelKey.ProcessId, other.CancelKey.SecretKey);
+        await WireClient.SendCancelAsync(port, 0x7FFF_0001, 12345);
+        await WireClient.SendCancelAsync(port, sleeper.CancelKey.ProcessId, sleeper.CancelKey.SecretKey ^ 0x5A5A);
+        await WireClient.SendCancelAsync(port, other.CancelKey.ProcessId, other.CancelKey.SecretKey);
 
         var answer = await sleeper.ReadUntilReadyAsync();
         Assert.DoesNotContain(answer, m => m.Code == 'E');
@@ -59,6 +58,21 @@ public sealed class CancelAndPortalTests(ProtocolSuiteFixture fixture)
         // The other session was idle, so its own key cancelled nothing there either.
         await other.SendAsync(Wire.Message('Q', Wire.CString("SELECT 'other ok'")));
         Assert.DoesNotContain(await other.ReadUntilReadyAsync(), m => m.Code == 'E');
+    }
+
+    [Fact]
+    public async Task Plain_text_CancelRequest_to_the_TLS_only_edge_cancels_a_TLS_session_as_libpq_16_sends_it()
+    {
+        var port = fixture.TlsEdge.Settings.PostgresPort;
+        await using var sleeper = await WireClient.LoginAsync(port, await fixture.TokenAsync(), tls: true);
+        await sleeper.SendAsync(Wire.Message('Q', Wire.CString("SELECT pg_sleep(30), 'tls sleeper'")));
+        await WaitUntilSleepingAsync();
+
+        var started = Stopwatch.StartNew();
+        await WireClient.SendCancelAsync(port, sleeper.CancelKey.ProcessId, sleeper.CancelKey.SecretKey); // no SSLRequest first
+        var answer = await sleeper.ReadUntilReadyAsync();
+        Assert.Equal("57014", Wire.Fields(Assert.Single(answer, m => m.Code == 'E').Payload)['C']);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"cancel took {started.Elapsed}");
     }
 
     [Fact]
@@ -108,19 +122,6 @@ public sealed class CancelAndPortalTests(ProtocolSuiteFixture fixture)
         Assert.Equal("22012", Wire.Fields(afterError[0].Payload)['C']);
         var next = await client.ReadUntilReadyAsync();
         Assert.Contains(next, m => m.Code == 'D' && Encoding.UTF8.GetString(m.Payload).Contains("after sync", StringComparison.Ordinal));
-    }
-
-    private static async Task SendCancelAsync(int port, int processId, int secretKey)
-    {
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Wire.Packet(Wire.Int32((1234 << 16) | 5678), Wire.Int32(processId), Wire.Int32(secretKey)));
-
-        // The gateway answers a CancelRequest by closing the connection, never with data.
-        var buffer = new byte[1];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal(0, await stream.ReadAsync(buffer, timeout.Token));
     }
 
     /// <summary>Bounded polling of pg_stat_activity on the target itself, as a monitoring client would.</summary>

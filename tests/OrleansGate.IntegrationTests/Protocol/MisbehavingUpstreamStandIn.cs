@@ -23,6 +23,14 @@ public sealed class MisbehavingUpstreamStandIn : IAsyncDisposable
     public const string UnknownMessageType = "unknown-message-type";
     public const string OversizeMessage = "oversize-message";
     public const string BadReadyStatus = "bad-ready-status";
+    public const string RowDescriptionOverrun = "rowdescription-overrun";
+    public const string CommandCompleteTrailing = "commandcomplete-trailing";
+    public const string CopyOutBadFormat = "copyout-bad-format";
+    public const string UnrequestedParseComplete = "unrequested-parsecomplete";
+    public const string CopyInAfterReady = "copyin-after-ready";
+
+    /// <summary>"fuzz-answer:SEED:N": a mutation (number N of SEED) of a valid answer, then the connection closed.</summary>
+    public const string FuzzAnswer = "fuzz-answer:";
 
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
@@ -78,7 +86,15 @@ public sealed class MisbehavingUpstreamStandIn : IAsyncDisposable
                     case 'X':
                         return;
                     case 'Q':
-                        await stream.WriteAsync(Answer(Encoding.UTF8.GetString(body)), _stop.Token);
+                        var sql = Encoding.UTF8.GetString(body);
+                        if (FuzzedAnswer(sql) is { } fuzzed)
+                        {
+                            // Closed after it: a mutated answer may lack its ReadyForQuery, and nobody should wait for one.
+                            await stream.WriteAsync(fuzzed, _stop.Token);
+                            return;
+                        }
+
+                        await stream.WriteAsync(Answer(sql), _stop.Token);
                         break;
                     default:
                         await stream.WriteAsync(Concat(
@@ -92,6 +108,46 @@ public sealed class MisbehavingUpstreamStandIn : IAsyncDisposable
         {
             // The gateway closed the session, which is what the tests provoke.
         }
+    }
+
+    /// <summary>Valid answers of a real server, which the fuzz mutates.</summary>
+    private static readonly byte[][] FuzzSeeds =
+    [
+        Concat(
+            Wire.Message('T', Wire.Int16(2), Wire.CString("id"), Wire.Int32(16384), Wire.Int16(1), Wire.Int32(23), Wire.Int16(4), Wire.Int32(-1), Wire.Int16(0),
+                Wire.CString("name"), Wire.Int32(16384), Wire.Int16(2), Wire.Int32(25), Wire.Int16(-1), Wire.Int32(-1), Wire.Int16(0)),
+            Wire.Message('D', Wire.Int16(2), Wire.Int32(1), "1"u8.ToArray(), Wire.Int32(-1)),
+            Wire.Message('D', Wire.Int16(2), Wire.Int32(1), "2"u8.ToArray(), Wire.Int32(3), "Ada"u8.ToArray()),
+            Wire.Message('C', Wire.CString("SELECT 2")),
+            Ready('I')),
+        Concat(
+            Wire.Message('H', [0], Wire.Int16(2), Wire.Int16(0), Wire.Int16(0)),
+            Wire.Message('d', "1\tAda\n"u8.ToArray()),
+            Wire.Message('c'),
+            Wire.Message('C', Wire.CString("COPY 1")),
+            Ready('I')),
+        Concat(
+            Wire.Message('N', Wire.CString("SNOTICE"), Wire.CString("C00000"), Wire.CString("Mhello"), [0]),
+            Wire.Message('S', Wire.CString("TimeZone"), Wire.CString("UTC")),
+            Wire.Message('A', Wire.Int32(42), Wire.CString("jobs"), Wire.CString("payload")),
+            Wire.Message('I'),
+            Ready('T')),
+        Concat(
+            Wire.Message('E', Wire.CString("SERROR"), Wire.CString("C42P01"), Wire.CString("Mrelation does not exist"), [0]),
+            Ready('E')),
+    ];
+
+    private static byte[]? FuzzedAnswer(string sql)
+    {
+        var at = sql.IndexOf(FuzzAnswer, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var parts = sql[(at + FuzzAnswer.Length)..].Split(':', '\'');
+        var random = new Random(int.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) * 1_000_003 + int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        return WireMutator.Mutate(random, FuzzSeeds[random.Next(FuzzSeeds.Length)]);
     }
 
     private static byte[] Answer(string sql)
@@ -137,6 +193,36 @@ public sealed class MisbehavingUpstreamStandIn : IAsyncDisposable
         if (sql.Contains(BadReadyStatus, StringComparison.Ordinal))
         {
             return Concat(Wire.Message('C', Wire.CString("SELECT 0")), Ready('?'));
+        }
+
+        if (sql.Contains(RowDescriptionOverrun, StringComparison.Ordinal))
+        {
+            // Three fields announced, one described: a client would read the next message as the other two.
+            return Concat(
+                Wire.Message('T', Wire.Int16(3), Wire.CString("value"), Wire.Int32(0), Wire.Int16(0), Wire.Int32(25), Wire.Int16(-1), Wire.Int32(-1), Wire.Int16(0)),
+                Ready('I'));
+        }
+
+        if (sql.Contains(CommandCompleteTrailing, StringComparison.Ordinal))
+        {
+            return Concat(Wire.Message('C', Wire.CString("SELECT 0"), Wire.CString("DELETE 5")), Ready('I'));
+        }
+
+        if (sql.Contains(CopyOutBadFormat, StringComparison.Ordinal))
+        {
+            return Wire.Message('H', [0], Wire.Int16(1), Wire.Int16(9));
+        }
+
+        if (sql.Contains(UnrequestedParseComplete, StringComparison.Ordinal))
+        {
+            // A simple Query sends no Parse: a client would take this as the answer to a later Parse of its own.
+            return Concat(Wire.Message('1'), row, Wire.Message('C', Wire.CString("SELECT 0")), Ready('I'));
+        }
+
+        if (sql.Contains(CopyInAfterReady, StringComparison.Ordinal))
+        {
+            // A complete answer, then COPY FROM STDIN that no request started.
+            return Concat(row, Wire.Message('C', Wire.CString("SELECT 0")), Ready('I'), Wire.Message('G', [0], Wire.Int16(0)));
         }
 
         return Concat(row, Wire.Message('D', Wire.Int16(1), Wire.Int32(2), "ok"u8.ToArray()), Wire.Message('C', Wire.CString("SELECT 1")), Ready('I'));

@@ -55,6 +55,7 @@ public sealed class ProtocolSuiteFixture : IAsyncLifetime
             {
                 ["OrleansGate:Postgres:AuthenticationTimeout"] = ShortAuthenticationTimeout.ToString("c", CultureInfo.InvariantCulture),
                 ["OrleansGate:Postgres:MaxMessageLength"] = SmallMessageCap.ToString(CultureInfo.InvariantCulture),
+                ["OrleansGate:Postgres:MaxMessageLengthBeforeAuthentication"] = SmallMessageCap.ToString(CultureInfo.InvariantCulture),
                 ["OrleansGate:Postgres:MaxUpstreamMessageLength"] = SmallUpstreamCap.ToString(CultureInfo.InvariantCulture),
                 [$"OrleansGate:Targets:{StandInTarget}:Host"] = "127.0.0.1",
                 [$"OrleansGate:Targets:{StandInTarget}:Port"] = StandIn.Port.ToString(CultureInfo.InvariantCulture),

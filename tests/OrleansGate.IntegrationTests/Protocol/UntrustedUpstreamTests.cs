@@ -20,6 +20,11 @@ public sealed class UntrustedUpstreamTests(ProtocolSuiteFixture fixture)
     [InlineData(MisbehavingUpstreamStandIn.UnknownMessageType, "unexpected message type 0x7E")]
     [InlineData(MisbehavingUpstreamStandIn.OversizeMessage, "invalid message length")]
     [InlineData(MisbehavingUpstreamStandIn.BadReadyStatus, "unknown transaction status")]
+    [InlineData(MisbehavingUpstreamStandIn.RowDescriptionOverrun, "invalid RowDescription message")]
+    [InlineData(MisbehavingUpstreamStandIn.CommandCompleteTrailing, "invalid CommandComplete message: 9 unexpected bytes at the end")]
+    [InlineData(MisbehavingUpstreamStandIn.CopyOutBadFormat, "invalid CopyResponse message: unknown format code 9")]
+    [InlineData(MisbehavingUpstreamStandIn.UnrequestedParseComplete, "ParseComplete without a Parse to answer")]
+    [InlineData(MisbehavingUpstreamStandIn.CopyInAfterReady, "a COPY response that answers no Query or Execute")]
     public async Task Misbehaving_target_closes_only_its_own_session_with_08P01(string behaviour, string reason)
     {
         var token = await fixture.TokenAsync();

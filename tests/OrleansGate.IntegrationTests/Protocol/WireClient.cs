@@ -10,12 +10,12 @@ internal sealed class WireClient : IAsyncDisposable
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
     private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
 
-    private WireClient(TcpClient tcp)
+    private WireClient(TcpClient tcp, Stream? stream = null)
     {
         _tcp = tcp;
-        _stream = tcp.GetStream();
+        _stream = stream ?? tcp.GetStream();
     }
 
     /// <summary>The cancel key the gateway issued at login (BackendKeyData).</summary>
@@ -28,10 +28,25 @@ internal sealed class WireClient : IAsyncDisposable
         return new WireClient(tcp);
     }
 
-    /// <summary>Connects and logs in; fails the test unless the login reaches ReadyForQuery.</summary>
-    public static async Task<WireClient> LoginAsync(int port, string token, string database = GatewaySettings.TargetName)
+    /// <summary>Connects, asks for TLS (SSLRequest) and runs the handshake, trusting any certificate (the tests' own CA).</summary>
+    public static async Task<WireClient> ConnectTlsAsync(int port)
     {
-        var client = await ConnectAsync(port);
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var plain = tcp.GetStream();
+        await plain.WriteAsync(Wire.Packet(Wire.Int32((1234 << 16) | 5679)));
+        var answer = new byte[1];
+        await plain.ReadExactlyAsync(answer);
+        Assert.Equal((byte)'S', answer[0]);
+        var tls = new System.Net.Security.SslStream(plain, leaveInnerStreamOpen: false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" });
+        return new WireClient(tcp, tls);
+    }
+
+    /// <summary>Connects (over TLS when <paramref name="tls"/>) and logs in; fails the test unless the login reaches ReadyForQuery.</summary>
+    public static async Task<WireClient> LoginAsync(int port, string token, string database = GatewaySettings.TargetName, bool tls = false)
+    {
+        var client = tls ? await ConnectTlsAsync(port) : await ConnectAsync(port);
         await client.SendAsync(Wire.Startup("user", GatewaySettings.AgentClientId, "database", database));
         var auth = await client.ReadAsync();
         Assert.True(auth.Code == 'R', $"expected an authentication request, got '{auth.Code}' {Encoding.UTF8.GetString(auth.Payload)}");
@@ -43,7 +58,30 @@ internal sealed class WireClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Sends a CancelRequest on a connection of its own; returns once the gateway has handled it and closed that connection.</summary>
+    public static async Task SendCancelAsync(int port, int processId, int secretKey)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Wire.Packet(Wire.Int32((1234 << 16) | 5678), Wire.Int32(processId), Wire.Int32(secretKey)));
+
+        // The gateway answers a CancelRequest by closing the connection, never with data.
+        var buffer = new byte[1];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, await stream.ReadAsync(buffer, timeout.Token));
+    }
+
     public async Task SendAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+
+    /// <summary>Sends each byte in a TCP write of its own (no Nagle delay), so the gateway sees the smallest segments.</summary>
+    public async Task SendOneByteAtATimeAsync(byte[] bytes)
+    {
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            await _stream.WriteAsync(bytes.AsMemory(i, 1));
+        }
+    }
 
     /// <summary>Closes our sending side only, so the gateway sees end-of-stream and can still answer.</summary>
     public void ShutdownSend() => _tcp.Client.Shutdown(SocketShutdown.Send);
@@ -69,6 +107,38 @@ internal sealed class WireClient : IAsyncDisposable
         {
             return ('\0', []);
         }
+    }
+
+    /// <summary>One byte (an SSLRequest or GSSENCRequest answer), or -1 when the gateway closed the connection.</summary>
+    public async Task<int> ReadByteAsync()
+    {
+        using var timeout = new CancellationTokenSource(ReadTimeout);
+        var one = new byte[1];
+        try
+        {
+            return await _stream.ReadAsync(one, timeout.Token) == 1 ? one[0] : -1;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Everything the gateway sends until it closes the connection.</summary>
+    public async Task<byte[]> ReadToEndAsync()
+    {
+        using var timeout = new CancellationTokenSource(ReadTimeout);
+        using var all = new MemoryStream();
+        try
+        {
+            await _stream.CopyToAsync(all, timeout.Token);
+        }
+        catch (IOException)
+        {
+            // A reset ends the stream as well.
+        }
+
+        return all.ToArray();
     }
 
     public async Task<List<(char Code, byte[] Payload)>> ReadUntilReadyAsync()
