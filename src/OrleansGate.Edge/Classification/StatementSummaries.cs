@@ -36,5 +36,6 @@ public sealed class StatementSummaries(SqlClassifier classifier, PolicyVersionWa
         c.HasUnboundedWrite,
         c.Fingerprint,
         c.NormalizedSql,
-        [.. c.RelationsLocked.Order(StringComparer.Ordinal)]);
+        [.. c.RelationsLocked.Order(StringComparer.Ordinal)],
+        c.GuardRefusal);
 }

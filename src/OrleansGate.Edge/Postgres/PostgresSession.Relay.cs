@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Model;
+using OrleansGate.Policy.Classification;
 using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.Edge.Postgres;
@@ -282,7 +283,7 @@ public sealed partial class PostgresSession
             var examined = buffer.End;
             try
             {
-                while (MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
+                while (!_terminate.IsCancellationRequested && MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
                 {
                     cyclesSeen = RelayUpstreamMessage(message, cyclesSeen);
                     buffer = buffer.Slice(messageEnd);
@@ -297,6 +298,11 @@ public sealed partial class PostgresSession
             finally
             {
                 upstream.AdvanceTo(consumed, examined);
+            }
+
+            if (_terminate.IsCancellationRequested)
+            {
+                return "session terminated";
             }
 
             await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
@@ -337,6 +343,17 @@ public sealed partial class PostgresSession
                 Forward(_clientOutput, message.Raw);
                 return cyclesSeen + 1;
 
+            case BackendMessageCode.ParameterStatus:
+                ValidateUpstreamMessage(message);
+                if (LexicalSettingChanged(message) is { } violation)
+                {
+                    // Not relayed: the session ends here (RelayAsync sends the FATAL with this reason).
+                    Terminate(violation);
+                    return cyclesSeen;
+                }
+
+                break;
+
             default:
                 ValidateUpstreamMessage(message);
                 break;
@@ -345,6 +362,17 @@ public sealed partial class PostgresSession
         TrackAnswer(message); // completion records (PostgresSession.Completions.cs)
         Forward(_clientOutput, message.Raw);
         return cyclesSeen;
+    }
+
+    /// <summary>
+    /// Why a ParameterStatus from the target ends the session: client_encoding or standard_conforming_strings
+    /// changed mid-session (a function calling set_config, say), so the target would no longer read statement
+    /// text as the classifier does. Null for every other report.
+    /// </summary>
+    private static string? LexicalSettingChanged(in PgMessage message)
+    {
+        var (name, value) = BackendMessages.ReadParameterStatus(message.Payload);
+        return LexicalSettings.CheckReported(name, value);
     }
 
     private void WriteRefusal(Decision decision)
