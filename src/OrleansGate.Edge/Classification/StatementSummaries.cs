@@ -25,6 +25,29 @@ public sealed class StatementSummaries(SqlClassifier classifier, PolicyVersionWa
         return _summaries.GetValue(classification, Create);
     }
 
+    /// <summary>
+    /// True when the text deallocates prepared statements (DEALLOCATE, DISCARD ALL; any DISCARD, to fail closed).
+    /// The classifier's cache answers; only statements of kind Session are looked at further.
+    /// </summary>
+    public bool DeallocatesPreparedStatements(string sql)
+    {
+        var classification = classifier.Classify(sql);
+        if ((classification.Kinds & StatementKind.Session) == StatementKind.None)
+        {
+            return false;
+        }
+
+        foreach (var statement in classification.Statements)
+        {
+            if (statement.NodeType is "DeallocateStmt" or "DiscardStmt")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static StatementSummary Create(StatementClassification c) => new(
         c.Parsed,
         c.ParseError,

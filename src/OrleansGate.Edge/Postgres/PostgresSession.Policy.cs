@@ -1,6 +1,7 @@
 using System.Buffers;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Model;
+using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.Edge.Postgres;
 
@@ -9,72 +10,284 @@ namespace OrleansGate.Edge.Postgres;
 /// decision; Execute decides again when the cluster's policy version moved since, so neither a named
 /// statement nor a portal carries an old "allow" past a policy change.
 /// </summary>
+/// <remarks>
+/// The tables hold what the target holds: a statement is recorded at its ParseComplete (a re-Parse the target
+/// rejects leaves the old entry, as it leaves the old statement), a portal at its BindComplete, and a Close at
+/// its CloseComplete; an error drops what its cycle had not confirmed yet, as the target skips it. A Bind or
+/// Execute names either a statement or portal confirmed by the target, or one parsed or bound earlier in the
+/// same cycle (if that fails, the target skips the Bind or Execute too); anything else is refused in place:
+/// names this session did not parse (SQL-level PREPARE, DECLARE), and names whose Parse or Bind in an earlier,
+/// still unanswered cycle may or may not have taken effect. A refused Parse is recorded at once, so that its
+/// Bind repeats the refusal.
+/// </remarks>
 public sealed partial class PostgresSession
 {
-    /// <summary>Bounds what a client can make the edge remember; past it, old names are forgotten and refused.</summary>
+    /// <summary>Bounds what a client can make the edge remember; past it, new names are refused (54000).</summary>
     private const int MaxRememberedStatements = 10_000;
 
+    private const string StatementLimitRule = "gateway:statement-limit";
+    private const string UnknownStatementRule = "gateway:unknown-statement";
+
+    // Written by the upstream loop (answers) and the client loop (sends), read by the client loop: under this lock.
+    private readonly Lock _extendedLock = new();
     private readonly Dictionary<string, PreparedStatementDecision> _prepared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PreparedStatementDecision> _portals = new(StringComparer.Ordinal);
+    private readonly Queue<PendingExtended> _awaitingTarget = new();
+    private int _pendingParses;
+    private int _pendingBinds;
+
+    /// <summary>A Parse of a new name past the limit is refused before it is decided.</summary>
+    private Decision? RefuseParseAtLimit(string statementName)
+    {
+        lock (_extendedLock)
+        {
+            return _prepared.Count + _pendingParses < MaxRememberedStatements || _prepared.ContainsKey(statementName)
+                ? null
+                : GatewayRefusal(StatementLimitRule, $"this session already holds {MaxRememberedStatements} prepared statements; close some (Close or DEALLOCATE) before preparing more");
+        }
+    }
 
     private void RememberParse(string statementName, string sql, Decision decision)
     {
         _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
-        if (_prepared.Count >= MaxRememberedStatements && !_prepared.ContainsKey(statementName))
+        var statement = new PreparedStatementDecision(statementName, sql, decision);
+        lock (_extendedLock)
         {
-            _prepared.Clear();
+            if (decision.IsAllowed)
+            {
+                _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.Parse, statementName, statement, _cyclesSent));
+                _pendingParses++;
+            }
+            else
+            {
+                // The target keeps whatever it had under this name; refusing it from now on only fails closed,
+                // and a Bind repeats this decision rather than the target's "does not exist".
+                _prepared[statementName] = statement;
+            }
         }
-
-        _prepared[statementName] = new PreparedStatementDecision(statementName, sql, decision);
     }
 
     /// <summary>
-    /// Remembers which statement a portal was bound from, and decides the Bind like an Execute: a statement
-    /// refused at Parse is refused here with the same decision (not with the target's "does not exist").
+    /// Decides a Bind like an Execute: a statement refused at Parse is refused here with the same decision, one
+    /// the gateway cannot vouch for is refused as unknown. An allowed Bind is recorded as awaiting its BindComplete.
     /// </summary>
-    private async ValueTask<Decision?> DecideBindAsync(string portalName, string statementName)
+    private async ValueTask<Decision> DecideBindAsync(string portalName, string statementName)
     {
-        if (_portals.Count >= MaxRememberedStatements && !_portals.ContainsKey(portalName))
+        PreparedStatementDecision? statement = null;
+        string? unknown;
+        lock (_extendedLock)
         {
-            _portals.Clear();
+            unknown = _portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName)
+                ? $"this session already holds {MaxRememberedStatements} portals"
+                : Resolve(statementName, PendingExtendedKind.Parse, PendingExtendedKind.CloseStatement, _prepared, out statement);
         }
 
-        if (!_prepared.TryGetValue(statementName, out var statement))
+        if (unknown is not null || statement is null)
         {
-            // Bound from a statement this session never parsed: the target refuses the Bind itself.
-            _portals.Remove(portalName);
-            return null;
+            return GatewayRefusal(UnknownStatementRule, $"prepared statement \"{statementName}\" cannot be bound: {unknown}");
         }
 
-        _portals[portalName] = statement;
-        return await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
-    }
+        var decision = await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+        if (decision.IsAllowed)
+        {
+            lock (_extendedLock)
+            {
+                _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.Bind, portalName, statement, _cyclesSent));
+                _pendingBinds++;
+            }
+        }
 
-    private void ForgetClosed(byte kind, string name)
-    {
-        if (kind == (byte)'S')
-        {
-            _prepared.Remove(name);
-        }
-        else if (kind == (byte)'P')
-        {
-            _portals.Remove(name);
-        }
+        return decision;
     }
 
     /// <summary>
     /// The decision for executing <paramref name="portalName"/>: the Parse decision, or a new one when the
-    /// policy version changed since. Null for a portal this session did not bind (a cursor opened by a
-    /// DECLARE that was itself decided, or one the target does not know and refuses).
+    /// policy version changed since. A portal this session did not bind (a cursor opened by DECLARE, say) is refused.
     /// </summary>
-    private async ValueTask<Decision?> DecideExecuteAsync(string portalName)
+    private async ValueTask<Decision> DecideExecuteAsync(string portalName)
     {
-        if (!_portals.TryGetValue(portalName, out var statement))
+        PreparedStatementDecision? statement;
+        string? unknown;
+        lock (_extendedLock)
         {
-            return null;
+            unknown = Resolve(portalName, PendingExtendedKind.Bind, PendingExtendedKind.ClosePortal, _portals, out statement);
         }
 
-        return await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+        return unknown is not null || statement is null
+            ? GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {unknown}")
+            : await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What the target will hold under <paramref name="name"/> when the message being sent reaches it: the latest
+    /// Parse/Bind of this cycle, else the confirmed entry. Null when that is known; otherwise why it is not.
+    /// </summary>
+    private string? Resolve(
+        string name, PendingExtendedKind create, PendingExtendedKind close, Dictionary<string, PreparedStatementDecision> confirmed,
+        out PreparedStatementDecision? statement)
+    {
+        statement = null;
+        var pending = false;
+        foreach (var entry in _awaitingTarget)
+        {
+            var forgetsStatements = entry.Kind == PendingExtendedKind.ForgetStatements && create == PendingExtendedKind.Parse;
+            if (forgetsStatements || ((entry.Kind == create || entry.Kind == close) && entry.Name == name))
+            {
+                if (entry.Cycle != _cyclesSent)
+                {
+                    return "an earlier cycle that changes it has not been answered yet; wait for its ReadyForQuery first";
+                }
+
+                statement = entry.Kind == create ? entry.Statement : null;
+                pending = true;
+            }
+        }
+
+        if (!pending)
+        {
+            confirmed.TryGetValue(name, out statement);
+        }
+
+        return statement is null
+            ? "it was not prepared through the gateway in this session (or was closed); statements prepared by SQL PREPARE and cursors opened by DECLARE cannot be used by name"
+            : null;
+    }
+
+    /// <summary>A Close is recorded as awaiting its CloseComplete.</summary>
+    private void ForgetClosed(byte kind, string name)
+    {
+        var pending = kind switch
+        {
+            (byte)'S' => PendingExtendedKind.CloseStatement,
+            (byte)'P' => PendingExtendedKind.ClosePortal,
+            _ => (PendingExtendedKind?)null,
+        };
+        if (pending is { } closing)
+        {
+            lock (_extendedLock)
+            {
+                _awaitingTarget.Enqueue(new PendingExtended(closing, name, null, _cyclesSent));
+            }
+        }
+    }
+
+    /// <summary>A Query that deallocates prepared statements (DEALLOCATE, DISCARD): every statement is forgotten, now and when it is answered.</summary>
+    private void ForgetStatementsIfDeallocating(string sql)
+    {
+        if (!_services.Statements.DeallocatesPreparedStatements(sql))
+        {
+            return;
+        }
+
+        lock (_extendedLock)
+        {
+            _prepared.Clear();
+            _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.ForgetStatements, "", null, _cyclesSent));
+        }
+    }
+
+    /// <summary>A Query, Sync or injected refusal Query was sent: the target answers it with ReadyForQuery.</summary>
+    private void EndCycle()
+    {
+        lock (_extendedLock)
+        {
+            _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.CycleEnd, "", null, _cyclesSent));
+        }
+
+        _cyclesSent++;
+    }
+
+    /// <summary>Applies the target's answer to the tables (upstream loop): confirmations, errors, and the end of a cycle.</summary>
+    private void TrackStatementAnswer(in PgMessage message)
+    {
+        switch ((BackendMessageCode)message.Code)
+        {
+            case BackendMessageCode.ParseComplete:
+                lock (_extendedLock)
+                {
+                    var parsed = Confirm(PendingExtendedKind.Parse);
+                    _prepared[parsed.Name] = parsed.Statement!;
+                }
+
+                return;
+            case BackendMessageCode.BindComplete:
+                lock (_extendedLock)
+                {
+                    var bound = Confirm(PendingExtendedKind.Bind);
+                    _portals[bound.Name] = bound.Statement!;
+                }
+
+                return;
+            case BackendMessageCode.CloseComplete:
+                lock (_extendedLock)
+                {
+                    var closed = Confirm(PendingExtendedKind.CloseStatement, PendingExtendedKind.ClosePortal);
+                    (closed.Kind == PendingExtendedKind.CloseStatement ? _prepared : _portals).Remove(closed.Name);
+                }
+
+                return;
+            case BackendMessageCode.ErrorResponse:
+                // The target skips the rest of the cycle: nothing of it takes effect.
+                lock (_extendedLock)
+                {
+                    DropUntilCycleEnd(includingEnd: false);
+                }
+
+                return;
+            case BackendMessageCode.ReadyForQuery:
+                lock (_extendedLock)
+                {
+                    DropUntilCycleEnd(includingEnd: true);
+
+                    // Outside a transaction block the target holds no portals (the gateway tracks no WITH HOLD cursor).
+                    if (BackendMessages.ReadReadyForQuery(message.Payload) == (byte)'I')
+                    {
+                        _portals.Clear();
+                    }
+                }
+
+                return;
+        }
+    }
+
+    private PendingExtended Confirm(PendingExtendedKind expected, PendingExtendedKind alternative = PendingExtendedKind.CycleEnd)
+    {
+        if (!_awaitingTarget.TryDequeue(out var head) || (head.Kind != expected && head.Kind != alternative) || head.Kind == PendingExtendedKind.CycleEnd)
+        {
+            throw new PgProtocolException(PgSqlState.ProtocolViolation, $"the target confirmed a {expected} the gateway did not send");
+        }
+
+        CountDone(head);
+        return head;
+    }
+
+    private void DropUntilCycleEnd(bool includingEnd)
+    {
+        while (_awaitingTarget.TryPeek(out var head) && (head.Kind != PendingExtendedKind.CycleEnd || includingEnd))
+        {
+            _awaitingTarget.Dequeue();
+            CountDone(head);
+            if (head.Kind == PendingExtendedKind.ForgetStatements)
+            {
+                _prepared.Clear(); // what it deallocated may include statements confirmed after it was sent
+            }
+            else if (head.Kind == PendingExtendedKind.CycleEnd)
+            {
+                return;
+            }
+        }
+    }
+
+    private void CountDone(in PendingExtended done)
+    {
+        if (done.Kind == PendingExtendedKind.Parse)
+        {
+            _pendingParses--;
+        }
+        else if (done.Kind == PendingExtendedKind.Bind)
+        {
+            _pendingBinds--;
+        }
     }
 
     private async ValueTask<Decision> DecideAgainIfChangedAsync(PreparedStatementDecision statement)
@@ -90,6 +303,16 @@ public sealed partial class PostgresSession
 
         return decision;
     }
+
+    private static Decision GatewayRefusal(string rule, string reason) => new(DecisionEffect.Deny, rule, reason, 0, 0);
+
+    /// <summary>The SQLSTATE of a refusal the gateway makes itself (not the policy), or null for a policy decision.</summary>
+    private static string? GatewayRefusalState(Decision decision) => decision.Rule switch
+    {
+        StatementLimitRule => "54000",
+        UnknownStatementRule => "42501",
+        _ => null,
+    };
 
     /// <summary>
     /// Refuses a Bind or Execute in its place in the pipeline: a Parse of the unnamed statement the target

@@ -111,8 +111,9 @@ public sealed partial class PostgresSession
                     if (decision.IsAllowed)
                     {
                         ExpectAnswer(InFlightKind.Query, decision.AuditSequence); // completion record (PostgresSession.Completions.cs)
+                        ForgetStatementsIfDeallocating(sql); // policy bookkeeping (PostgresSession.Policy.cs)
                         Forward(upstream, message.Raw);
-                        _cyclesSent++;
+                        EndCycle();
                     }
                     else
                     {
@@ -125,8 +126,14 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Parse:
                 {
                     var parse = FrontendMessages.ReadParse(payload);
+                    if (RefuseParseAtLimit(parse.StatementName) is { } full)
+                    {
+                        InjectDeniedExtended(upstream, full);
+                        return false;
+                    }
+
                     var decision = await AuthorizeAsync(StatementSource.Parse, parse.StatementName, parse.Sql).ConfigureAwait(false);
-                    RememberParse(parse.StatementName, parse.Sql, decision); // policy: Execute re-check (PostgresSession.Policy.cs)
+                    RememberParse(parse.StatementName, parse.Sql, decision); // policy: recorded when the target confirms it (PostgresSession.Policy.cs)
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -143,7 +150,7 @@ public sealed partial class PostgresSession
                 {
                     var bind = FrontendMessages.ReadBind(payload);
 
-                    // policy: a refused statement is refused again in the Bind's place (PostgresSession.Policy.cs)
+                    // policy: a refused or unknown statement is refused in the Bind's place (PostgresSession.Policy.cs)
                     if (await DecideBindAsync(bind.PortalName, bind.StatementName).ConfigureAwait(false) is { IsAllowed: false } refused)
                     {
                         InjectDeniedExtended(upstream, refused);
@@ -175,13 +182,13 @@ public sealed partial class PostgresSession
 
                     // policy: decided again when the policy version changed since Parse (PostgresSession.Policy.cs)
                     var decision = RefuseExecutionWhileCompletionsUnwritten() ?? await DecideExecuteAsync(portal).ConfigureAwait(false);
-                    if (decision is { IsAllowed: false })
+                    if (!decision.IsAllowed)
                     {
                         InjectDeniedExtended(upstream, decision);
                     }
                     else
                     {
-                        ExpectAnswer(InFlightKind.Execute, decision?.AuditSequence);
+                        ExpectAnswer(InFlightKind.Execute, decision.AuditSequence);
                         Forward(upstream, message.Raw);
                     }
 
@@ -191,7 +198,7 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Sync:
                 ExpectAnswer(InFlightKind.Sync, null);
                 Forward(upstream, message.Raw);
-                _cyclesSent++;
+                EndCycle();
                 return false;
 
             case FrontendMessageCode.Flush:
@@ -257,7 +264,7 @@ public sealed partial class PostgresSession
         _denials.Enqueue(new PendingDenial(marker, _cyclesSent, decision));
         ExpectAnswer(InFlightKind.Query, null); // its ReadyForQuery ends nothing that is recorded
         FrontendWriter.Query(upstream, marker);
-        _cyclesSent++;
+        EndCycle();
     }
 
     private void InjectDeniedParse(IBufferWriter<byte> upstream, string statementName, Decision decision)
@@ -316,6 +323,7 @@ public sealed partial class PostgresSession
     /// <summary>Relays one upstream message, rewriting the error of a refused statement; returns the updated cycle count.</summary>
     private long RelayUpstreamMessage(in PgMessage message, long cyclesSeen)
     {
+        TrackStatementAnswer(message); // prepared statements and portals as the target holds them (PostgresSession.Policy.cs)
         switch ((BackendMessageCode)message.Code)
         {
             case BackendMessageCode.ErrorResponse when _denials.TryPeek(out var denial) && denial.Cycle == cyclesSeen:
@@ -377,6 +385,13 @@ public sealed partial class PostgresSession
 
     private void WriteRefusal(Decision decision)
     {
+        if (GatewayRefusalState(decision) is { } sqlState)
+        {
+            // Refused by the gateway's own bookkeeping, not by a policy rule.
+            BackendWriter.ErrorResponse(_clientOutput, "ERROR", sqlState, $"statement refused by the gateway: {decision.Reason}");
+            return;
+        }
+
         if (decision.Effect == DecisionEffect.Unavailable)
         {
             BackendWriter.ErrorResponse(_clientOutput, "ERROR", "58000", $"statement refused by the gateway: {decision.Reason}",
