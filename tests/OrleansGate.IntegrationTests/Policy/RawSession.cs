@@ -35,6 +35,9 @@ internal sealed class RawSession : IAsyncDisposable
         return await _client.ReadUntilReadyAsync();
     }
 
+    /// <summary>Reads the answer of one more cycle (after pipelined messages), up to ReadyForQuery.</summary>
+    public Task<List<(char Code, byte[] Payload)>> ReadUntilReadyAsync() => _client.ReadUntilReadyAsync();
+
     /// <summary>The first ErrorResponse's fields, or null when there was none.</summary>
     public static IReadOnlyDictionary<char, string>? Error(List<(char Code, byte[] Payload)> messages) =>
         messages.FirstOrDefault(m => m.Code == 'E') is { Payload: not null } e
