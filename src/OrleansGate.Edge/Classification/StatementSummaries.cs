@@ -27,10 +27,16 @@ public sealed class StatementSummaries(SqlClassifier classifier, PolicyVersionWa
 
     /// <summary>
     /// True when the text deallocates prepared statements (DEALLOCATE, DISCARD ALL; any DISCARD, to fail closed).
-    /// The classifier's cache answers; only statements of kind Session are looked at further.
+    /// Text without either keyword (PostgreSQL keywords are plain ASCII, in any case) is answered without a
+    /// cache lookup; the rest by the parse tree, so a keyword inside a literal or comment does not count.
     /// </summary>
     public bool DeallocatesPreparedStatements(string sql)
     {
+        if (!sql.Contains("deallocate", StringComparison.OrdinalIgnoreCase) && !sql.Contains("discard", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
         var classification = classifier.Classify(sql);
         if ((classification.Kinds & StatementKind.Session) == StatementKind.None)
         {
