@@ -15,10 +15,12 @@ namespace OrleansGate.Edge.Postgres;
 /// rejects leaves the old entry, as it leaves the old statement), a portal at its BindComplete, and a Close at
 /// its CloseComplete; an error drops what its cycle had not confirmed yet, as the target skips it. A Bind or
 /// Execute names either a statement or portal confirmed by the target, or one parsed or bound earlier in the
-/// same cycle (if that fails, the target skips the Bind or Execute too); anything else is refused in place:
-/// names this session did not parse (SQL-level PREPARE, DECLARE), and names whose Parse or Bind in an earlier,
-/// still unanswered cycle may or may not have taken effect. A refused Parse is recorded at once, so that its
-/// Bind repeats the refusal.
+/// same cycle (if that fails, the target skips the Bind or Execute too); names this session did not parse
+/// (SQL-level PREPARE, DECLARE) are refused in place. A name whose Parse, Bind, Close or DEALLOCATE is in an
+/// earlier, still unanswered cycle (a pipelining client) is decided once the target has answered that cycle:
+/// until then the gateway cannot tell what the target will use (a re-Parse may fail with 42P05 and leave a
+/// statement prepared by SQL), so the Bind or Execute waits, and is then decided against what the target holds.
+/// A refused Parse is recorded at once, so that its Bind repeats the refusal.
 /// </remarks>
 public sealed partial class PostgresSession
 {
@@ -35,6 +37,22 @@ public sealed partial class PostgresSession
     private readonly Queue<PendingExtended> _awaitingTarget = new();
     private int _pendingParses;
     private int _pendingBinds;
+
+    // Completed (and replaced) each time the target answers a cycle: a Bind or Execute waiting on an earlier cycle resumes.
+    private TaskCompletionSource? _cycleAnswered;
+
+    /// <summary>What the gateway knows of a name when a Bind or Execute of it is to be sent.</summary>
+    private enum Resolution
+    {
+        /// <summary>The statement the target will use is known.</summary>
+        Known,
+
+        /// <summary>The gateway did not see it prepared or bound (or it was closed): refused.</summary>
+        Unknown,
+
+        /// <summary>An earlier, unanswered cycle changes it: decided once the target has answered that cycle.</summary>
+        AwaitEarlierCycle,
+    }
 
     /// <summary>A Parse of a new name past the limit is refused before it is decided.</summary>
     private Decision? RefuseParseAtLimit(string statementName)
@@ -71,20 +89,38 @@ public sealed partial class PostgresSession
     /// Decides a Bind like an Execute: a statement refused at Parse is refused here with the same decision, one
     /// the gateway cannot vouch for is refused as unknown. An allowed Bind is recorded as awaiting its BindComplete.
     /// </summary>
-    private async ValueTask<Decision> DecideBindAsync(string portalName, string statementName)
+    private async ValueTask<Decision> DecideBindAsync(string portalName, string statementName, CancellationToken ct)
     {
-        PreparedStatementDecision? statement = null;
-        string? unknown;
-        lock (_extendedLock)
+        PreparedStatementDecision? statement;
+        Resolution resolution;
+        while (true)
         {
-            unknown = _portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName)
-                ? $"this session already holds {MaxRememberedStatements} portals"
-                : Resolve(statementName, PendingExtendedKind.Parse, PendingExtendedKind.CloseStatement, _prepared, out statement);
+            Task? answered = null;
+            lock (_extendedLock)
+            {
+                if (_portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName))
+                {
+                    return GatewayRefusal(StatementLimitRule, $"this session already holds {MaxRememberedStatements} portals; close some before binding more");
+                }
+
+                resolution = Resolve(statementName, PendingExtendedKind.Parse, PendingExtendedKind.CloseStatement, _prepared, out statement);
+                if (resolution == Resolution.AwaitEarlierCycle)
+                {
+                    answered = NextCycleAnswer();
+                }
+            }
+
+            if (answered is null)
+            {
+                break;
+            }
+
+            await AwaitCycleAnswerAsync(answered, ct).ConfigureAwait(false);
         }
 
-        if (unknown is not null || statement is null)
+        if (resolution == Resolution.Unknown || statement is null)
         {
-            return GatewayRefusal(UnknownStatementRule, $"prepared statement \"{statementName}\" cannot be bound: {unknown}");
+            return GatewayRefusal(UnknownStatementRule, $"prepared statement \"{statementName}\" cannot be bound: {NotPrepared}");
         }
 
         var decision = await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
@@ -104,25 +140,41 @@ public sealed partial class PostgresSession
     /// The decision for executing <paramref name="portalName"/>: the Parse decision, or a new one when the
     /// policy version changed since. A portal this session did not bind (a cursor opened by DECLARE, say) is refused.
     /// </summary>
-    private async ValueTask<Decision> DecideExecuteAsync(string portalName)
+    private async ValueTask<Decision> DecideExecuteAsync(string portalName, CancellationToken ct)
     {
         PreparedStatementDecision? statement;
-        string? unknown;
-        lock (_extendedLock)
+        while (true)
         {
-            unknown = Resolve(portalName, PendingExtendedKind.Bind, PendingExtendedKind.ClosePortal, _portals, out statement);
+            Task? answered = null;
+            lock (_extendedLock)
+            {
+                if (Resolve(portalName, PendingExtendedKind.Bind, PendingExtendedKind.ClosePortal, _portals, out statement) == Resolution.AwaitEarlierCycle)
+                {
+                    answered = NextCycleAnswer();
+                }
+            }
+
+            if (answered is null)
+            {
+                break;
+            }
+
+            await AwaitCycleAnswerAsync(answered, ct).ConfigureAwait(false);
         }
 
-        return unknown is not null || statement is null
-            ? GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {unknown}")
+        return statement is null
+            ? GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}")
             : await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
     }
 
+    private const string NotPrepared =
+        "it was not prepared through the gateway in this session (or was closed); statements prepared by SQL PREPARE and cursors opened by DECLARE cannot be used by name";
+
     /// <summary>
     /// What the target will hold under <paramref name="name"/> when the message being sent reaches it: the latest
-    /// Parse/Bind of this cycle, else the confirmed entry. Null when that is known; otherwise why it is not.
+    /// Parse/Bind of this cycle, else the confirmed entry; or that an earlier cycle must be answered first.
     /// </summary>
-    private string? Resolve(
+    private Resolution Resolve(
         string name, PendingExtendedKind create, PendingExtendedKind close, Dictionary<string, PreparedStatementDecision> confirmed,
         out PreparedStatementDecision? statement)
     {
@@ -135,7 +187,10 @@ public sealed partial class PostgresSession
             {
                 if (entry.Cycle != _cyclesSent)
                 {
-                    return "an earlier cycle that changes it has not been answered yet; wait for its ReadyForQuery first";
+                    // Whether it took effect is known only from the target's answer (42P05, an error earlier in
+                    // that cycle, a SQL PREPARE of the same name in a DEALLOCATE's query): wait for it.
+                    statement = null;
+                    return Resolution.AwaitEarlierCycle;
                 }
 
                 statement = entry.Kind == create ? entry.Statement : null;
@@ -148,9 +203,24 @@ public sealed partial class PostgresSession
             confirmed.TryGetValue(name, out statement);
         }
 
-        return statement is null
-            ? "it was not prepared through the gateway in this session (or was closed); statements prepared by SQL PREPARE and cursors opened by DECLARE cannot be used by name"
-            : null;
+        return statement is null ? Resolution.Unknown : Resolution.Known;
+    }
+
+    /// <summary>
+    /// Waits for the target to answer one more cycle. The messages of that cycle may still sit in the upstream
+    /// buffer of this loop: they are flushed first. The client loop alone waits; answers keep flowing to the client.
+    /// </summary>
+    private async ValueTask AwaitCycleAnswerAsync(Task answered, CancellationToken ct)
+    {
+        await _upstream!.Output.FlushAsync(ct).ConfigureAwait(false);
+        await answered.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Completes when the target answers its next cycle (under <see cref="_extendedLock"/>, with the resolution that needs it).</summary>
+    private Task NextCycleAnswer()
+    {
+        _cycleAnswered ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _cycleAnswered.Task;
     }
 
     /// <summary>A Close is recorded as awaiting its CloseComplete.</summary>
@@ -273,6 +343,8 @@ public sealed partial class PostgresSession
             }
             else if (head.Kind == PendingExtendedKind.CycleEnd)
             {
+                _cycleAnswered?.TrySetResult();
+                _cycleAnswered = null;
                 return;
             }
         }

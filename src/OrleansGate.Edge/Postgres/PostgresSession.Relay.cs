@@ -59,7 +59,7 @@ public sealed partial class PostgresSession
             {
                 while (!terminated && FrameClientMessage(buffer, maxLength, out var message, out var messageEnd))
                 {
-                    terminated = await HandleClientMessageAsync(message, upstream).ConfigureAwait(false);
+                    terminated = await HandleClientMessageAsync(message, upstream, ct).ConfigureAwait(false);
                     buffer = buffer.Slice(messageEnd);
                     consumed = messageEnd;
                 }
@@ -99,7 +99,7 @@ public sealed partial class PostgresSession
     }
 
     /// <summary>Decides and forwards one client message; true after Terminate.</summary>
-    private async ValueTask<bool> HandleClientMessageAsync(PgMessage message, IBufferWriter<byte> upstream)
+    private async ValueTask<bool> HandleClientMessageAsync(PgMessage message, IBufferWriter<byte> upstream, CancellationToken ct)
     {
         var payload = message.Payload;
         switch ((FrontendMessageCode)message.Code)
@@ -151,7 +151,7 @@ public sealed partial class PostgresSession
                     var bind = FrontendMessages.ReadBind(payload);
 
                     // policy: a refused or unknown statement is refused in the Bind's place (PostgresSession.Policy.cs)
-                    if (await DecideBindAsync(bind.PortalName, bind.StatementName).ConfigureAwait(false) is { IsAllowed: false } refused)
+                    if (await DecideBindAsync(bind.PortalName, bind.StatementName, ct).ConfigureAwait(false) is { IsAllowed: false } refused)
                     {
                         InjectDeniedExtended(upstream, refused);
                     }
@@ -181,7 +181,7 @@ public sealed partial class PostgresSession
                     var (portal, _) = FrontendMessages.ReadExecute(payload);
 
                     // policy: decided again when the policy version changed since Parse (PostgresSession.Policy.cs)
-                    var decision = RefuseExecutionWhileCompletionsUnwritten() ?? await DecideExecuteAsync(portal).ConfigureAwait(false);
+                    var decision = RefuseExecutionWhileCompletionsUnwritten() ?? await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
                     if (!decision.IsAllowed)
                     {
                         InjectDeniedExtended(upstream, decision);

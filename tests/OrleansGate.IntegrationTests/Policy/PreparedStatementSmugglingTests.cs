@@ -15,7 +15,7 @@ public sealed class PreparedStatementSmugglingTests(PolicyFixture fixture)
     private const string Write = "UPDATE orders SET status = 'smuggled' WHERE id = 3";
 
     /// <summary>Everything but DDL and privileges, SQL PREPARE and DECLARE included: only the gateway's bookkeeping refuses.</summary>
-    private const string PermissivePolicy = """
+    internal const string PermissivePolicy = """
         version: tests-permissive
         rules:
           - name: developers-all
@@ -230,7 +230,10 @@ public sealed class PreparedStatementSmugglingTests(PolicyFixture fixture)
         Assert.Null(RawSession.Error(await session.QueryAsync("SELECT 1")));
     }
 
-    private async Task<string?> StatusOfOrder3Async()
+    private Task<string?> StatusOfOrder3Async() => StatusOfOrder3Async(fixture);
+
+    /// <summary>The row the tests' writes would change, read on the target directly.</summary>
+    internal static async Task<string?> StatusOfOrder3Async(PolicyFixture fixture)
     {
         await using var direct = new NpgsqlConnection(fixture.TargetConnectionString);
         await direct.OpenAsync();
