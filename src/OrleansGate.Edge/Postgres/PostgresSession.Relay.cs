@@ -351,6 +351,10 @@ public sealed partial class PostgresSession
                 Forward(_clientOutput, message.Raw);
                 return cyclesSeen + 1;
 
+            case BackendMessageCode.NotificationResponse:
+                RelayNotification(message); // the notifier's process id as the client knows it (PostgresSession.Notifications.cs)
+                return cyclesSeen;
+
             case BackendMessageCode.ParameterStatus:
                 ValidateUpstreamMessage(message);
                 if (LexicalSettingChanged(message) is { } violation)
