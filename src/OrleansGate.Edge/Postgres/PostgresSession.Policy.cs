@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Model;
 using OrleansGate.Postgres.Protocol;
@@ -93,16 +94,13 @@ public sealed partial class PostgresSession
     {
         PreparedStatementDecision? statement;
         Resolution resolution;
+        bool full;
         while (true)
         {
             Task? answered = null;
             lock (_extendedLock)
             {
-                if (_portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName))
-                {
-                    return GatewayRefusal(StatementLimitRule, $"this session already holds {MaxRememberedStatements} portals; close some before binding more");
-                }
-
+                full = _portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName);
                 resolution = Resolve(statementName, PendingExtendedKind.Parse, PendingExtendedKind.CloseStatement, _prepared, out statement);
                 if (resolution == Resolution.AwaitEarlierCycle)
                 {
@@ -118,9 +116,15 @@ public sealed partial class PostgresSession
             await AwaitCycleAnswerAsync(answered, ct).ConfigureAwait(false);
         }
 
+        if (full)
+        {
+            return await AuditedRefusalAsync(
+                GatewayRefusal(StatementLimitRule, $"this session already holds {MaxRememberedStatements} portals; close some before binding more"), statement?.Sql).ConfigureAwait(false);
+        }
+
         if (resolution == Resolution.Unknown || statement is null)
         {
-            return GatewayRefusal(UnknownStatementRule, $"prepared statement \"{statementName}\" cannot be bound: {NotPrepared}");
+            return await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"prepared statement \"{statementName}\" cannot be bound: {NotPrepared}"), null).ConfigureAwait(false);
         }
 
         var decision = await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
@@ -163,7 +167,7 @@ public sealed partial class PostgresSession
         }
 
         return statement is null
-            ? GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}")
+            ? await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}"), null).ConfigureAwait(false)
             : await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
     }
 
@@ -372,9 +376,41 @@ public sealed partial class PostgresSession
             _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
             statement.Decision = decision;
         }
+        else if (decision.Effect == DecisionEffect.Deny)
+        {
+            // The Parse's refusal, repeated: its record says Parse; this attempt is recorded too.
+            await AuditedRefusalAsync(decision, statement.Sql).ConfigureAwait(false);
+        }
 
         return decision;
     }
+
+    /// <summary>
+    /// Records a refusal the edge made without a decision of the session grain now (an unknown name, a limit, a
+    /// repeated refusal) and returns it. One call per refusal, awaited so the session's chain keeps statement order;
+    /// the refusal stands when it cannot be recorded. Not for refusals while the cluster or the audit store is unavailable.
+    /// </summary>
+    private async ValueTask<Decision> AuditedRefusalAsync(Decision refusal, string? sql)
+    {
+        try
+        {
+            var summary = sql is null ? StatementSummaries.Opaque : _services.Statements.Summarize(sql);
+            var refused = new EdgeRefusal(summary, refusal, GatewayRefusalState(refusal) ?? "42501");
+            if (!await _sessionGrain!.Refused(refused).ConfigureAwait(false))
+            {
+                LogRefusalNotAudited(_logger, _session!.SessionId, refusal.Rule, "the audit store could not take it");
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogRefusalNotAudited(_logger, _session!.SessionId, refusal.Rule, e.Message);
+        }
+
+        return refusal;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: a refusal by {Rule} was not audited: {Error}")]
+    private static partial void LogRefusalNotAudited(ILogger logger, string sessionId, string rule, string error);
 
     private static Decision GatewayRefusal(string rule, string reason) => new(DecisionEffect.Deny, rule, reason, 0, 0);
 

@@ -128,7 +128,7 @@ public sealed partial class PostgresSession
                     var parse = FrontendMessages.ReadParse(payload);
                     if (RefuseParseAtLimit(parse.StatementName) is { } full)
                     {
-                        InjectDeniedExtended(upstream, full);
+                        InjectDeniedExtended(upstream, await AuditedRefusalAsync(full, parse.Sql).ConfigureAwait(false));
                         return false;
                     }
 

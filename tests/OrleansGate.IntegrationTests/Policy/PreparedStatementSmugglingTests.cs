@@ -182,7 +182,7 @@ public sealed class PreparedStatementSmugglingTests(PolicyFixture fixture)
     }
 
     [Fact]
-    public async Task Parse_past_ten_thousand_names_is_refused_with_54000_and_the_session_stays_usable()
+    public async Task Parse_past_ten_thousand_names_is_refused_with_54000_audited_and_the_session_stays_usable()
     {
         await using var session = await RawSession.OpenAsync(fixture.Node);
         const int Limit = 10_000;
@@ -201,13 +201,16 @@ public sealed class PreparedStatementSmugglingTests(PolicyFixture fixture)
             Assert.Null(RawSession.Error(answer));
         }
 
+        var id = Guid.NewGuid().ToString("N");
         var refused = RawSession.Error(await session.ExtendedAsync(w =>
         {
-            FrontendWriter.Parse(w, "one-too-many", "SELECT 1");
+            FrontendWriter.Parse(w, "one-too-many", $"SELECT 1 AS over_the_limit_{id}");
             WireMessages.Sync(w);
         }));
         Assert.Equal("54000", refused?['C']);
         Assert.StartsWith("statement refused by the gateway: this session already holds 10000 prepared statements", refused?['M'], StringComparison.Ordinal);
+        var audited = Assert.Single(await EdgeRefusalAuditTests.AuditRowsAsync(fixture, $"statement_normalized LIKE '%over_the_limit_{id}%'"));
+        Assert.Equal(("Deny", "gateway:statement-limit", "54000"), (audited.Decision, audited.Rule, audited.Outcome));
 
         // The names already held still work, re-parsing one of them is not a new name, and closing one makes room.
         Assert.Contains((await session.ExtendedAsync(w =>
