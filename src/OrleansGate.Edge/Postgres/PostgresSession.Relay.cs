@@ -150,7 +150,8 @@ public sealed partial class PostgresSession
                 {
                     var bind = FrontendMessages.ReadBind(payload);
 
-                    // policy: a refused or unknown statement is refused in the Bind's place (PostgresSession.Policy.cs)
+                    // policy: a refused or unknown statement is refused in the Bind's place; one an earlier, unanswered cycle
+                    // changes is decided once the target has answered it (PostgresSession.Policy.cs)
                     if (await DecideBindAsync(bind.PortalName, bind.StatementName, ct).ConfigureAwait(false) is { IsAllowed: false } refused)
                     {
                         InjectDeniedExtended(upstream, refused);
