@@ -1,3 +1,4 @@
+using Npgsql;
 using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.IntegrationTests.Policy;
@@ -32,6 +33,33 @@ public sealed class PipelinedPreparedStatementTests(PolicyFixture fixture)
         Assert.Null(RawSession.Error(executed));
         Assert.Contains(executed, m => m.Code == '2');
         Assert.Contains(executed, m => m.Code == 'D');
+    }
+
+    [Fact]
+    public async Task Npgsql_batch_with_error_barriers_binds_an_auto_prepared_statement_across_syncs()
+    {
+        // Npgsql auto-prepares the first command (Parse "_auto1", Bind, Execute, Sync) and binds the second one to
+        // the same name before reading any answer: a real client's Bind of a Parse in an earlier, unanswered cycle.
+        var token = await fixture.Node.GetTokenAsync();
+        await using var connection = new NpgsqlConnection(fixture.Node.ConnectionString(token) + ";Max Auto Prepare=10;Auto Prepare Min Usages=1");
+        await connection.OpenAsync();
+        await using var batch = new NpgsqlBatch(connection) { EnableErrorBarriers = true };
+        for (var i = 0; i < 3; i++)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT count(*) FROM orders WHERE id > $1") { Parameters = { new() { Value = i } } });
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync();
+        var counts = new List<long>();
+        do
+        {
+            Assert.True(await reader.ReadAsync());
+            counts.Add(reader.GetInt64(0));
+        }
+        while (await reader.NextResultAsync());
+
+        Assert.Equal(3, counts.Count);
+        Assert.True(counts[0] > counts[2], $"counts {string.Join(", ", counts)}");
     }
 
     [Fact]
