@@ -325,6 +325,12 @@ public sealed partial class PostgresSession
         }
     }
 
+    /// <summary>
+    /// Why a login that had already opened its session (and written its Login record) was refused at the upstream
+    /// dial: the session's Logout record says so, instead of "client closed the connection".
+    /// </summary>
+    private string? _loginRefusal;
+
     private async Task<bool> DialUpstreamAsync(ResolvedTarget target, IReadOnlyDictionary<string, string> parameters, CancellationToken ct)
     {
         // client_encoding and standard_conforming_strings are pinned: startup values override role and database defaults.
@@ -337,6 +343,7 @@ public sealed partial class PostgresSession
         {
             _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "upstream_failed"));
             await SendFatalAsync("08006", e.Message).ConfigureAwait(false);
+            _loginRefusal = $"login refused after the session opened: 08006 {e.Message}";
             return false;
         }
 
@@ -346,6 +353,7 @@ public sealed partial class PostgresSession
             {
                 _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "upstream_failed"));
                 await SendFatalAsync("0A000", $"session refused: {violation}").ConfigureAwait(false);
+                _loginRefusal = $"login refused after the session opened: 0A000 {violation}";
                 return false;
             }
         }

@@ -67,6 +67,7 @@ public sealed partial class PostgresSession
         {
             if (!await LoginAsync(aborted).ConfigureAwait(false))
             {
+                closeReason = _loginRefusal ?? closeReason; // audited in the Logout record when a session was opened
                 return;
             }
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.IntegrationTests.Policy;
@@ -62,6 +63,30 @@ public sealed class EdgeRefusalAuditTests(PolicyFixture fixture)
         Assert.Null(rows[0].Outcome);
         Assert.Equal("42501", rows[1].Outcome);
         Assert.DoesNotContain(rows, r => r.Normalized.Contains("'refused'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Login_refused_at_the_upstream_dial_after_the_session_opened_says_why_in_its_logout_record()
+    {
+        await using var client = await RawPgClient.ConnectAsync(fixture.Node.Settings.PostgresPort);
+        var answer = await client.LoginAsync(GatewaySettings.AgentClientId, PolicyFixture.MissingDatabaseTarget, await fixture.Node.GetTokenAsync());
+        var fatal = RawSession.Error(answer);
+        Assert.Equal("08006", fatal?['C']);
+
+        // The Logout record is written as the connection closes, after the FATAL: polled with a deadline.
+        await using var state = new NpgsqlConnection(fixture.Node.Settings.StateConnectionString);
+        await state.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"SELECT reason FROM orleansgate_audit WHERE kind = 'Logout' AND target = '{PolicyFixture.MissingDatabaseTarget}' ORDER BY seq DESC LIMIT 1", state);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        string? reason;
+        while ((reason = (string?)await command.ExecuteScalarAsync()) is null)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "no Logout record of the refused login 30 s after its FATAL");
+        }
+
+        Assert.StartsWith("login refused after the session opened: 08006", reason, StringComparison.Ordinal);
+        Assert.Contains("no_such_database", reason, StringComparison.Ordinal);
     }
 
     /// <summary>Statement records of the audit matching <paramref name="where"/>, in order.</summary>
