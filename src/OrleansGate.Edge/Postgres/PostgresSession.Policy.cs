@@ -92,28 +92,11 @@ public sealed partial class PostgresSession
     /// </summary>
     private async ValueTask<Decision> DecideBindAsync(string portalName, string statementName, CancellationToken ct)
     {
-        PreparedStatementDecision? statement;
-        Resolution resolution;
+        var statement = await ResolveOnceAnsweredAsync(statementName, PendingExtendedKind.Parse, PendingExtendedKind.CloseStatement, _prepared, ct).ConfigureAwait(false);
         bool full;
-        while (true)
+        lock (_extendedLock)
         {
-            Task? answered = null;
-            lock (_extendedLock)
-            {
-                full = _portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName);
-                resolution = Resolve(statementName, PendingExtendedKind.Parse, PendingExtendedKind.CloseStatement, _prepared, out statement);
-                if (resolution == Resolution.AwaitEarlierCycle)
-                {
-                    answered = NextCycleAnswer();
-                }
-            }
-
-            if (answered is null)
-            {
-                break;
-            }
-
-            await AwaitCycleAnswerAsync(answered, ct).ConfigureAwait(false);
+            full = _portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName);
         }
 
         if (full)
@@ -122,7 +105,7 @@ public sealed partial class PostgresSession
                 GatewayRefusal(StatementLimitRule, $"this session already holds {MaxRememberedStatements} portals; close some before binding more"), statement?.Sql).ConfigureAwait(false);
         }
 
-        if (resolution == Resolution.Unknown || statement is null)
+        if (statement is null)
         {
             return await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"prepared statement \"{statementName}\" cannot be bound: {NotPrepared}"), null).ConfigureAwait(false);
         }
@@ -146,29 +129,38 @@ public sealed partial class PostgresSession
     /// </summary>
     private async ValueTask<Decision> DecideExecuteAsync(string portalName, CancellationToken ct)
     {
-        PreparedStatementDecision? statement;
-        while (true)
-        {
-            Task? answered = null;
-            lock (_extendedLock)
-            {
-                if (Resolve(portalName, PendingExtendedKind.Bind, PendingExtendedKind.ClosePortal, _portals, out statement) == Resolution.AwaitEarlierCycle)
-                {
-                    answered = NextCycleAnswer();
-                }
-            }
-
-            if (answered is null)
-            {
-                break;
-            }
-
-            await AwaitCycleAnswerAsync(answered, ct).ConfigureAwait(false);
-        }
-
+        var statement = await ResolveOnceAnsweredAsync(portalName, PendingExtendedKind.Bind, PendingExtendedKind.ClosePortal, _portals, ct).ConfigureAwait(false);
         return statement is null
             ? await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}"), null).ConfigureAwait(false)
             : await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The statement the target will use under <paramref name="name"/> (null: none the gateway can vouch for), once
+    /// every earlier cycle that changes the name is answered. The client loop alone waits; answers keep flowing.
+    /// </summary>
+    private async ValueTask<PreparedStatementDecision?> ResolveOnceAnsweredAsync(
+        string name, PendingExtendedKind create, PendingExtendedKind close, Dictionary<string, PreparedStatementDecision> confirmed, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task answered;
+            lock (_extendedLock)
+            {
+                if (Resolve(name, create, close, confirmed, out var statement) != Resolution.AwaitEarlierCycle)
+                {
+                    return statement;
+                }
+
+                // Taken with the resolution, under the lock: an answer arriving right after it still wakes this loop.
+                _cycleAnswered ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                answered = _cycleAnswered.Task;
+            }
+
+            // The messages of that cycle may still sit in this loop's upstream buffer.
+            await _upstream!.Output.FlushAsync(ct).ConfigureAwait(false);
+            await answered.WaitAsync(ct).ConfigureAwait(false);
+        }
     }
 
     private const string NotPrepared =
@@ -208,23 +200,6 @@ public sealed partial class PostgresSession
         }
 
         return statement is null ? Resolution.Unknown : Resolution.Known;
-    }
-
-    /// <summary>
-    /// Waits for the target to answer one more cycle. The messages of that cycle may still sit in the upstream
-    /// buffer of this loop: they are flushed first. The client loop alone waits; answers keep flowing to the client.
-    /// </summary>
-    private async ValueTask AwaitCycleAnswerAsync(Task answered, CancellationToken ct)
-    {
-        await _upstream!.Output.FlushAsync(ct).ConfigureAwait(false);
-        await answered.WaitAsync(ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Completes when the target answers its next cycle (under <see cref="_extendedLock"/>, with the resolution that needs it).</summary>
-    private Task NextCycleAnswer()
-    {
-        _cycleAnswered ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return _cycleAnswered.Task;
     }
 
     /// <summary>A Close is recorded as awaiting its CloseComplete.</summary>
