@@ -134,6 +134,13 @@ internal static class BypassCorpus
         { "DISCARD PLANS", K.Session, null },
         { "SET search_path = evil, public", K.Session, null },
 
+        // Settings that change how the target reads statement text (refused by the gateway's lexical-settings guard).
+        { "SET client_encoding = 'SJIS'", K.Session, null },
+        { "SET NAMES 'BIG5'", K.Session, null },
+        { "SET LOCAL standard_conforming_strings = off", K.Admin, null },
+        { "SELECT set_config('client_encoding', 'GBK', false)", K.RoleChange, G.Config },
+        { "SELECT 1; SET client_encoding TO 'UHC'", K.Session, null },
+
         // Lexical tricks: dollar quoting, nested comments, case and whitespace.
         { "SELECT $a$ ; $a$; DELETE FROM t", K.Write, null },
         { "SELECT $$x$$; DROP TABLE t --", K.Ddl, null },

@@ -16,6 +16,13 @@ public interface ISessionGrain : IGrainWithStringKey
     Task<Decision> Authorize(StatementRequest request);
 
     /// <summary>
+    /// Records a refusal the edge made without <see cref="Authorize"/> (rare: unknown statement or portal names, the
+    /// statement limit, a repeated refusal); false when the audit store could not take it. The refusal stands either way.
+    /// </summary>
+    [Alias("Refused")]
+    Task<bool> Refused(EdgeRefusal refusal);
+
+    /// <summary>
     /// Completions that could not wait for the next statement (many executions of a prepared statement); false when
     /// the audit store could not take them (nothing of them was written).
     /// </summary>

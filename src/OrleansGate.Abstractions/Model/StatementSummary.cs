@@ -2,7 +2,8 @@ namespace OrleansGate.Model;
 
 /// <summary>
 /// What a statement does, as the edge's parser (libpg_query) understood it. The raw text never leaves
-/// the edge: grains and the audit log see only this, with literals normalised out.
+/// the edge: grains and the audit log see only this, with literals normalised out. <see cref="GuardRefusal"/>
+/// is set when the gateway refuses the statement whatever the policy says (it would change how the target reads text).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record StatementSummary(
@@ -16,4 +17,5 @@ public sealed record StatementSummary(
     [property: Id(7)] bool HasUnboundedWrite,
     [property: Id(8)] string Fingerprint,
     [property: Id(9)] string NormalizedSql,
-    [property: Id(10)] IReadOnlyList<string> RelationsLocked);
+    [property: Id(10)] IReadOnlyList<string> RelationsLocked,
+    [property: Id(11)] string? GuardRefusal = null);

@@ -25,6 +25,35 @@ public sealed class StatementSummaries(SqlClassifier classifier, PolicyVersionWa
         return _summaries.GetValue(classification, Create);
     }
 
+    /// <summary>
+    /// True when the text deallocates prepared statements (DEALLOCATE, DISCARD ALL; any DISCARD, to fail closed).
+    /// Text without either keyword (PostgreSQL keywords are plain ASCII, in any case) is answered without a
+    /// cache lookup; the rest by the parse tree, so a keyword inside a literal or comment does not count.
+    /// </summary>
+    public bool DeallocatesPreparedStatements(string sql)
+    {
+        if (!sql.Contains("deallocate", StringComparison.OrdinalIgnoreCase) && !sql.Contains("discard", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var classification = classifier.Classify(sql);
+        if ((classification.Kinds & StatementKind.Session) == StatementKind.None)
+        {
+            return false;
+        }
+
+        foreach (var statement in classification.Statements)
+        {
+            if (statement.NodeType is "DeallocateStmt" or "DiscardStmt")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static StatementSummary Create(StatementClassification c) => new(
         c.Parsed,
         c.ParseError,
@@ -36,5 +65,6 @@ public sealed class StatementSummaries(SqlClassifier classifier, PolicyVersionWa
         c.HasUnboundedWrite,
         c.Fingerprint,
         c.NormalizedSql,
-        [.. c.RelationsLocked.Order(StringComparer.Ordinal)]);
+        [.. c.RelationsLocked.Order(StringComparer.Ordinal)],
+        c.GuardRefusal);
 }

@@ -15,7 +15,7 @@ internal enum InFlightKind
 
 /// <summary>
 /// One forwarded message whose answer the relay waits for. <see cref="StatementSeq"/> is the audit record of the
-/// statement (null when nothing is to be recorded: a refusal the gateway injected, a portal it did not bind).
+/// statement (null when nothing is to be recorded: a refusal the gateway injected, a Sync).
 /// A value: one is queued per statement. What its answer adds up to is kept by the relay for the oldest only.
 /// </summary>
 internal readonly record struct InFlightStatement(InFlightKind Kind, long? StatementSeq, long StartedTimestamp);

@@ -1,6 +1,8 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Model;
+using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.Edge.Postgres;
 
@@ -9,72 +11,334 @@ namespace OrleansGate.Edge.Postgres;
 /// decision; Execute decides again when the cluster's policy version moved since, so neither a named
 /// statement nor a portal carries an old "allow" past a policy change.
 /// </summary>
+/// <remarks>
+/// The tables hold what the target holds: a statement is recorded at its ParseComplete (a re-Parse the target
+/// rejects leaves the old entry, as it leaves the old statement), a portal at its BindComplete, and a Close at
+/// its CloseComplete; an error drops what its cycle had not confirmed yet, as the target skips it. A Bind or
+/// Execute names either a statement or portal confirmed by the target, or one parsed or bound earlier in the
+/// same cycle (if that fails, the target skips the Bind or Execute too); names this session did not parse
+/// (SQL-level PREPARE, DECLARE) are refused in place. A name whose Parse, Bind, Close or DEALLOCATE is in an
+/// earlier, still unanswered cycle (a pipelining client) is decided once the target has answered that cycle:
+/// until then the gateway cannot tell what the target will use (a re-Parse may fail with 42P05 and leave a
+/// statement prepared by SQL), so the Bind or Execute waits, and is then decided against what the target holds.
+/// A refused Parse is recorded at once, so that its Bind repeats the refusal.
+/// </remarks>
 public sealed partial class PostgresSession
 {
-    /// <summary>Bounds what a client can make the edge remember; past it, old names are forgotten and refused.</summary>
+    /// <summary>Bounds what a client can make the edge remember; past it, new names are refused (54000).</summary>
     private const int MaxRememberedStatements = 10_000;
 
+    private const string StatementLimitRule = "gateway:statement-limit";
+    private const string UnknownStatementRule = "gateway:unknown-statement";
+
+    // Written by the upstream loop (answers) and the client loop (sends), read by the client loop: under this lock.
+    private readonly Lock _extendedLock = new();
     private readonly Dictionary<string, PreparedStatementDecision> _prepared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PreparedStatementDecision> _portals = new(StringComparer.Ordinal);
+    private readonly Queue<PendingExtended> _awaitingTarget = new();
+    private int _pendingParses;
+    private int _pendingBinds;
+
+    // Completed (and replaced) each time the target answers a cycle: a Bind or Execute waiting on an earlier cycle resumes.
+    private TaskCompletionSource? _cycleAnswered;
+
+    /// <summary>What the gateway knows of a name when a Bind or Execute of it is to be sent.</summary>
+    private enum Resolution
+    {
+        /// <summary>The statement the target will use is known.</summary>
+        Known,
+
+        /// <summary>The gateway did not see it prepared or bound (or it was closed): refused.</summary>
+        Unknown,
+
+        /// <summary>An earlier, unanswered cycle changes it: decided once the target has answered that cycle.</summary>
+        AwaitEarlierCycle,
+    }
+
+    /// <summary>A Parse of a new name past the limit is refused before it is decided.</summary>
+    private Decision? RefuseParseAtLimit(string statementName)
+    {
+        lock (_extendedLock)
+        {
+            return _prepared.Count + _pendingParses < MaxRememberedStatements || _prepared.ContainsKey(statementName)
+                ? null
+                : GatewayRefusal(StatementLimitRule, $"this session already holds {MaxRememberedStatements} prepared statements; close some (Close or DEALLOCATE) before preparing more");
+        }
+    }
 
     private void RememberParse(string statementName, string sql, Decision decision)
     {
         _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
-        if (_prepared.Count >= MaxRememberedStatements && !_prepared.ContainsKey(statementName))
+        var statement = new PreparedStatementDecision(statementName, sql, decision);
+        lock (_extendedLock)
         {
-            _prepared.Clear();
+            if (decision.IsAllowed)
+            {
+                _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.Parse, statementName, statement, _cyclesSent));
+                _pendingParses++;
+            }
+            else
+            {
+                // The target keeps whatever it had under this name; refusing it from now on only fails closed,
+                // and a Bind repeats this decision rather than the target's "does not exist".
+                _prepared[statementName] = statement;
+            }
         }
-
-        _prepared[statementName] = new PreparedStatementDecision(statementName, sql, decision);
     }
 
     /// <summary>
-    /// Remembers which statement a portal was bound from, and decides the Bind like an Execute: a statement
-    /// refused at Parse is refused here with the same decision (not with the target's "does not exist").
+    /// Decides a Bind like an Execute: a statement refused at Parse is refused here with the same decision, one
+    /// the gateway cannot vouch for is refused as unknown. An allowed Bind is recorded as awaiting its BindComplete.
     /// </summary>
-    private async ValueTask<Decision?> DecideBindAsync(string portalName, string statementName)
+    private async ValueTask<Decision> DecideBindAsync(string portalName, string statementName, CancellationToken ct)
     {
-        if (_portals.Count >= MaxRememberedStatements && !_portals.ContainsKey(portalName))
+        var statement = await ResolveOnceAnsweredAsync(statementName, PendingExtendedKind.Parse, PendingExtendedKind.CloseStatement, _prepared, ct).ConfigureAwait(false);
+        bool full;
+        lock (_extendedLock)
         {
-            _portals.Clear();
+            full = _portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName);
         }
 
-        if (!_prepared.TryGetValue(statementName, out var statement))
+        if (full)
         {
-            // Bound from a statement this session never parsed: the target refuses the Bind itself.
-            _portals.Remove(portalName);
-            return null;
+            return await AuditedRefusalAsync(
+                GatewayRefusal(StatementLimitRule, $"this session already holds {MaxRememberedStatements} portals; close some before binding more"), statement?.Sql).ConfigureAwait(false);
         }
 
-        _portals[portalName] = statement;
-        return await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
-    }
+        if (statement is null)
+        {
+            return await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"prepared statement \"{statementName}\" cannot be bound: {NotPrepared}"), null).ConfigureAwait(false);
+        }
 
-    private void ForgetClosed(byte kind, string name)
-    {
-        if (kind == (byte)'S')
+        var decision = await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+        if (decision.IsAllowed)
         {
-            _prepared.Remove(name);
+            lock (_extendedLock)
+            {
+                _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.Bind, portalName, statement, _cyclesSent));
+                _pendingBinds++;
+            }
         }
-        else if (kind == (byte)'P')
-        {
-            _portals.Remove(name);
-        }
+
+        return decision;
     }
 
     /// <summary>
     /// The decision for executing <paramref name="portalName"/>: the Parse decision, or a new one when the
-    /// policy version changed since. Null for a portal this session did not bind (a cursor opened by a
-    /// DECLARE that was itself decided, or one the target does not know and refuses).
+    /// policy version changed since. A portal this session did not bind (a cursor opened by DECLARE, say) is refused.
     /// </summary>
-    private async ValueTask<Decision?> DecideExecuteAsync(string portalName)
+    private async ValueTask<Decision> DecideExecuteAsync(string portalName, CancellationToken ct)
     {
-        if (!_portals.TryGetValue(portalName, out var statement))
+        var statement = await ResolveOnceAnsweredAsync(portalName, PendingExtendedKind.Bind, PendingExtendedKind.ClosePortal, _portals, ct).ConfigureAwait(false);
+        return statement is null
+            ? await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}"), null).ConfigureAwait(false)
+            : await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The statement the target will use under <paramref name="name"/> (null: none the gateway can vouch for), once
+    /// every earlier cycle that changes the name is answered. The client loop alone waits; answers keep flowing.
+    /// </summary>
+    private async ValueTask<PreparedStatementDecision?> ResolveOnceAnsweredAsync(
+        string name, PendingExtendedKind create, PendingExtendedKind close, Dictionary<string, PreparedStatementDecision> confirmed, CancellationToken ct)
+    {
+        while (true)
         {
-            return null;
+            Task answered;
+            lock (_extendedLock)
+            {
+                if (Resolve(name, create, close, confirmed, out var statement) != Resolution.AwaitEarlierCycle)
+                {
+                    return statement;
+                }
+
+                // Taken with the resolution, under the lock: an answer arriving right after it still wakes this loop.
+                _cycleAnswered ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                answered = _cycleAnswered.Task;
+            }
+
+            // The messages of that cycle may still sit in this loop's upstream buffer.
+            await _upstream!.Output.FlushAsync(ct).ConfigureAwait(false);
+            await answered.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private const string NotPrepared =
+        "it was not prepared through the gateway in this session (or was closed); statements prepared by SQL PREPARE and cursors opened by DECLARE cannot be used by name";
+
+    /// <summary>
+    /// What the target will hold under <paramref name="name"/> when the message being sent reaches it: the latest
+    /// Parse/Bind of this cycle, else the confirmed entry; or that an earlier cycle must be answered first.
+    /// </summary>
+    private Resolution Resolve(
+        string name, PendingExtendedKind create, PendingExtendedKind close, Dictionary<string, PreparedStatementDecision> confirmed,
+        out PreparedStatementDecision? statement)
+    {
+        statement = null;
+        var pending = false;
+        foreach (var entry in _awaitingTarget)
+        {
+            var forgetsStatements = entry.Kind == PendingExtendedKind.ForgetStatements && create == PendingExtendedKind.Parse;
+            if (forgetsStatements || ((entry.Kind == create || entry.Kind == close) && entry.Name == name))
+            {
+                if (entry.Cycle != _cyclesSent)
+                {
+                    // Whether it took effect is known only from the target's answer (42P05, an error earlier in
+                    // that cycle, a SQL PREPARE of the same name in a DEALLOCATE's query): wait for it.
+                    statement = null;
+                    return Resolution.AwaitEarlierCycle;
+                }
+
+                statement = entry.Kind == create ? entry.Statement : null;
+                pending = true;
+            }
         }
 
-        return await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+        if (!pending)
+        {
+            confirmed.TryGetValue(name, out statement);
+        }
+
+        return statement is null ? Resolution.Unknown : Resolution.Known;
+    }
+
+    /// <summary>A Close is recorded as awaiting its CloseComplete.</summary>
+    private void ForgetClosed(byte kind, string name)
+    {
+        var pending = kind switch
+        {
+            (byte)'S' => PendingExtendedKind.CloseStatement,
+            (byte)'P' => PendingExtendedKind.ClosePortal,
+            _ => (PendingExtendedKind?)null,
+        };
+        if (pending is { } closing)
+        {
+            lock (_extendedLock)
+            {
+                _awaitingTarget.Enqueue(new PendingExtended(closing, name, null, _cyclesSent));
+            }
+        }
+    }
+
+    /// <summary>A Query that deallocates prepared statements (DEALLOCATE, DISCARD): every statement is forgotten, now and when it is answered.</summary>
+    private void ForgetStatementsIfDeallocating(string sql)
+    {
+        if (!_services.Statements.DeallocatesPreparedStatements(sql))
+        {
+            return;
+        }
+
+        lock (_extendedLock)
+        {
+            _prepared.Clear();
+            _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.ForgetStatements, "", null, _cyclesSent));
+        }
+    }
+
+    /// <summary>A Query, Sync or injected refusal Query was sent: the target answers it with ReadyForQuery.</summary>
+    private void EndCycle()
+    {
+        lock (_extendedLock)
+        {
+            _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.CycleEnd, "", null, _cyclesSent));
+        }
+
+        _cyclesSent++;
+    }
+
+    /// <summary>Applies the target's answer to the tables (upstream loop): confirmations, errors, and the end of a cycle.</summary>
+    private void TrackStatementAnswer(in PgMessage message)
+    {
+        switch ((BackendMessageCode)message.Code)
+        {
+            case BackendMessageCode.ParseComplete:
+                lock (_extendedLock)
+                {
+                    var parsed = Confirm(PendingExtendedKind.Parse);
+                    _prepared[parsed.Name] = parsed.Statement!;
+                }
+
+                return;
+            case BackendMessageCode.BindComplete:
+                lock (_extendedLock)
+                {
+                    var bound = Confirm(PendingExtendedKind.Bind);
+                    _portals[bound.Name] = bound.Statement!;
+                }
+
+                return;
+            case BackendMessageCode.CloseComplete:
+                lock (_extendedLock)
+                {
+                    var closed = Confirm(PendingExtendedKind.CloseStatement, PendingExtendedKind.ClosePortal);
+                    (closed.Kind == PendingExtendedKind.CloseStatement ? _prepared : _portals).Remove(closed.Name);
+                }
+
+                return;
+            case BackendMessageCode.ErrorResponse:
+                // The target skips the rest of the cycle: nothing of it takes effect.
+                lock (_extendedLock)
+                {
+                    DropUntilCycleEnd(includingEnd: false);
+                }
+
+                return;
+            case BackendMessageCode.ReadyForQuery:
+                lock (_extendedLock)
+                {
+                    DropUntilCycleEnd(includingEnd: true);
+
+                    // Outside a transaction block the target holds no portals (the gateway tracks no WITH HOLD cursor).
+                    if (BackendMessages.ReadReadyForQuery(message.Payload) == (byte)'I')
+                    {
+                        _portals.Clear();
+                    }
+                }
+
+                return;
+        }
+    }
+
+    private PendingExtended Confirm(PendingExtendedKind expected, PendingExtendedKind alternative = PendingExtendedKind.CycleEnd)
+    {
+        if (!_awaitingTarget.TryDequeue(out var head) || (head.Kind != expected && head.Kind != alternative) || head.Kind == PendingExtendedKind.CycleEnd)
+        {
+            throw new PgProtocolException(PgSqlState.ProtocolViolation, $"the target confirmed a {expected} the gateway did not send");
+        }
+
+        CountDone(head);
+        return head;
+    }
+
+    private void DropUntilCycleEnd(bool includingEnd)
+    {
+        while (_awaitingTarget.TryPeek(out var head) && (head.Kind != PendingExtendedKind.CycleEnd || includingEnd))
+        {
+            _awaitingTarget.Dequeue();
+            CountDone(head);
+            if (head.Kind == PendingExtendedKind.ForgetStatements)
+            {
+                _prepared.Clear(); // what it deallocated may include statements confirmed after it was sent
+            }
+            else if (head.Kind == PendingExtendedKind.CycleEnd)
+            {
+                _cycleAnswered?.TrySetResult();
+                _cycleAnswered = null;
+                return;
+            }
+        }
+    }
+
+    private void CountDone(in PendingExtended done)
+    {
+        if (done.Kind == PendingExtendedKind.Parse)
+        {
+            _pendingParses--;
+        }
+        else if (done.Kind == PendingExtendedKind.Bind)
+        {
+            _pendingBinds--;
+        }
     }
 
     private async ValueTask<Decision> DecideAgainIfChangedAsync(PreparedStatementDecision statement)
@@ -87,9 +351,51 @@ public sealed partial class PostgresSession
             _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
             statement.Decision = decision;
         }
+        else if (decision.Effect == DecisionEffect.Deny)
+        {
+            // The Parse's refusal, repeated: its record says Parse; this attempt is recorded too.
+            await AuditedRefusalAsync(decision, statement.Sql).ConfigureAwait(false);
+        }
 
         return decision;
     }
+
+    /// <summary>
+    /// Records a refusal the edge made without a decision of the session grain now (an unknown name, a limit, a
+    /// repeated refusal) and returns it. One call per refusal, awaited so the session's chain keeps statement order;
+    /// the refusal stands when it cannot be recorded. Not for refusals while the cluster or the audit store is unavailable.
+    /// </summary>
+    private async ValueTask<Decision> AuditedRefusalAsync(Decision refusal, string? sql)
+    {
+        try
+        {
+            var summary = sql is null ? StatementSummaries.Opaque : _services.Statements.Summarize(sql);
+            var refused = new EdgeRefusal(summary, refusal, GatewayRefusalState(refusal) ?? "42501");
+            if (!await _sessionGrain!.Refused(refused).ConfigureAwait(false))
+            {
+                LogRefusalNotAudited(_logger, _session!.SessionId, refusal.Rule, "the audit store could not take it");
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogRefusalNotAudited(_logger, _session!.SessionId, refusal.Rule, e.Message);
+        }
+
+        return refusal;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: a refusal by {Rule} was not audited: {Error}")]
+    private static partial void LogRefusalNotAudited(ILogger logger, string sessionId, string rule, string error);
+
+    private static Decision GatewayRefusal(string rule, string reason) => new(DecisionEffect.Deny, rule, reason, 0, 0);
+
+    /// <summary>The SQLSTATE of a refusal the gateway makes itself (not the policy), or null for a policy decision.</summary>
+    private static string? GatewayRefusalState(Decision decision) => decision.Rule switch
+    {
+        StatementLimitRule => "54000",
+        UnknownStatementRule => "42501",
+        _ => null,
+    };
 
     /// <summary>
     /// Refuses a Bind or Execute in its place in the pipeline: a Parse of the unnamed statement the target

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Model;
+using OrleansGate.Policy.Classification;
 using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.Edge.Postgres;
@@ -67,7 +68,7 @@ public sealed partial class PostgresSession
                 while (!terminated && FrameClientMessage(buffer, maxLength, out var message, out var messageEnd))
                 {
                     _requests.Requested(message.Code); // upstream state check (PostgresSession.UpstreamValidation.cs)
-                    terminated = await HandleClientMessageAsync(message, upstream).ConfigureAwait(false);
+                    terminated = await HandleClientMessageAsync(message, upstream, ct).ConfigureAwait(false);
                     buffer = buffer.Slice(messageEnd);
                     consumed = messageEnd;
                 }
@@ -107,7 +108,7 @@ public sealed partial class PostgresSession
     }
 
     /// <summary>Decides and forwards one client message; true after Terminate.</summary>
-    private async ValueTask<bool> HandleClientMessageAsync(PgMessage message, IBufferWriter<byte> upstream)
+    private async ValueTask<bool> HandleClientMessageAsync(PgMessage message, IBufferWriter<byte> upstream, CancellationToken ct)
     {
         var payload = message.Payload;
         switch ((FrontendMessageCode)message.Code)
@@ -119,8 +120,9 @@ public sealed partial class PostgresSession
                     if (decision.IsAllowed)
                     {
                         ExpectAnswer(InFlightKind.Query, decision.AuditSequence); // completion record (PostgresSession.Completions.cs)
+                        ForgetStatementsIfDeallocating(sql); // policy bookkeeping (PostgresSession.Policy.cs)
                         Forward(upstream, message.Raw);
-                        _cyclesSent++;
+                        EndCycle();
                     }
                     else
                     {
@@ -133,8 +135,14 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Parse:
                 {
                     var parse = FrontendMessages.ReadParse(payload);
+                    if (RefuseParseAtLimit(parse.StatementName) is { } full)
+                    {
+                        InjectDeniedExtended(upstream, await AuditedRefusalAsync(full, parse.Sql).ConfigureAwait(false));
+                        return false;
+                    }
+
                     var decision = await AuthorizeAsync(StatementSource.Parse, parse.StatementName, parse.Sql).ConfigureAwait(false);
-                    RememberParse(parse.StatementName, parse.Sql, decision); // policy: Execute re-check (PostgresSession.Policy.cs)
+                    RememberParse(parse.StatementName, parse.Sql, decision); // policy: recorded when the target confirms it (PostgresSession.Policy.cs)
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -151,8 +159,9 @@ public sealed partial class PostgresSession
                 {
                     var bind = FrontendMessages.ReadBind(payload);
 
-                    // policy: a refused statement is refused again in the Bind's place (PostgresSession.Policy.cs)
-                    if (await DecideBindAsync(bind.PortalName, bind.StatementName).ConfigureAwait(false) is { IsAllowed: false } refused)
+                    // policy: a refused or unknown statement is refused in the Bind's place; one an earlier, unanswered cycle
+                    // changes is decided once the target has answered it (PostgresSession.Policy.cs)
+                    if (await DecideBindAsync(bind.PortalName, bind.StatementName, ct).ConfigureAwait(false) is { IsAllowed: false } refused)
                     {
                         InjectDeniedExtended(upstream, refused);
                     }
@@ -182,14 +191,14 @@ public sealed partial class PostgresSession
                     var (portal, _) = FrontendMessages.ReadExecute(payload);
 
                     // policy: decided again when the policy version changed since Parse (PostgresSession.Policy.cs)
-                    var decision = RefuseExecutionWhileCompletionsUnwritten() ?? await DecideExecuteAsync(portal).ConfigureAwait(false);
-                    if (decision is { IsAllowed: false })
+                    var decision = RefuseExecutionWhileCompletionsUnwritten() ?? await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
+                    if (!decision.IsAllowed)
                     {
                         InjectDeniedExtended(upstream, decision);
                     }
                     else
                     {
-                        ExpectAnswer(InFlightKind.Execute, decision?.AuditSequence);
+                        ExpectAnswer(InFlightKind.Execute, decision.AuditSequence);
                         Forward(upstream, message.Raw);
                     }
 
@@ -199,7 +208,7 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Sync:
                 ExpectAnswer(InFlightKind.Sync, null);
                 Forward(upstream, message.Raw);
-                _cyclesSent++;
+                EndCycle();
                 return false;
 
             case FrontendMessageCode.Flush:
@@ -265,7 +274,7 @@ public sealed partial class PostgresSession
         _denials.Enqueue(new PendingDenial(marker, _cyclesSent, decision));
         ExpectAnswer(InFlightKind.Query, null); // its ReadyForQuery ends nothing that is recorded
         FrontendWriter.Query(upstream, marker);
-        _cyclesSent++;
+        EndCycle();
     }
 
     private void InjectDeniedParse(IBufferWriter<byte> upstream, string statementName, Decision decision)
@@ -291,7 +300,7 @@ public sealed partial class PostgresSession
             var examined = buffer.End;
             try
             {
-                while (MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
+                while (!_terminate.IsCancellationRequested && MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
                 {
                     cyclesSeen = RelayUpstreamMessage(message, cyclesSeen);
                     buffer = buffer.Slice(messageEnd);
@@ -308,6 +317,11 @@ public sealed partial class PostgresSession
                 upstream.AdvanceTo(consumed, examined);
             }
 
+            if (_terminate.IsCancellationRequested)
+            {
+                return "session terminated";
+            }
+
             await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
             if (result.IsCompleted)
             {
@@ -319,6 +333,7 @@ public sealed partial class PostgresSession
     /// <summary>Relays one upstream message, rewriting the error of a refused statement; returns the updated cycle count.</summary>
     private long RelayUpstreamMessage(in PgMessage message, long cyclesSeen)
     {
+        TrackStatementAnswer(message); // prepared statements and portals as the target holds them (PostgresSession.Policy.cs)
         switch ((BackendMessageCode)message.Code)
         {
             case BackendMessageCode.ErrorResponse when _denials.TryPeek(out var denial) && denial.Cycle == cyclesSeen:
@@ -346,6 +361,21 @@ public sealed partial class PostgresSession
                 Forward(_clientOutput, message.Raw);
                 return cyclesSeen + 1;
 
+            case BackendMessageCode.NotificationResponse:
+                RelayNotification(message); // the notifier's process id as the client knows it (PostgresSession.Notifications.cs)
+                return cyclesSeen;
+
+            case BackendMessageCode.ParameterStatus:
+                ValidateUpstreamMessage(message);
+                if (LexicalSettingChanged(message) is { } violation)
+                {
+                    // Not relayed: the session ends here (RelayAsync sends the FATAL with this reason).
+                    Terminate(violation);
+                    return cyclesSeen;
+                }
+
+                break;
+
             default:
                 ValidateUpstreamMessage(message);
                 break;
@@ -356,8 +386,26 @@ public sealed partial class PostgresSession
         return cyclesSeen;
     }
 
+    /// <summary>
+    /// Why a ParameterStatus from the target ends the session: client_encoding or standard_conforming_strings
+    /// changed mid-session (a function calling set_config, say), so the target would no longer read statement
+    /// text as the classifier does. Null for every other report.
+    /// </summary>
+    private static string? LexicalSettingChanged(in PgMessage message)
+    {
+        var (name, value) = BackendMessages.ReadParameterStatus(message.Payload);
+        return LexicalSettings.CheckReported(name, value);
+    }
+
     private void WriteRefusal(Decision decision)
     {
+        if (GatewayRefusalState(decision) is { } sqlState)
+        {
+            // Refused by the gateway's own bookkeeping, not by a policy rule.
+            BackendWriter.ErrorResponse(_clientOutput, "ERROR", sqlState, $"statement refused by the gateway: {decision.Reason}");
+            return;
+        }
+
         if (decision.Effect == DecisionEffect.Unavailable)
         {
             BackendWriter.ErrorResponse(_clientOutput, "ERROR", "58000", $"statement refused by the gateway: {decision.Reason}",

@@ -6,6 +6,7 @@ using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Targets;
 using OrleansGate.Grains;
 using OrleansGate.Model;
+using OrleansGate.Policy.Classification;
 using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.Edge.Postgres;
@@ -15,15 +16,16 @@ public sealed partial class PostgresSession
     /// <summary>
     /// Startup parameters passed on to the target. Everything else is refused: <c>options</c> could carry
     /// <c>-c role=…</c> past the statement policy, and parameters such as <c>standard_conforming_strings</c>
-    /// would make the target parse SQL differently from the gateway's classifier.
+    /// would make the target parse SQL differently from the gateway's classifier. <c>client_encoding</c> is
+    /// accepted only as UTF8 and never forwarded: the upstream login pins it (<see cref="LexicalSettings"/>).
     /// </summary>
     private static readonly HashSet<string> ForwardedParameters = new(StringComparer.OrdinalIgnoreCase)
     {
-        "application_name", "client_encoding", "DateStyle", "TimeZone", "IntervalStyle", "extra_float_digits",
+        "application_name", "DateStyle", "TimeZone", "IntervalStyle", "extra_float_digits",
     };
 
     /// <summary>Parameters that are ours to interpret, never forwarded.</summary>
-    private static readonly HashSet<string> GatewayParameters = new(StringComparer.Ordinal) { "user", "database" };
+    private static readonly HashSet<string> GatewayParameters = new(StringComparer.Ordinal) { "user", "database", LexicalSettings.ClientEncoding };
 
     /// <summary>Runs steps 1–4 of the flow; false when the connection ended without a session.</summary>
     private async Task<bool> LoginAsync(CancellationToken aborted)
@@ -120,6 +122,13 @@ public sealed partial class PostgresSession
             {
                 throw new PgProtocolException("0A000", $"startup parameter \"{name}\" is not supported through the gateway; use SET, which the policy sees");
             }
+        }
+
+        // Checked before any upstream dial: the classifier reads statement text as UTF-8, and under another client
+        // encoding the target would read the same bytes differently (a backslash absorbed into a character).
+        if (parameters.TryGetValue(LexicalSettings.ClientEncoding, out var encoding) && !LexicalSettings.IsUtf8(encoding))
+        {
+            throw new PgProtocolException("0A000", $"client_encoding \"{encoding}\" is not supported through the gateway: connect with client_encoding UTF8, the only encoding its statement parser reads");
         }
     }
 
@@ -364,20 +373,40 @@ public sealed partial class PostgresSession
         }
     }
 
+    /// <summary>
+    /// Why a login that had already opened its session (and written its Login record) was refused at the upstream
+    /// dial: the session's Logout record says so, instead of "client closed the connection".
+    /// </summary>
+    private string? _loginRefusal;
+
     private async Task<bool> DialUpstreamAsync(ResolvedTarget target, IReadOnlyDictionary<string, string> parameters, CancellationToken ct)
     {
-        var forwarded = parameters.Where(p => ForwardedParameters.Contains(p.Key));
+        // client_encoding and standard_conforming_strings are pinned: startup values override role and database defaults.
+        var forwarded = parameters.Where(p => ForwardedParameters.Contains(p.Key)).Concat(LexicalSettings.PinnedStartupValues);
         try
         {
             _upstream = await _services.Upstream.ConnectAsync(target, forwarded, ct).ConfigureAwait(false);
-            return true;
         }
         catch (UpstreamException e)
         {
             _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "upstream_failed"));
             await SendFatalAsync("08006", e.Message).ConfigureAwait(false);
+            _loginRefusal = $"login refused after the session opened: 08006 {e.Message}";
             return false;
         }
+
+        foreach (var (name, value) in _upstream.ParameterStatuses)
+        {
+            if (LexicalSettings.CheckReported(name, value) is { } violation)
+            {
+                _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "upstream_failed"));
+                await SendFatalAsync("0A000", $"session refused: {violation}").ConfigureAwait(false);
+                _loginRefusal = $"login refused after the session opened: 0A000 {violation}";
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task GreetClientAsync(ResolvedTarget target, CancellationToken ct)

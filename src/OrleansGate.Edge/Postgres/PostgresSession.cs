@@ -89,6 +89,7 @@ public sealed partial class PostgresSession
 
             if (!loggedIn)
             {
+                closeReason = _loginRefusal ?? closeReason; // audited in the Logout record when a session was opened
                 return;
             }
 

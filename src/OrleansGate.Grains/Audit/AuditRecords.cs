@@ -17,6 +17,13 @@ public static class AuditRecords
         };
     }
 
+    /// <summary>A statement the edge refused by its own bookkeeping: a statement record whose outcome is the SQLSTATE the client got.</summary>
+    public static AuditRecord EdgeRefusal(DateTimeOffset at, SessionInfo session, EdgeRefusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        return Statement(at, session, refusal.Statement, refusal.Decision) with { Outcome = refusal.SqlState };
+    }
+
     /// <summary>Issuer of the system events that are not about an agent (policy changes).</summary>
     public const string SystemIssuer = "orleansgate";
 

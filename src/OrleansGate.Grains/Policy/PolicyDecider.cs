@@ -92,6 +92,7 @@ public sealed class PolicyDecider(PolicyCache cache)
         Functions = s.Functions.ToFrozenSet(StringComparer.Ordinal),
         DangerousFunctionGroups = s.DangerousFunctionGroups.ToFrozenSet(StringComparer.Ordinal),
         HasUnboundedWrite = s.HasUnboundedWrite,
+        GuardRefusal = s.GuardRefusal,
         Fingerprint = s.Fingerprint,
         NormalizedSql = s.NormalizedSql,
     };

@@ -66,6 +66,31 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
         }
     }
 
+    public async Task<bool> Refused(EdgeRefusal refusal)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        if (_session is not { } session)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _audit!.AppendAsync(AuditRecords.EdgeRefusal(time.GetUtcNow(), session, refusal));
+            return true;
+        }
+        catch (AuditUnavailableException e)
+        {
+            // Counted with the statements refused for the same reason, so an outage logs a summary, not a line each.
+            if (refusals.Refused().Kind == OutageLogKind.First)
+            {
+                LogAuditUnavailable(logger, session.SessionId, e.Message);
+            }
+
+            return false;
+        }
+    }
+
     public async Task<bool> Completed(IReadOnlyList<StatementCompletion> completions)
     {
         if (_session is not { } session)

@@ -23,6 +23,7 @@ internal sealed partial class ParseTreeWalker
                 return;
             case "VariableSetStmt":
                 AddKinds(VariableSetKinds(body));
+                CheckLexicalSetting(body);
                 break;
             case "TransactionStmt":
                 AddKinds(GetString(body, "kind") is "TRANS_STMT_PREPARE" or "TRANS_STMT_COMMIT_PREPARED" or "TRANS_STMT_ROLLBACK_PREPARED"
@@ -248,6 +249,19 @@ internal sealed partial class ParseTreeWalker
             "standard_conforming_strings" or "backslash_quote" => StatementKind.Admin | StatementKind.Session,
             _ => StatementKind.Session,
         };
+    }
+
+    /// <summary>
+    /// SET (LOCAL) client_encoding / SET NAMES / SET standard_conforming_strings to a value is refused by the gateway.
+    /// RESET, SET … TO DEFAULT and RESET ALL return to the session's startup values, which the gateway pins.
+    /// </summary>
+    private void CheckLexicalSetting(JsonElement body)
+    {
+        if (GetString(body, "kind") is not ("VAR_SET_DEFAULT" or "VAR_RESET" or "VAR_RESET_ALL")
+            && GetString(body, "name") is { } name && LexicalSettings.IsPinned(name))
+        {
+            _guardRefusal ??= LexicalSettings.ChangeRefused;
+        }
     }
 
     private static StatementKind AlterTableKinds(JsonElement body)

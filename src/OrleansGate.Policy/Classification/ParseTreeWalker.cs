@@ -31,6 +31,9 @@ internal sealed partial class ParseTreeWalker
     private StatementKind _kinds;
     private bool _unboundedWrite;
 
+    // Set when the statement could change how the target reads statement text (LexicalSettings).
+    private string? _guardRefusal;
+
     // Set where the result depends on a literal's value (nextval('s'), WHERE 1 = 1, EXPLAIN (ANALYZE 0)):
     // such a statement must not share a classification with others of the same normalized text.
     private bool _literalSensitive;
@@ -73,6 +76,7 @@ internal sealed partial class ParseTreeWalker
             Functions = Freeze(walker._functions),
             DangerousFunctionGroups = Freeze(walker._groups),
             HasUnboundedWrite = walker._unboundedWrite,
+            GuardRefusal = walker._guardRefusal,
         };
         literalSensitive = walker._literalSensitive;
         return info;
@@ -236,10 +240,11 @@ internal sealed partial class ParseTreeWalker
             : relation;
         AddRelation(name, use);
 
-        // Updating pg_settings is set_config in disguise.
+        // Updating pg_settings is set_config in disguise, for a setting named by data.
         if (use == RelationUse.Write && relation == "pg_settings" && schema is null or "pg_catalog")
         {
             AddKinds(StatementKind.RoleChange | StatementKind.Session);
+            _guardRefusal ??= LexicalSettings.UnknownSettingRefused;
         }
     }
 
@@ -288,6 +293,10 @@ internal sealed partial class ParseTreeWalker
         {
             RecordSequenceArgument(call);
         }
+        else if (last == "set_config")
+        {
+            CheckSetConfigArgument(call);
+        }
 
         foreach (var property in call.EnumerateObject())
         {
@@ -302,9 +311,32 @@ internal sealed partial class ParseTreeWalker
     private void RecordSequenceArgument(JsonElement call)
     {
         _literalSensitive = true;
+        if (ConstantFirstArgument(call) is { } sequence)
+        {
+            AddRelation(sequence, RelationUse.Write);
+        }
+    }
+
+    /// <summary>set_config('client_encoding' or 'standard_conforming_strings', …), or with a name that is not a constant, is refused by the gateway.</summary>
+    private void CheckSetConfigArgument(JsonElement call)
+    {
+        _literalSensitive = true;
+        if (ConstantFirstArgument(call) is not { } setting)
+        {
+            _guardRefusal ??= LexicalSettings.UnknownSettingRefused;
+        }
+        else if (LexicalSettings.IsPinned(setting))
+        {
+            _guardRefusal ??= LexicalSettings.ChangeRefused;
+        }
+    }
+
+    /// <summary>The first argument when it is a string constant (possibly cast), else null.</summary>
+    private static string? ConstantFirstArgument(JsonElement call)
+    {
         if (!call.TryGetProperty("args", out var args) || args.ValueKind != JsonValueKind.Array || args.GetArrayLength() == 0)
         {
-            return;
+            return null;
         }
 
         var argument = args[0];
@@ -313,11 +345,8 @@ internal sealed partial class ParseTreeWalker
             argument = inner;
         }
 
-        if (TryGetNode(argument, out type, out body) && type.SequenceEqual("A_Const"u8)
-            && body.TryGetProperty("sval", out var literal) && GetString(literal, "sval") is { } sequence)
-        {
-            AddRelation(sequence, RelationUse.Write);
-        }
+        return TryGetNode(argument, out type, out body) && type.SequenceEqual("A_Const"u8)
+            && body.TryGetProperty("sval", out var literal) ? GetString(literal, "sval") : null;
     }
 
     private int EnterWith(JsonElement statement)

@@ -222,6 +222,7 @@ public sealed class SqlClassifier
                 Functions = only.Functions,
                 DangerousFunctionGroups = only.DangerousFunctionGroups,
                 HasUnboundedWrite = only.HasUnboundedWrite,
+                GuardRefusal = only.GuardRefusal,
                 NormalizedSql = normalized,
                 Fingerprint = fingerprint,
             };
@@ -229,10 +230,12 @@ public sealed class SqlClassifier
 
         var kinds = StatementKind.None;
         var unbounded = false;
+        string? guard = null;
         foreach (var statement in statements)
         {
             kinds |= statement.Kinds;
             unbounded |= statement.HasUnboundedWrite;
+            guard ??= statement.GuardRefusal;
         }
 
         return new StatementClassification
@@ -246,6 +249,7 @@ public sealed class SqlClassifier
             Functions = Union(statements, static s => s.Functions),
             DangerousFunctionGroups = Union(statements, static s => s.DangerousFunctionGroups),
             HasUnboundedWrite = unbounded,
+            GuardRefusal = guard,
             NormalizedSql = normalized,
             Fingerprint = fingerprint,
         };

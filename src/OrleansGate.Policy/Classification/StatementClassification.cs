@@ -42,6 +42,12 @@ public sealed class StatementClassification
     public bool HasUnboundedWrite { get; init; }
 
     /// <summary>
+    /// Why the gateway refuses this text whatever the policy says: a statement that would make the target read
+    /// statement text differently from the classifier (see <see cref="LexicalSettings"/>). Null for most statements.
+    /// </summary>
+    public string? GuardRefusal { get; init; }
+
+    /// <summary>
     /// libpg_query's fingerprint (16 hex digits) of the normalized text: equal for statements that differ only
     /// in literals, or in a literal against a parameter (<c>id = 5</c>, <c>id = $1</c>). Empty when not parsed.
     /// </summary>

@@ -28,4 +28,7 @@ public sealed class StatementInfo
 
     /// <summary>An UPDATE or DELETE without WHERE (or with a trivially true one), or a TRUNCATE.</summary>
     public bool HasUnboundedWrite { get; init; }
+
+    /// <summary>Why the gateway refuses this statement whatever the policy says (see <see cref="LexicalSettings"/>), or null.</summary>
+    public string? GuardRefusal { get; init; }
 }

@@ -30,6 +30,12 @@ public static class PolicyEvaluator
             return new PolicyDecision(PolicyEffect.Deny, UnparsableRule, "statement could not be parsed", policy.Version);
         }
 
+        // A built-in guard no rule overrides: the statement would change how the target reads statement text.
+        if (statement.GuardRefusal is { } guard)
+        {
+            return new PolicyDecision(PolicyEffect.Deny, LexicalSettings.GuardRule, guard, policy.Version);
+        }
+
         PolicyRule? best = null;
         foreach (var rule in policy.Rules)
         {

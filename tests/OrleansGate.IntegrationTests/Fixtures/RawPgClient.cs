@@ -34,9 +34,10 @@ public sealed class RawPgClient : IAsyncDisposable
     }
 
     /// <summary>Logs in with a token; returns the messages received up to and including ReadyForQuery.</summary>
-    public async Task<List<(char Code, byte[] Payload)>> LoginAsync(string user, string database, string token)
+    public async Task<List<(char Code, byte[] Payload)>> LoginAsync(
+        string user, string database, string token, IEnumerable<KeyValuePair<string, string>>? parameters = null)
     {
-        FrontendWriter.StartupMessage(Output, [new("user", user), new("database", database)]);
+        FrontendWriter.StartupMessage(Output, [new("user", user), new("database", database), .. parameters ?? []]);
         await Output.FlushAsync();
         var auth = await ReadAsync();
         if (auth.Code != 'R')

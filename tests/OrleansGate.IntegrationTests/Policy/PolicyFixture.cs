@@ -66,6 +66,9 @@ public sealed class PolicyFixture : IAsyncLifetime
 
     public const string OtherTeam = "analytics";
 
+    /// <summary>A target whose database does not exist on the PostgreSQL it names.</summary>
+    public const string MissingDatabaseTarget = "missing";
+
     public TempPostgres Postgres { get; private set; } = null!;
 
     public GatewayNode Node { get; private set; } = null!;
@@ -94,11 +97,21 @@ public sealed class PolicyFixture : IAsyncLifetime
             TargetPort = Postgres.Port,
             TargetPassword = targetPassword,
             PolicyFile = PolicyFile,
-            Overrides = new Dictionary<string, string?> { ["OrleansGate:Policy:Watch"] = "true" },
             ClientClaims = new Dictionary<string, IReadOnlyDictionary<string, string>>
             {
                 [GatewaySettings.AgentClientId] = new Dictionary<string, string> { [TeamClaim] = AgentTeam },
                 [GatewaySettings.OtherClientId] = new Dictionary<string, string> { [TeamClaim] = OtherTeam },
+            },
+            Overrides = new Dictionary<string, string?>
+            {
+                ["OrleansGate:Policy:Watch"] = "true",
+
+                // A configured target whose database does not exist: the upstream login fails after the session opened.
+                [$"OrleansGate:Targets:{MissingDatabaseTarget}:Host"] = "127.0.0.1",
+                [$"OrleansGate:Targets:{MissingDatabaseTarget}:Port"] = Postgres.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [$"OrleansGate:Targets:{MissingDatabaseTarget}:Database"] = "no_such_database",
+                [$"OrleansGate:Targets:{MissingDatabaseTarget}:Username"] = "gateway_demo",
+                [$"OrleansGate:Targets:{MissingDatabaseTarget}:Password"] = targetPassword,
             },
         };
         Node = await GatewayNode.StartAsync(settings);

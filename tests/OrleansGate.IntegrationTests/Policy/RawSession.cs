@@ -9,14 +9,17 @@ internal sealed class RawSession : IAsyncDisposable
 {
     private readonly RawPgClient _client;
 
-    private RawSession(RawPgClient client) => _client = client;
+    private RawSession(RawPgClient client, List<(char Code, byte[] Payload)> login) => (_client, Login) = (client, login);
 
-    public static async Task<RawSession> OpenAsync(GatewayNode node)
+    /// <summary>What the gateway answered to the login, up to and including ReadyForQuery.</summary>
+    public List<(char Code, byte[] Payload)> Login { get; }
+
+    public static async Task<RawSession> OpenAsync(GatewayNode node, IEnumerable<KeyValuePair<string, string>>? parameters = null)
     {
         var client = await RawPgClient.ConnectAsync(node.Settings.PostgresPort);
-        var login = await client.LoginAsync(GatewaySettings.AgentClientId, GatewaySettings.TargetName, await node.GetTokenAsync());
+        var login = await client.LoginAsync(GatewaySettings.AgentClientId, GatewaySettings.TargetName, await node.GetTokenAsync(), parameters);
         Assert.Equal('Z', login[^1].Code);
-        return new RawSession(client);
+        return new RawSession(client, login);
     }
 
     public async Task<List<(char Code, byte[] Payload)>> QueryAsync(string sql)
@@ -31,6 +34,9 @@ internal sealed class RawSession : IAsyncDisposable
         await _client.SendAsync(write);
         return await _client.ReadUntilReadyAsync();
     }
+
+    /// <summary>Reads the answer of one more cycle (after pipelined messages), up to ReadyForQuery.</summary>
+    public Task<List<(char Code, byte[] Payload)>> ReadUntilReadyAsync() => _client.ReadUntilReadyAsync();
 
     /// <summary>The first ErrorResponse's fields, or null when there was none.</summary>
     public static IReadOnlyDictionary<char, string>? Error(List<(char Code, byte[] Payload)> messages) =>

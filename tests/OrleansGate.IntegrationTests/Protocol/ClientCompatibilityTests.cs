@@ -31,6 +31,35 @@ public sealed class ClientCompatibilityTests(ProtocolSuiteFixture fixture)
     }
 
     [Theory]
+    [InlineData("extended")]
+    [InlineData("prepared")]
+    public async Task Pgbench_pipeline_runs_every_transaction(string mode)
+    {
+        // libpq pipeline mode: Parse (prepared: once per connection), Bind, Describe and Execute of every statement
+        // sent before any answer is read, one Sync at \endpipeline.
+        var script = Path.Combine(Directory.CreateTempSubdirectory("orleansgate-pgbench-").FullName, "pipeline.sql");
+        await File.WriteAllTextAsync(script, """
+            \set aid random(1, 100000)
+            \set delta random(-5000, 5000)
+            \startpipeline
+            UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
+            SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
+            SELECT count(*) FROM pgbench_branches;
+            \endpipeline
+            """);
+        var result = await ExternalCommand.RunAsync(
+            "pgbench",
+            ["-n", "-M", mode, "-c", "2", "-t", "20", "-f", script],
+            ClientTimeout,
+            environment: fixture.LibpqEnvironment(false, await fixture.TokenAsync()));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"query mode: {mode}", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("number of transactions actually processed: 40/40", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("number of failed transactions: 0", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public async Task Psql_describes_a_table(bool tls)

@@ -167,6 +167,37 @@ public sealed class NpgsqlCompatibilityTests(ProtocolSuiteFixture fixture)
         Assert.Equal((channel, "job 42 is ready"), await received.Task.WaitAsync(timeout.Token));
     }
 
+    [Fact]
+    public async Task Notification_of_the_session_itself_carries_the_process_id_the_client_was_given()
+    {
+        await using var listener = await OpenAsync(tls: false);
+        var received = new List<int>();
+        listener.Notification += (_, e) => received.Add(e.PID);
+        await using (var listen = new NpgsqlCommand("LISTEN own_pid; NOTIFY own_pid, 'mine'", listener))
+        {
+            // The target sends the session's own notification before ReadyForQuery: Npgsql has it when this returns.
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        await using var notifier = await OpenAsync(tls: false);
+        int notifierTargetPid;
+        await using (var notify = new NpgsqlCommand("SELECT pg_backend_pid(); NOTIFY own_pid, 'theirs'", notifier))
+        {
+            notifierTargetPid = (int)(await notify.ExecuteScalarAsync())!;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (received.Count < 2)
+        {
+            await listener.WaitAsync(timeout.Token);
+        }
+
+        // Its own: the gateway-issued id (BackendKeyData), not the target's. Another session's: the target's id, as sent.
+        Assert.Equal(listener.ProcessID, received[0]);
+        Assert.NotEqual(notifierTargetPid, listener.ProcessID);
+        Assert.Equal(notifierTargetPid, received[1]);
+    }
+
     private async Task<NpgsqlConnection> OpenAsync(bool tls, string extra = "")
     {
         var connection = new NpgsqlConnection(fixture.NpgsqlConnectionString(tls, await fixture.TokenAsync(), extra));
