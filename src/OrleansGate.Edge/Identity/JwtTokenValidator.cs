@@ -238,7 +238,7 @@ public sealed partial class JwtTokenValidator : ITokenValidator
     // A group that cannot be read is refused rather than skipped: a deny rule keyed on it must not silently stop matching.
     private static bool TryReadGroups(JsonElement claims, string claimName, out IReadOnlyList<string> groups)
     {
-        groups = [];
+        groups = Array.Empty<string>();
         if (!claims.TryGetProperty(claimName, out var claim))
         {
             return true;
@@ -247,7 +247,7 @@ public sealed partial class JwtTokenValidator : ITokenValidator
         switch (claim.ValueKind)
         {
             case JsonValueKind.String:
-                groups = [claim.GetString()!];
+                groups = new[] { claim.GetString()! };
                 return true;
             case JsonValueKind.Array:
                 var list = new List<string>(claim.GetArrayLength());

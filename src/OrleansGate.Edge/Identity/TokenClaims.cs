@@ -49,7 +49,7 @@ internal static class TokenClaims
     {
         if (value.ValueKind != JsonValueKind.Array)
         {
-            return TryReadScalar(value, out var single) ? new AgentClaim(name, [single]) : Unreadable(name);
+            return TryReadScalar(value, out var single) ? new AgentClaim(name, new[] { single }) : Unreadable(name);
         }
 
         if (value.GetArrayLength() > AgentClaim.MaxValues)
@@ -85,5 +85,5 @@ internal static class TokenClaims
             && text.Length <= AgentClaim.MaxValueLength;
     }
 
-    private static AgentClaim Unreadable(string name) => new(name, [], Unreadable: true);
+    private static AgentClaim Unreadable(string name) => new(name, Array.Empty<string>(), Unreadable: true);
 }

@@ -63,3 +63,31 @@ public sealed partial class JwtTokenValidatorTests
         Assert.Equal($"too many claims (more than {AgentClaim.MaxClaims})", Assert.IsType<TokenValidationResult.Invalid>(result).Reason);
     }
 }
+
+/// <summary>
+/// The identity is persisted with the agent grain's state by Orleans' JSON grain storage (Newtonsoft, with type
+/// names): every list in it must be a type that can be read back — compiler-made collection-expression types cannot.
+/// </summary>
+public sealed partial class JwtTokenValidatorTests
+{
+    [Fact]
+    public async Task Identity_with_single_value_claims_and_a_single_group_reads_back_from_type_named_json()
+    {
+        var result = await ValidateAsync(Token(claims: c =>
+        {
+            c["groups"] = "ops";
+            c["team"] = "payments";
+            c["realm_access"] = new JsonObject();
+        }));
+        var agent = Assert.IsType<TokenValidationResult.Valid>(result).Agent;
+        var settings = new Newtonsoft.Json.JsonSerializerSettings { TypeNameHandling = Newtonsoft.Json.TypeNameHandling.All };
+
+        var json = Newtonsoft.Json.JsonConvert.SerializeObject(agent, settings);
+        var back = Newtonsoft.Json.JsonConvert.DeserializeObject<AgentIdentity>(json, settings)!;
+
+        Assert.Equal(["ops"], back.Groups);
+        var claims = back.Claims!.ToDictionary(c => c.Name);
+        Assert.Equal(["payments"], claims["team"].Values);
+        Assert.True(claims["realm_access"].Unreadable);
+    }
+}
