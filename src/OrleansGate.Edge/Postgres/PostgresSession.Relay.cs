@@ -67,7 +67,6 @@ public sealed partial class PostgresSession
             {
                 while (!terminated && FrameClientMessage(buffer, maxLength, out var message, out var messageEnd))
                 {
-                    _requests.Requested(message.Code); // upstream state check (PostgresSession.UpstreamValidation.cs)
                     terminated = await HandleClientMessageAsync(message, upstream, ct).ConfigureAwait(false);
                     buffer = buffer.Slice(messageEnd);
                     consumed = messageEnd;

@@ -5,9 +5,6 @@ namespace OrleansGate.Edge.Postgres;
 // The upstream is untrusted input too: what it sends is checked before a client parses it.
 public sealed partial class PostgresSession
 {
-    /// <summary>Parse, Bind and Close sent upstream, against their completions (fed by the relay's client loop).</summary>
-    private readonly RequestLedger _requests = new();
-
     /// <summary>
     /// COPY starts only in answer to a Query or an Execute: a CopyInResponse while the target owes nothing else (a Sync,
     /// or nothing at all) would make the client stream data nobody asked for.
@@ -27,7 +24,6 @@ public sealed partial class PostgresSession
     private void ValidateUpstreamMessage(in PgMessage message)
     {
         var payload = message.Payload;
-        _requests.Answered(message.Code); // out of state: a completion no request asked for
         switch ((BackendMessageCode)message.Code)
         {
             case BackendMessageCode.DataRow:
@@ -59,7 +55,7 @@ public sealed partial class PostgresSession
                 BackendStructure.ValidateCopyResponse(payload);
                 ExpectCopyAllowed();
                 return;
-            case BackendMessageCode.BindComplete:
+            case BackendMessageCode.BindComplete: // a completion nobody asked for: PostgresSession.Policy.cs (Confirm)
             case BackendMessageCode.CloseComplete:
             case BackendMessageCode.CopyData:
             case BackendMessageCode.CopyDone:

@@ -106,12 +106,21 @@ public sealed class LexicalSettingsThroughGatewayTests(PolicyFixture fixture)
     [InlineData("standard_conforming_strings", "off")]
     public async Task Target_reporting_another_value_mid_session_ends_the_session(string setting, string value)
     {
-        // A user-defined function the classifier cannot see into (allowed as a read) changes the setting.
+        // A user-defined function the classifier cannot see into changes the setting; a policy that allows user
+        // functions (group non_builtin) lets it run, so the defence left is the target's ParameterStatus.
         var function = $"switch_{setting}";
         await fixture.Postgres.ExecuteAsync("demo", $"CREATE OR REPLACE FUNCTION public.{function}() RETURNS text LANGUAGE sql AS $$ SELECT set_config('{setting}', '{value}', false) $$");
-        await using var session = await RawSession.OpenAsync(fixture.Node);
-
-        var answer = await session.QueryAsync($"SELECT {function}()");
+        await fixture.ApplyAsync(ReadAndUserFunctionsPolicy);
+        List<(char Code, byte[] Payload)> answer;
+        try
+        {
+            await using var session = await RawSession.OpenAsync(fixture.Node);
+            answer = await session.QueryAsync($"SELECT {function}()");
+        }
+        finally
+        {
+            await fixture.ApplyAsync(PolicyFixture.ReadOnlyPolicy);
+        }
 
         Assert.DoesNotContain(answer, m => m.Code == 'S' && Encoding.UTF8.GetString(m.Payload).StartsWith(setting, StringComparison.Ordinal));
         var error = RawSession.Error(answer) ?? throw new Xunit.Sdk.XunitException("the session was not ended");
@@ -120,6 +129,18 @@ public sealed class LexicalSettingsThroughGatewayTests(PolicyFixture fixture)
         Assert.StartsWith($"terminating connection: the target switched {setting} to \"{value}\"", error['M'], StringComparison.Ordinal);
         Assert.Equal('\0', answer[^1].Code);
     }
+
+    private const string ReadAndUserFunctionsPolicy = """
+        version: tests-read-user-functions
+        rules:
+          - name: developers-read-with-user-functions
+            effect: allow
+            reason: developers may read and call user functions
+            match:
+              groups: [developers]
+              kinds: [read]
+              function_groups: [non_builtin]
+        """;
 
     private static string? Reported(List<(char Code, byte[] Payload)> messages, string name) =>
         messages.Where(m => m.Code == 'S')

@@ -23,7 +23,7 @@ public sealed class UntrustedUpstreamTests(ProtocolSuiteFixture fixture)
     [InlineData(MisbehavingUpstreamStandIn.RowDescriptionOverrun, "invalid RowDescription message")]
     [InlineData(MisbehavingUpstreamStandIn.CommandCompleteTrailing, "invalid CommandComplete message: 9 unexpected bytes at the end")]
     [InlineData(MisbehavingUpstreamStandIn.CopyOutBadFormat, "invalid CopyResponse message: unknown format code 9")]
-    [InlineData(MisbehavingUpstreamStandIn.UnrequestedParseComplete, "ParseComplete without a Parse to answer")]
+    [InlineData(MisbehavingUpstreamStandIn.UnrequestedParseComplete, "the target confirmed a Parse the gateway did not send")]
     [InlineData(MisbehavingUpstreamStandIn.CopyInAfterReady, "a COPY response that answers no Query or Execute")]
     public async Task Misbehaving_target_closes_only_its_own_session_with_08P01(string behaviour, string reason)
     {
