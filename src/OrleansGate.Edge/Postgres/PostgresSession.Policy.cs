@@ -28,6 +28,12 @@ public sealed partial class PostgresSession
     /// <summary>Bounds what a client can make the edge remember; past it, new names are refused (54000).</summary>
     private const int MaxRememberedStatements = 10_000;
 
+    /// <summary>
+    /// Bounds the messages awaiting the target's answer that the bookkeeping remembers (a client pipelining without
+    /// reading is held back only by socket buffers): past it the session is closed with 54000.
+    /// </summary>
+    private const int MaxAwaitingTarget = 1_000_000;
+
     private const string StatementLimitRule = "gateway:statement-limit";
     private const string UnknownStatementRule = "gateway:unknown-statement";
 
@@ -35,9 +41,7 @@ public sealed partial class PostgresSession
     private readonly Lock _extendedLock = new();
     private readonly Dictionary<string, PreparedStatementDecision> _prepared = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PreparedStatementDecision> _portals = new(StringComparer.Ordinal);
-    private readonly Queue<PendingExtended> _awaitingTarget = new();
-    private int _pendingParses;
-    private int _pendingBinds;
+    private readonly AwaitingTarget _awaitingTarget = new(MaxAwaitingTarget);
 
     // Completed (and replaced) each time the target answers a cycle: a Bind or Execute waiting on an earlier cycle resumes.
     private TaskCompletionSource? _cycleAnswered;
@@ -60,7 +64,9 @@ public sealed partial class PostgresSession
     {
         lock (_extendedLock)
         {
-            return _prepared.Count + _pendingParses < MaxRememberedStatements || _prepared.ContainsKey(statementName)
+            // Counted by name: re-parsing one name many times in a pipeline adds one.
+            return _prepared.Count + _awaitingTarget.ParsedNames < MaxRememberedStatements || _prepared.ContainsKey(statementName)
+                || _awaitingTarget.IsBeingCreated(statementName, portal: false)
                 ? null
                 : GatewayRefusal(StatementLimitRule, $"this session already holds {MaxRememberedStatements} prepared statements; close some (Close or DEALLOCATE) before preparing more");
         }
@@ -74,8 +80,7 @@ public sealed partial class PostgresSession
         {
             if (decision.IsAllowed)
             {
-                _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.Parse, statementName, statement, _cyclesSent));
-                _pendingParses++;
+                _awaitingTarget.Add(new PendingExtended(PendingExtendedKind.Parse, statementName, statement, _cyclesSent));
             }
             else
             {
@@ -92,11 +97,12 @@ public sealed partial class PostgresSession
     /// </summary>
     private async ValueTask<Decision> DecideBindAsync(string portalName, string statementName, CancellationToken ct)
     {
-        var statement = await ResolveOnceAnsweredAsync(statementName, PendingExtendedKind.Parse, PendingExtendedKind.CloseStatement, _prepared, ct).ConfigureAwait(false);
+        var statement = await ResolveOnceAnsweredAsync(statementName, PendingExtendedKind.Parse, _prepared, ct).ConfigureAwait(false);
         bool full;
         lock (_extendedLock)
         {
-            full = _portals.Count + _pendingBinds >= MaxRememberedStatements && !_portals.ContainsKey(portalName);
+            full = _portals.Count + _awaitingTarget.BoundNames >= MaxRememberedStatements && !_portals.ContainsKey(portalName)
+                && !_awaitingTarget.IsBeingCreated(portalName, portal: true);
         }
 
         if (full)
@@ -115,8 +121,7 @@ public sealed partial class PostgresSession
         {
             lock (_extendedLock)
             {
-                _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.Bind, portalName, statement, _cyclesSent));
-                _pendingBinds++;
+                _awaitingTarget.Add(new PendingExtended(PendingExtendedKind.Bind, portalName, statement, _cyclesSent));
             }
         }
 
@@ -129,7 +134,7 @@ public sealed partial class PostgresSession
     /// </summary>
     private async ValueTask<Decision> DecideExecuteAsync(string portalName, CancellationToken ct)
     {
-        var statement = await ResolveOnceAnsweredAsync(portalName, PendingExtendedKind.Bind, PendingExtendedKind.ClosePortal, _portals, ct).ConfigureAwait(false);
+        var statement = await ResolveOnceAnsweredAsync(portalName, PendingExtendedKind.Bind, _portals, ct).ConfigureAwait(false);
         return statement is null
             ? await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}"), null).ConfigureAwait(false)
             : await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
@@ -140,14 +145,14 @@ public sealed partial class PostgresSession
     /// every earlier cycle that changes the name is answered. The client loop alone waits; answers keep flowing.
     /// </summary>
     private async ValueTask<PreparedStatementDecision?> ResolveOnceAnsweredAsync(
-        string name, PendingExtendedKind create, PendingExtendedKind close, Dictionary<string, PreparedStatementDecision> confirmed, CancellationToken ct)
+        string name, PendingExtendedKind create, Dictionary<string, PreparedStatementDecision> confirmed, CancellationToken ct)
     {
         while (true)
         {
             Task answered;
             lock (_extendedLock)
             {
-                if (Resolve(name, create, close, confirmed, out var statement) != Resolution.AwaitEarlierCycle)
+                if (Resolve(name, create, confirmed, out var statement) != Resolution.AwaitEarlierCycle)
                 {
                     return statement;
                 }
@@ -171,32 +176,21 @@ public sealed partial class PostgresSession
     /// Parse/Bind of this cycle, else the confirmed entry; or that an earlier cycle must be answered first.
     /// </summary>
     private Resolution Resolve(
-        string name, PendingExtendedKind create, PendingExtendedKind close, Dictionary<string, PreparedStatementDecision> confirmed,
-        out PreparedStatementDecision? statement)
+        string name, PendingExtendedKind create, Dictionary<string, PreparedStatementDecision> confirmed, out PreparedStatementDecision? statement)
     {
         statement = null;
-        var pending = false;
-        foreach (var entry in _awaitingTarget)
+        switch (_awaitingTarget.Find(name, portal: create == PendingExtendedKind.Bind, _cyclesSent, out var latest))
         {
-            var forgetsStatements = entry.Kind == PendingExtendedKind.ForgetStatements && create == PendingExtendedKind.Parse;
-            if (forgetsStatements || ((entry.Kind == create || entry.Kind == close) && entry.Name == name))
-            {
-                if (entry.Cycle != _cyclesSent)
-                {
-                    // Whether it took effect is known only from the target's answer (42P05, an error earlier in
-                    // that cycle, a SQL PREPARE of the same name in a DEALLOCATE's query): wait for it.
-                    statement = null;
-                    return Resolution.AwaitEarlierCycle;
-                }
-
-                statement = entry.Kind == create ? entry.Statement : null;
-                pending = true;
-            }
-        }
-
-        if (!pending)
-        {
-            confirmed.TryGetValue(name, out statement);
+            case PendingChange.EarlierCycle:
+                // Whether it took effect is known only from the target's answer (42P05, an error earlier in
+                // that cycle, a SQL PREPARE of the same name in a DEALLOCATE's query): wait for it.
+                return Resolution.AwaitEarlierCycle;
+            case PendingChange.ThisCycle:
+                statement = latest.Kind == create ? latest.Statement : null; // a Close, DEALLOCATE or DISCARD leaves none
+                break;
+            default:
+                confirmed.TryGetValue(name, out statement);
+                break;
         }
 
         return statement is null ? Resolution.Unknown : Resolution.Known;
@@ -215,7 +209,7 @@ public sealed partial class PostgresSession
         {
             lock (_extendedLock)
             {
-                _awaitingTarget.Enqueue(new PendingExtended(closing, name, null, _cyclesSent));
+                _awaitingTarget.Add(new PendingExtended(closing, name, null, _cyclesSent));
             }
         }
     }
@@ -231,7 +225,7 @@ public sealed partial class PostgresSession
         lock (_extendedLock)
         {
             _prepared.Clear();
-            _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.ForgetStatements, "", null, _cyclesSent));
+            _awaitingTarget.Add(new PendingExtended(PendingExtendedKind.ForgetStatements, "", null, _cyclesSent));
         }
     }
 
@@ -240,7 +234,7 @@ public sealed partial class PostgresSession
     {
         lock (_extendedLock)
         {
-            _awaitingTarget.Enqueue(new PendingExtended(PendingExtendedKind.CycleEnd, "", null, _cyclesSent));
+            _awaitingTarget.Add(new PendingExtended(PendingExtendedKind.CycleEnd, "", null, _cyclesSent));
         }
 
         _cyclesSent++;
@@ -301,21 +295,19 @@ public sealed partial class PostgresSession
 
     private PendingExtended Confirm(PendingExtendedKind expected, PendingExtendedKind alternative = PendingExtendedKind.CycleEnd)
     {
-        if (!_awaitingTarget.TryDequeue(out var head) || (head.Kind != expected && head.Kind != alternative) || head.Kind == PendingExtendedKind.CycleEnd)
+        if (!_awaitingTarget.TryPeek(out var head) || (head.Kind != expected && head.Kind != alternative) || head.Kind == PendingExtendedKind.CycleEnd)
         {
             throw new PgProtocolException(PgSqlState.ProtocolViolation, $"the target confirmed a {expected} the gateway did not send");
         }
 
-        CountDone(head);
-        return head;
+        return _awaitingTarget.Take();
     }
 
     private void DropUntilCycleEnd(bool includingEnd)
     {
         while (_awaitingTarget.TryPeek(out var head) && (head.Kind != PendingExtendedKind.CycleEnd || includingEnd))
         {
-            _awaitingTarget.Dequeue();
-            CountDone(head);
+            _awaitingTarget.Take();
             if (head.Kind == PendingExtendedKind.ForgetStatements)
             {
                 _prepared.Clear(); // what it deallocated may include statements confirmed after it was sent
@@ -326,18 +318,6 @@ public sealed partial class PostgresSession
                 _cycleAnswered = null;
                 return;
             }
-        }
-    }
-
-    private void CountDone(in PendingExtended done)
-    {
-        if (done.Kind == PendingExtendedKind.Parse)
-        {
-            _pendingParses--;
-        }
-        else if (done.Kind == PendingExtendedKind.Bind)
-        {
-            _pendingBinds--;
         }
     }
 

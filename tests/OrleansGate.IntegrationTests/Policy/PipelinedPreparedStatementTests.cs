@@ -1,3 +1,4 @@
+using System.Text;
 using Npgsql;
 using OrleansGate.Postgres.Protocol;
 
@@ -165,6 +166,69 @@ public sealed class PipelinedPreparedStatementTests(PolicyFixture fixture)
         var bound = RawSession.Error(await session.ReadUntilReadyAsync());
         Assert.StartsWith("statement refused by the gateway: prepared statement \"c\" cannot be bound", bound?['M'], StringComparison.Ordinal);
         Assert.Null(RawSession.Error(await session.QueryAsync("SELECT 1")));
+    }
+
+    [Fact]
+    public async Task Fifty_thousand_pipelined_binds_and_executes_over_several_unread_cycles_are_all_answered()
+    {
+        // Sent before any answer is read, so each Bind and Execute is resolved with tens of thousands of messages of
+        // the same names awaiting the target's answer; the re-Parse in cycle 2 makes the Binds after it wait for it, and
+        // in the cycles after it each Bind of "p" follows a Close of "p" in the same cycle.
+        const int Many = 50_000;
+        const int Later = 1_000;
+        const int LaterCycles = 3;
+        await using var session = await RawSession.OpenAsync(fixture.Node);
+        var sending = Task.Run(() => session.SendAsync(w =>
+        {
+            FrontendWriter.Parse(w, "many", "SELECT 'first' AS answer");
+            WireMessages.Sync(w);
+            for (var i = 0; i < Many; i++)
+            {
+                WireMessages.Bind(w, "", "many");
+                WireMessages.Execute(w, "");
+            }
+
+            WireMessages.Sync(w);
+            WireMessages.CloseStatement(w, "many");
+            FrontendWriter.Parse(w, "many", "SELECT 'second' AS answer");
+            WireMessages.Sync(w);
+            for (var cycle = 0; cycle < LaterCycles; cycle++)
+            {
+                for (var i = 0; i < Later; i++)
+                {
+                    WireMessages.Bind(w, "p", "many");
+                    WireMessages.Execute(w, "p");
+                    WireMessages.ClosePortal(w, "p"); // a named portal lasts to the transaction's end: closed to be bound again
+                }
+
+                WireMessages.Sync(w);
+            }
+        }));
+
+        var parsed = await session.ReadUntilReadyAsync();
+        Assert.Equal("1Z", string.Concat(parsed.Select(m => m.Code)));
+        AssertAnsweredRows(await session.ReadUntilReadyAsync(), Many, "first");
+        Assert.Equal("31Z", string.Concat((await session.ReadUntilReadyAsync()).Select(m => m.Code)));
+        for (var cycle = 0; cycle < LaterCycles; cycle++)
+        {
+            AssertAnsweredRows(await session.ReadUntilReadyAsync(), Later, "second", closes: Later);
+        }
+
+        await sending;
+        Assert.Null(RawSession.Error(await session.QueryAsync("SELECT 1")));
+    }
+
+    /// <summary>One cycle's answer to <paramref name="count"/> Bind/Execute pairs of a statement returning <paramref name="answer"/>.</summary>
+    private static void AssertAnsweredRows(List<(char Code, byte[] Payload)> answers, int count, string answer, int closes = 0)
+    {
+        Assert.Null(RawSession.Error(answers));
+        Assert.Equal('Z', answers[^1].Code);
+        Assert.Equal(count, answers.Count(m => m.Code == '2'));
+        Assert.Equal(closes, answers.Count(m => m.Code == '3'));
+        Assert.Equal(count, answers.Count(m => m.Code == 'C'));
+        var rows = answers.Where(m => m.Code == 'D').ToList();
+        Assert.Equal(count, rows.Count);
+        Assert.All(rows, row => Assert.EndsWith(answer, Encoding.UTF8.GetString(row.Payload), StringComparison.Ordinal));
     }
 
     /// <summary>Prepares a statement in a cycle of its own, answered before anything else is sent.</summary>

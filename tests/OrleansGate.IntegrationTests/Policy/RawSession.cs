@@ -35,6 +35,9 @@ internal sealed class RawSession : IAsyncDisposable
         return await _client.ReadUntilReadyAsync();
     }
 
+    /// <summary>Sends the messages written by <paramref name="write"/> without reading any answer (a pipelining client).</summary>
+    public Task SendAsync(Action<IBufferWriter<byte>> write) => _client.SendAsync(write);
+
     /// <summary>Reads the answer of one more cycle (after pipelined messages), up to ReadyForQuery.</summary>
     public Task<List<(char Code, byte[] Payload)>> ReadUntilReadyAsync() => _client.ReadUntilReadyAsync();
 

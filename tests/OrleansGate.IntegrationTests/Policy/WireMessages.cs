@@ -17,6 +17,8 @@ internal static class WireMessages
 
     public static void CloseStatement(IBufferWriter<byte> w, string statement) => Message(w, 'C', [(byte)'S', .. CString(statement)]);
 
+    public static void ClosePortal(IBufferWriter<byte> w, string portal) => Message(w, 'C', [(byte)'P', .. CString(portal)]);
+
     private static byte[] CString(string s) => [.. Encoding.UTF8.GetBytes(s), 0];
 
     private static void Message(IBufferWriter<byte> w, char code, byte[] body)
