@@ -18,7 +18,7 @@ namespace OrleansGate.Edge.Identity;
 /// forged kids cannot turn the gateway into a load generator against the IdP.</item>
 /// <item>An unknown <c>kid</c> that arrives while the refetch is rate-limited waits (outside the issuer's gate, cancellable
 /// by its connection) for the next allowed fetch, which all such waiters share; it waits once: if its kid is still unknown
-/// after a fetch that ran since it began waiting, it is refused. So the first login after a rotation succeeds, at worst
+/// after a fetch that finished since it began waiting, it is refused. So the first login after a rotation succeeds, at worst
 /// <see cref="MinFetchInterval"/> late. The waiters are bounded by the listener's connections awaiting authentication.</item>
 /// <item>When a fetch fails, the last good keys keep being used until they are older than the issuer's
 /// <see cref="IssuerOptions.KeysMaxAge"/>; after that the issuer's tokens are refused with a clear reason (fail closed).</item>
@@ -72,7 +72,7 @@ public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDispos
             return cached.Keys;
         }
 
-        // The number of fetch attempts when this caller began waiting for a fetch slot; null until it waits.
+        // The number of finished fetches when this caller began waiting for a fetch slot; null until it waits.
         long? waitedAtAttempt = null;
         while (true)
         {
@@ -137,11 +137,13 @@ public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDispos
     /// <summary>One fetch, under the issuer's gate: every caller waiting for it reads its result.</summary>
     private async Task<IReadOnlyList<SecurityKey>> FetchAsync(IssuerOptions issuer, IssuerKeyState state, IssuerKeySnapshot? current, DateTimeOffset now, CancellationToken ct)
     {
+        // The attempt counts against the rate limit even if cancelled (a client hanging up must not buy a refetch), but only
+        // a finished one ends other callers' wait: one connection closing mid-fetch must not refuse the logins waiting on it.
         state.LastAttempt = now;
-        state.Attempts++;
         try
         {
             var fetched = await FetchAsync(issuer, now, ct).ConfigureAwait(false);
+            state.Attempts++;
             state.Current = fetched;
             state.LastFailure = null;
             LogKeysFetched(_logger, issuer.Issuer, fetched.Keys.Count, fetched.FreshUntil - now);
@@ -154,6 +156,7 @@ public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDispos
         catch (Exception ex)
         {
             LogFetchFailed(_logger, issuer.Issuer, issuer.EffectiveDiscoveryUrl, ex);
+            state.Attempts++;
             state.LastFailure = ex is IssuerKeysUnavailableException
                 ? ex.Message
                 : $"discovery document or JWKS of issuer {issuer.Issuer} could not be fetched from {issuer.EffectiveDiscoveryUrl}: {ex.Message}";

@@ -19,7 +19,10 @@ internal sealed class IssuerKeyState : IDisposable
     /// <summary>When the last fetch was started, successful or not; guarded by <see cref="Gate"/>.</summary>
     public DateTimeOffset? LastAttempt { get; set; }
 
-    /// <summary>How many fetches were started, so a caller that waited can tell whether one ran since; guarded by <see cref="Gate"/>.</summary>
+    /// <summary>
+    /// How many fetches finished (succeeded or failed; a cancelled one does not count), so a caller that waited can tell
+    /// whether one finished since; guarded by <see cref="Gate"/>.
+    /// </summary>
     public long Attempts { get; set; }
 
     /// <summary>Why the last fetch failed, while no later one has succeeded; guarded by <see cref="Gate"/>.</summary>

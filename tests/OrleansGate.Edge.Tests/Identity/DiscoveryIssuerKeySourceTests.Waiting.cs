@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using SecurityKey = Microsoft.IdentityModel.Tokens.SecurityKey;
 using OrleansGate.Edge.Identity;
 
 namespace OrleansGate.Edge.Tests.Identity;
@@ -11,6 +12,8 @@ namespace OrleansGate.Edge.Tests.Identity;
 public sealed partial class DiscoveryIssuerKeySourceTests
 {
     private const string WaitLine = "for the next allowed key fetch";
+
+    private static readonly AsyncLocal<string?> Caller = new();
 
     [Fact]
     public async Task Unknown_kid_during_the_refetch_cooldown_waits_and_succeeds_after_exactly_one_fetch()
@@ -128,6 +131,41 @@ public sealed partial class DiscoveryIssuerKeySourceTests
     }
 
     [Fact]
+    public async Task Wait_outlasts_a_fetch_cancelled_by_the_connection_that_made_it()
+    {
+        _http.Respond(DiscoveryUrl, Discovery(Issuer)).Respond(JwksUrl, Jwks("key-1"), cacheControl: "max-age=3600");
+        using var held = new HeldHttpHandler(_http);
+        var source = new DiscoveryIssuerKeySource(new HttpClient(held, disposeHandler: false), _time, NullLogger<DiscoveryIssuerKeySource>.Instance);
+        await source.GetSigningKeysAsync(IssuerOptions(), "key-1", default);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _http.Respond(JwksUrl, Jwks(("key-1", _rsa), ("key-2", _rotated)), cacheControl: "max-age=3600");
+
+        using var closedA = new CancellationTokenSource();
+        using var closedB = new CancellationTokenSource();
+        var a = CallAsync(source, "a", closedA.Token);
+        var b = CallAsync(source, "b", closedB.Token);
+        await WaitersAsync(source, 2);
+
+        // At the slot one waiter fetches for both; its client hangs up mid-fetch.
+        held.Hold();
+        _time.Advance(TimeSpan.FromSeconds(9));
+        var aFetches = await held.HeldCaller == "a";
+        var (fetcherClosed, fetcher, other) = aFetches ? (closedA, a, b) : (closedB, b, a);
+        await fetcherClosed.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetcher);
+
+        // The other is not refused on a fetch that never finished: it waits for the next slot (the rate limit holds).
+        await WaitersAsync(source, 1);
+        Assert.False(other.IsCompleted);
+        held.Release();
+        _time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["key-1", "key-2"], (await other).Select(k => k.KeyId));
+        Assert.Equal(2, _http.Count(JwksUrl));
+        Assert.Equal(2, _http.Count(DiscoveryUrl));
+    }
+
+    [Fact]
     public async Task Unknown_kid_right_after_a_failed_fetch_is_refused_without_waiting()
     {
         _http.Respond(DiscoveryUrl, Discovery(Issuer)).Respond(JwksUrl, Jwks("key-1"), cacheControl: "max-age=60");
@@ -148,6 +186,14 @@ public sealed partial class DiscoveryIssuerKeySourceTests
     private static Task Flood(DiscoveryIssuerKeySource source, int count) =>
         Task.WhenAll(Enumerable.Range(0, count).Select(_ => source.GetSigningKeysAsync(IssuerOptions(), $"forged-{Guid.NewGuid():N}", default).AsTask()));
 
+    /// <summary>A call whose HTTP requests <see cref="HeldHttpHandler"/> can attribute to <paramref name="caller"/>.</summary>
+    private static async Task<IReadOnlyList<SecurityKey>> CallAsync(DiscoveryIssuerKeySource source, string caller, CancellationToken ct)
+    {
+        // Set inside an async method, so the value flows with this call only and is gone when it returns.
+        Caller.Value = caller;
+        return await source.GetSigningKeysAsync(IssuerOptions(), "key-2", ct);
+    }
+
     /// <summary>Until <paramref name="count"/> callers wait for a fetch slot (so moving the fake clock releases all of them).</summary>
     private static async Task WaitersAsync(DiscoveryIssuerKeySource source, int count)
     {
@@ -156,6 +202,31 @@ public sealed partial class DiscoveryIssuerKeySourceTests
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"{source.Waiting} caller(s) wait for a fetch slot, expected {count}");
             await Task.Yield();
+        }
+    }
+
+    /// <summary>Once held, keeps the next request until released or cancelled, and says which caller made it.</summary>
+    private sealed class HeldHttpHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private readonly TaskCompletionSource<string?> _heldCaller = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _holding;
+
+        public Task<string?> HeldCaller => _heldCaller.Task;
+
+        public void Hold() => _holding = true;
+
+        public void Release() => _release.TrySetResult();
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (_holding)
+            {
+                _heldCaller.TrySetResult(Caller.Value);
+                await _release.Task.WaitAsync(cancellationToken);
+            }
+
+            return await base.SendAsync(request, cancellationToken);
         }
     }
 }
