@@ -18,8 +18,8 @@ namespace OrleansGate.Edge.Identity;
 /// forged kids cannot turn the gateway into a load generator against the IdP.</item>
 /// <item>An unknown <c>kid</c> that arrives while the refetch is rate-limited waits (outside the issuer's gate, cancellable
 /// by its connection) for the next allowed fetch, which all such waiters share; it waits once: if its kid is still unknown
-/// after a fetch that finished since it began waiting, it is refused. So the first login after a rotation succeeds, at worst
-/// <see cref="MinFetchInterval"/> late. The waiters are bounded by the listener's connections awaiting authentication.</item>
+/// after a fetch that finished since it began waiting, it is refused. So the first login after a rotation succeeds, normally at
+/// most <see cref="MinFetchInterval"/> late (a slot later if the fetch it waited on was cancelled by its caller). The waiters are bounded by the listener's connections awaiting authentication.</item>
 /// <item>When a fetch fails, the last good keys keep being used until they are older than the issuer's
 /// <see cref="IssuerOptions.KeysMaxAge"/>; after that the issuer's tokens are refused with a clear reason (fail closed).</item>
 /// </list>
