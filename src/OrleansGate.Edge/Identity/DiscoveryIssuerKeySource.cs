@@ -16,6 +16,10 @@ namespace OrleansGate.Edge.Identity;
 /// <item>A token naming a <c>kid</c> the cache lacks triggers a refetch — that is how rotation is picked up — but the IdP
 /// is asked at most once per issuer per <see cref="MinFetchInterval"/>, however many unknown kids arrive, so a flood of
 /// forged kids cannot turn the gateway into a load generator against the IdP.</item>
+/// <item>An unknown <c>kid</c> that arrives while the refetch is rate-limited waits (outside the issuer's gate, cancellable
+/// by its connection) for the next allowed fetch, which all such waiters share; it waits once: if its kid is still unknown
+/// after a fetch that finished since it began waiting, it is refused. So the first login after a rotation succeeds, normally at
+/// most <see cref="MinFetchInterval"/> late (a slot later if the fetch it waited on was cancelled by its caller). The waiters are bounded by the listener's connections awaiting authentication.</item>
 /// <item>When a fetch fails, the last good keys keep being used until they are older than the issuer's
 /// <see cref="IssuerOptions.KeysMaxAge"/>; after that the issuer's tokens are refused with a clear reason (fail closed).</item>
 /// </list>
@@ -68,51 +72,59 @@ public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDispos
             return cached.Keys;
         }
 
-        await state.Gate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        // The number of finished fetches when this caller began waiting for a fetch slot; null until it waits.
+        long? waitedAtAttempt = null;
+        while (true)
         {
-            var now = _time.GetUtcNow();
-            var current = state.Current;
-
-            // Another caller may have fetched while this one waited for the gate.
-            if (current is not null && now < current.FreshUntil && current.Has(keyId))
-            {
-                return current.Keys;
-            }
-
-            if (state.LastAttempt is { } last && now - last < MinFetchInterval)
-            {
-                // Rate-limited: a token with an unknown kid then fails signature validation against the cached keys.
-                return Serve(issuer, current, now, state.LastFailure);
-            }
-
-            state.LastAttempt = now;
+            Task slot;
+            await state.Gate.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                var fetched = await FetchAsync(issuer, now, ct).ConfigureAwait(false);
-                state.Current = fetched;
-                state.LastFailure = null;
-                LogKeysFetched(_logger, issuer.Issuer, fetched.Keys.Count, fetched.FreshUntil - now);
-                return fetched.Keys;
+                var now = _time.GetUtcNow();
+                var current = state.Current;
+
+                // Another caller may have fetched while this one waited for the gate or a fetch slot.
+                if (current is not null && now < current.FreshUntil && current.Has(keyId))
+                {
+                    return current.Keys;
+                }
+
+                if (state.LastAttempt is not { } last || now - last >= MinFetchInterval)
+                {
+                    return await FetchAsync(issuer, state, current, now, ct).ConfigureAwait(false);
+                }
+
+                // Rate-limited. Known kids (or a fetch that just failed) are served from the cache or refused at once; an
+                // unknown kid waits once for the next allowed fetch, as the IdP may have just started signing with a new key.
+                var waitedThroughAFetch = waitedAtAttempt is { } at && at != state.Attempts;
+                if (state.LastFailure is not null || (current is not null && current.Has(keyId)) || waitedThroughAFetch)
+                {
+                    return Serve(issuer, current, now, state.LastFailure);
+                }
+
+                waitedAtAttempt ??= state.Attempts;
+                slot = NextSlot(issuer, state, last + MinFetchInterval, now);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            finally
             {
-                throw;
+                state.Gate.Release();
             }
-            catch (Exception ex)
+
+            // Outside the gate, so that callers with known kids do not queue behind the wait.
+            state.EnterWait();
+            try
             {
-                LogFetchFailed(_logger, issuer.Issuer, issuer.EffectiveDiscoveryUrl, ex);
-                state.LastFailure = ex is IssuerKeysUnavailableException
-                    ? ex.Message
-                    : $"discovery document or JWKS of issuer {issuer.Issuer} could not be fetched from {issuer.EffectiveDiscoveryUrl}: {ex.Message}";
-                return Serve(issuer, current, now, state.LastFailure);
+                await slot.WaitAsync(ct).ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            state.Gate.Release();
+            finally
+            {
+                state.ExitWait();
+            }
         }
     }
+
+    /// <summary>Callers waiting for a fetch slot on this node, over all issuers (tests poll it before moving the clock).</summary>
+    internal int Waiting => _states.Values.Sum(s => s.Waiting);
 
     public void Dispose()
     {
@@ -120,6 +132,56 @@ public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDispos
         {
             state.Dispose();
         }
+    }
+
+    /// <summary>One fetch, under the issuer's gate: every caller waiting for it reads its result.</summary>
+    private async Task<IReadOnlyList<SecurityKey>> FetchAsync(IssuerOptions issuer, IssuerKeyState state, IssuerKeySnapshot? current, DateTimeOffset now, CancellationToken ct)
+    {
+        // The attempt counts against the rate limit even if cancelled (a client hanging up must not buy a refetch), but only
+        // a finished one ends other callers' wait: one connection closing mid-fetch must not refuse the logins waiting on it.
+        state.LastAttempt = now;
+        try
+        {
+            var fetched = await FetchAsync(issuer, now, ct).ConfigureAwait(false);
+            state.Attempts++;
+            state.Current = fetched;
+            state.LastFailure = null;
+            LogKeysFetched(_logger, issuer.Issuer, fetched.Keys.Count, fetched.FreshUntil - now);
+            return fetched.Keys;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            LogFetchFailed(_logger, issuer.Issuer, issuer.EffectiveDiscoveryUrl, ex);
+            state.Attempts++;
+            state.LastFailure = ex is IssuerKeysUnavailableException
+                ? ex.Message
+                : $"discovery document or JWKS of issuer {issuer.Issuer} could not be fetched from {issuer.EffectiveDiscoveryUrl}: {ex.Message}";
+            return Serve(issuer, current, now, state.LastFailure);
+        }
+    }
+
+    /// <summary>The wait until <paramref name="at"/> that all callers with an unknown kid share; under the issuer's gate.</summary>
+    private Task NextSlot(IssuerOptions issuer, IssuerKeyState state, DateTimeOffset at, DateTimeOffset now)
+    {
+        // One timer per burst; a finished one is replaced only if its timer fired a tick before the clock reached the slot.
+        if (state.NextSlot is { IsCompleted: false } && state.NextSlotAt == at)
+        {
+            return state.NextSlot;
+        }
+
+        if (state.NextSlotAt != at)
+        {
+            LogWaitingForFetchSlot(_logger, issuer.Issuer, at - now);
+        }
+
+        // Not cancellable: each caller stops waiting on its own token (WaitAsync), the shared timer runs on.
+        state.NextSlot = Task.Delay(at - now, _time);
+        state.NextSlotAt = at;
+        return state.NextSlot;
     }
 
     /// <summary>Without a fresh fetch: the last good keys while they are younger than KeysMaxAge, else a clear refusal.</summary>
@@ -218,6 +280,9 @@ public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDispos
 
     [LoggerMessage(EventId = 2111, Level = LogLevel.Information, Message = "Fetched {KeyCount} signing key(s) of issuer {Issuer}; fresh for {Lifetime}")]
     private static partial void LogKeysFetched(ILogger logger, string issuer, int keyCount, TimeSpan lifetime);
+
+    [LoggerMessage(EventId = 2113, Level = LogLevel.Information, Message = "A token of issuer {Issuer} names a key id its cached keys lack; logins with unknown key ids wait {Delay} for the next allowed key fetch")]
+    private static partial void LogWaitingForFetchSlot(ILogger logger, string issuer, TimeSpan delay);
 
     [LoggerMessage(EventId = 2112, Level = LogLevel.Warning, Message = "Using last known keys of issuer {Issuer} ({Age} old) while its IdP cannot be reached")]
     private static partial void LogServingLastKnownGood(ILogger logger, string issuer, TimeSpan age);
