@@ -1,6 +1,12 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
+using OrleansGate.Edge.Classification;
+using OrleansGate.Edge.Targets;
 using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.Model;
 
 namespace OrleansGate.IntegrationTests.Policy;
 
@@ -75,6 +81,43 @@ public sealed class PolicyTargetTests(PolicyFixture fixture)
         var logged = logs.SelectMany((l, i) => l.Since(marks[i])).ToList();
         Assert.False(logged.Any(e => e.Contains(password)), "a node logged the target's password");
         Assert.Equal(0L, await AuditRowsContainingAsync(auditMark, password));
+    }
+
+    /// <summary>
+    /// A watcher of its own (the node's real grain factory, target options and logging, not started as a service) takes
+    /// pushes as the policy grain sends them: a snapshot whose targets cannot be read keeps the previous targets, is
+    /// logged once, and does not stop a later version from being published. The shared node's watcher is left alone.
+    /// </summary>
+    [Fact]
+    public async Task A_snapshot_whose_targets_cannot_be_read_keeps_the_previous_ones_and_is_logged_once()
+    {
+        var services = fixture.Node.Services;
+        var catalog = new TargetCatalog(services.GetRequiredService<IOptionsMonitor<Dictionary<string, TargetOptions>>>());
+        var watcher = new PolicyVersionWatcher(
+            services.GetRequiredService<IGrainFactory>(), catalog, TimeProvider.System, services.GetRequiredService<ILogger<PolicyVersionWatcher>>());
+        var log = CapturedLog.Of(fixture.Node);
+        var mark = log.Mark;
+        const string Good = "targets:\n  pushed: { host: 127.0.0.1, database: demo, username: gateway_demo, password_env: UNUSED_VARIABLE }\nrules: []\n";
+        const string Bad = "targets:\n  pushed: { host: 127.0.0.1, database: demo, username: gateway_demo, password: leaked-inline-value }\nrules: []\n";
+
+        await watcher.PolicyChanged(Snapshot(1, Good));
+        await watcher.PolicyChanged(Snapshot(2, Bad));
+        await watcher.PolicyChanged(Snapshot(2, Bad));
+        Assert.Equal(1, catalog.PolicyVersion);
+        Assert.True(catalog.TryGet("pushed", out var kept));
+        Assert.Equal("UNUSED_VARIABLE", kept.Options.PasswordEnvironmentVariable);
+
+        await watcher.PolicyChanged(Snapshot(3, "rules: []\n"));
+        Assert.Equal(3, catalog.PolicyVersion);
+        Assert.False(catalog.TryGet("pushed", out _));
+        Assert.Equal(3, watcher.Version);
+
+        var warnings = log.Since(mark).Where(e => e.Category == typeof(PolicyVersionWatcher).FullName && e.Level == LogLevel.Warning).ToList();
+        var warning = Assert.Single(warnings);
+        Assert.Contains("The targets of policy version 2 cannot be read; keeping those of version 1: push.yaml:2: inline passwords are not accepted", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(log.Since(mark), e => e.Contains("leaked-inline-value"));
+
+        static PolicySnapshot Snapshot(long version, string yaml) => new(version, $"v{version}", yaml, "push.yaml", "", DateTimeOffset.UnixEpoch);
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(GatewayNode node)
