@@ -70,7 +70,6 @@ public sealed class PolicyLoaderTests
     [InlineData("version: 1\n", 1, "missing 'rules'")]
     [InlineData("rules: [\n", 2, "not valid YAML")]
     [InlineData("rule: []\n", 1, "unknown key 'rule'")]
-    [InlineData("targets: {}\nrules: []\n", 1, "'targets' are configured in gateway settings")]
     [InlineData("guardrails:\n  no_where: deny\nrules: []\n", 2, "unknown guardrail 'no_where'")]
     public void Invalid_policy_error_names_file_line_and_problem(string yaml, int line, string problem)
     {

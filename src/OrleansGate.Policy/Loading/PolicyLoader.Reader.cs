@@ -7,7 +7,7 @@ namespace OrleansGate.Policy.Loading;
 public static partial class PolicyLoader
 {
     /// <summary>Turns YAML nodes into rules, throwing <see cref="PolicyLoadException"/> with the node's line.</summary>
-    private sealed class Reader(string source)
+    private sealed partial class Reader(string source)
     {
         public PolicyLoadException Error(YamlNode node, string problem) =>
             new(source, (int)node.Start.Line, problem);

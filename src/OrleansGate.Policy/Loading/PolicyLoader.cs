@@ -51,6 +51,7 @@ public static partial class PolicyLoader
         string? version = null;
         var rules = new List<PolicyRule>();
         var guardrails = new List<PolicyRule>();
+        IReadOnlyDictionary<string, PolicyTarget>? targets = null;
         var seenRules = false;
         foreach (var (keyNode, value) in root.Children)
         {
@@ -68,11 +69,10 @@ public static partial class PolicyLoader
                     guardrails.AddRange(reader.Guardrails(value));
                     break;
                 case "targets":
-                    // Targets stay in gateway configuration (OrleansGate:Targets) for now; accepting the
-                    // key silently would suggest the file configures them.
-                    throw reader.Error(keyNode, "'targets' are configured in gateway settings (OrleansGate:Targets), not in the policy file yet");
+                    targets = targets is null ? reader.Targets(value) : throw reader.Error(keyNode, "'targets' given twice");
+                    break;
                 default:
-                    throw reader.Error(keyNode, $"unknown key '{key}' (expected version, rules, guardrails)");
+                    throw reader.Error(keyNode, $"unknown key '{key}' (expected version, targets, rules, guardrails)");
             }
         }
 
@@ -94,6 +94,7 @@ public static partial class PolicyLoader
         {
             Version = string.IsNullOrWhiteSpace(version) ? ContentVersion(yaml) : version,
             Rules = [.. guardrails, .. rules],
+            Targets = targets ?? new Dictionary<string, PolicyTarget>(StringComparer.Ordinal),
             Source = source,
         };
     }

@@ -8,6 +8,11 @@ public sealed record CompiledPolicy
 
     public required IReadOnlyList<PolicyRule> Rules { get; init; }
 
+    /// <summary>Upstream targets the file defines (<c>targets:</c>), by exact name; empty when it defines none.</summary>
+    public IReadOnlyDictionary<string, PolicyTarget> Targets { get; init; } = EmptyTargets;
+
     /// <summary>Where it was loaded from, for messages.</summary>
     public string Source { get; init; } = "";
+
+    private static readonly IReadOnlyDictionary<string, PolicyTarget> EmptyTargets = new Dictionary<string, PolicyTarget>(StringComparer.Ordinal);
 }

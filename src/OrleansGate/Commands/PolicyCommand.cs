@@ -32,7 +32,12 @@ public static class PolicyCommand
                     return 1;
                 }
 
-                await stdout.WriteLineAsync($"{file}: ok, version {policy.Version}, {policy.Rules.Count} rules");
+                await stdout.WriteLineAsync($"{file}: ok, version {policy.Version}, {policy.Rules.Count} rules, {policy.Targets.Count} targets");
+                foreach (var target in policy.Targets.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
+                {
+                    await stdout.WriteLineAsync($"target {Describe(target)}");
+                }
+
                 return 0;
             }
 
@@ -84,6 +89,9 @@ public static class PolicyCommand
         }
 
         await stdout.WriteLineAsync($"policy:   {decision.PolicyVersion}");
+        await stdout.WriteLineAsync(policy.Targets.TryGetValue(target, out var defined)
+            ? $"target:   {Describe(defined)} (defined in the policy)"
+            : $"target:   {target} (not in the policy file: resolved from the gateway configuration, if configured there)");
         await stdout.WriteLineAsync(classification.Parsed
             ? $"kinds:    {classification.Kinds}"
             : $"parse error: {classification.ParseError}");
@@ -120,6 +128,10 @@ public static class PolicyCommand
 
         return claims.ToDictionary(c => c.Key, IReadOnlyList<string> (c) => c.Value, StringComparer.Ordinal);
     }
+
+    /// <summary>Where a target connects and how its password is found: the reference, never a value (a policy holds none).</summary>
+    private static string Describe(PolicyTarget target) =>
+        $"{target.Name} -> {target.Host}:{target.Port}/{target.Database} as {target.Username}, {target.CredentialReference}";
 
     private static bool TryLoad(string file, TextWriter stderr, out CompiledPolicy policy)
     {

@@ -29,6 +29,48 @@ public sealed class PolicyCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Policy_check_lists_targets_with_their_credential_reference_never_a_value()
+    {
+        await File.WriteAllTextAsync(
+            _file,
+            "targets:\n  reports:\n    host: db.internal\n    port: 6432\n    database: reports\n    username: reporter\n    password_file: /run/secrets/reports\n" +
+            "  archive: { host: 10.0.0.5, database: archive, username: archiver, password_env: ARCHIVE_PASSWORD }\nrules: []\n");
+
+        var (code, output, err) = await RunAsync("policy", "check", _file);
+
+        Assert.True(code == 0, err);
+        Assert.Contains(", 0 rules, 2 targets", output, StringComparison.Ordinal);
+        Assert.Contains("target archive -> 10.0.0.5:5432/archive as archiver, password_env ARCHIVE_PASSWORD", output, StringComparison.Ordinal);
+        Assert.Contains("target reports -> db.internal:6432/reports as reporter, password_file /run/secrets/reports", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Policy_check_refuses_an_inline_password_without_echoing_it()
+    {
+        await File.WriteAllTextAsync(_file, "targets:\n  t:\n    host: h\n    database: d\n    username: u\n    password: s3cret-inline-value\nrules: []\n");
+
+        var (code, output, err) = await RunAsync("policy", "check", _file);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{_file}:6: inline passwords are not accepted in policy files; use password_env or password_file", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-inline-value", output + err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Policy_test_names_a_target_the_policy_defines()
+    {
+        await File.WriteAllTextAsync(_file, "targets:\n  reports: { host: h, database: reports, username: u, password_env: P }\nrules:\n  - name: read\n    effect: allow\n    reason: reads only\n    match: { groups: [agents], targets: [reports], kinds: [read] }\n");
+
+        var defined = await RunAsync("policy", "test", "--policy", _file, "--subject", "a", "--groups", "agents", "--target", "reports", "--sql", "SELECT 1");
+        var configured = await RunAsync("policy", "test", "--policy", _file, "--subject", "a", "--groups", "agents", "--target", "demo", "--sql", "SELECT 1");
+
+        Assert.Equal(0, defined.Code);
+        Assert.Contains("target:   reports -> h:5432/reports as u, password_env P (defined in the policy)", defined.Out, StringComparison.Ordinal);
+        Assert.Equal(2, configured.Code);
+        Assert.Contains("target:   demo (not in the policy file", configured.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Policy_test_prints_decision_rule_version_and_classification()
     {
         await File.WriteAllTextAsync(_file, "version: t1\nrules:\n  - name: read\n    effect: allow\n    reason: reads only\n    match: { groups: [agents], kinds: [read] }\n");

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansGate.Edge.Targets;
 using OrleansGate.Grains;
 using OrleansGate.Grains.Policy;
 using OrleansGate.IntegrationTests.Fixtures;
@@ -126,16 +127,18 @@ public sealed class PolicyFixture : IAsyncLifetime
         Assert.True(result.Outcome is PolicyApplyOutcome.Applied or PolicyApplyOutcome.Unchanged, $"policy not applied: {result.Outcome}: {result.Error}");
 
         // Apply returns once every subscriber took the version; one that could not (a push timed out under load) is
-        // dropped and catches up at its next check. The tests decide on both silos, so they wait for both, bounded.
+        // dropped and catches up at its next check. The tests decide on both silos and log in through both edges, so
+        // they wait for both (the silo's policy cache, and the edge's targets from the policy), bounded.
         var waiting = System.Diagnostics.Stopwatch.StartNew();
         foreach (var node in new[] { Node, OtherNode })
         {
             var cache = node.Services.GetRequiredService<PolicyCache>();
-            while (cache.Version < result.Version)
+            var targets = node.Services.GetRequiredService<TargetCatalog>();
+            while (cache.Version < result.Version || targets.PolicyVersion < result.Version)
             {
                 Assert.True(
                     waiting.Elapsed < TimeSpan.FromSeconds(30),
-                    $"{node.Settings.NodeName} still decides with policy version {cache.Version} 30 s after version {result.Version} was applied ({result.SubscribersNotified} subscribers notified, {result.SubscribersFailed} failed)");
+                    $"{node.Settings.NodeName} still decides with policy version {cache.Version} and uses the targets of version {targets.PolicyVersion} 30 s after version {result.Version} was applied ({result.SubscribersNotified} subscribers notified, {result.SubscribersFailed} failed)");
                 await Task.Yield();
             }
         }

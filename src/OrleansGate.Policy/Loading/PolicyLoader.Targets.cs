@@ -1,0 +1,104 @@
+using System.Globalization;
+using OrleansGate.Policy.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace OrleansGate.Policy.Loading;
+
+public static partial class PolicyLoader
+{
+    private sealed partial class Reader
+    {
+        /// <summary><c>targets:</c>: name → connection; the password only by reference (a duplicate name is a YAML error already).</summary>
+        public Dictionary<string, PolicyTarget> Targets(YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                throw Error(node, "'targets' must be a mapping of target name to connection");
+            }
+
+            var targets = new Dictionary<string, PolicyTarget>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var name = Key(keyNode);
+                if (string.IsNullOrWhiteSpace(name))
+                {
+                    throw Error(keyNode, "a target needs a name");
+                }
+
+                targets.Add(name, Target(name, keyNode, value));
+            }
+
+            return targets;
+        }
+
+        private PolicyTarget Target(string name, YamlNode nameNode, YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                throw Error(node, $"target '{name}' must be a mapping (host, port, database, username, password_env or password_file)");
+            }
+
+            string? host = null, database = null, username = null, passwordEnv = null, passwordFile = null;
+            var port = 5432;
+            foreach (var (keyNode, value) in map.Children)
+            {
+                var key = Key(keyNode);
+                switch (key)
+                {
+                    case "host": host = Scalar(value, key); break;
+                    case "port": port = Port(value, name); break;
+                    case "database": database = Scalar(value, key); break;
+                    case "username": username = Scalar(value, key); break;
+                    case "password_env": passwordEnv = Scalar(value, key); break;
+                    case "password_file": passwordFile = Scalar(value, key); break;
+                    case "password":
+                        // The value is never echoed: the line is enough to find it.
+                        throw Error(keyNode, "inline passwords are not accepted in policy files; use password_env or password_file");
+                    default:
+                        throw Error(keyNode, $"unknown target key '{key}' (expected host, port, database, username, password_env, password_file)");
+                }
+            }
+
+            Require(host, "host");
+            Require(database, "database");
+            Require(username, "username");
+            if (passwordEnv is not null && passwordFile is not null)
+            {
+                throw Error(node, $"target '{name}' gives both password_env and password_file; give one");
+            }
+
+            if (passwordEnv is { Length: 0 } || passwordFile is { Length: 0 })
+            {
+                throw Error(node, $"target '{name}' has an empty {(passwordEnv is not null ? "password_env" : "password_file")}");
+            }
+
+            return new PolicyTarget
+            {
+                Name = name,
+                Host = host!,
+                Port = port,
+                Database = database!,
+                Username = username!,
+                PasswordEnvironmentVariable = passwordEnv,
+                PasswordFile = passwordFile,
+                Line = (int)nameNode.Start.Line,
+            };
+
+            void Require(string? text, string key)
+            {
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    throw Error(node, $"target '{name}' needs a '{key}'");
+                }
+            }
+        }
+
+        private int Port(YamlNode node, string target)
+        {
+            var text = Scalar(node, "port");
+            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
+                ? port
+                : throw Error(node, $"target '{target}': port must be a number from 1 to 65535, not '{text}'");
+        }
+    }
+}
