@@ -34,7 +34,7 @@ public static class GatewayHost
         // Per-call resilience and HTTP client chatter would drown the gateway's own log; "Logging" settings can raise them again.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
-        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans.", LogLevel.Warning); // the dot: "Orleans" alone is also a prefix of "OrleansGate"
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         // Every role needs it: silos keep membership, grain state and audit there; edges find the silos there.
