@@ -367,7 +367,8 @@ public sealed partial class PostgresSession
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: a refusal by {Rule} was not audited: {Error}")]
     private static partial void LogRefusalNotAudited(ILogger logger, string sessionId, string rule, string error);
 
-    private static Decision GatewayRefusal(string rule, string reason) => new(DecisionEffect.Deny, rule, reason, 0, 0);
+    /// <summary>A refusal by the edge's own bookkeeping; it names the newest policy version this edge knows (not "version 0").</summary>
+    private Decision GatewayRefusal(string rule, string reason) => new(DecisionEffect.Deny, rule, reason, _services.Statements.PolicyVersions?.Version ?? 0, 0);
 
     /// <summary>The SQLSTATE of a refusal the gateway makes itself (not the policy), or null for a policy decision.</summary>
     private static string? GatewayRefusalState(Decision decision) => decision.Rule switch

@@ -365,8 +365,7 @@ public sealed partial class PostgresSession
                 return cyclesSeen;
 
             case BackendMessageCode.ParameterStatus:
-                ValidateUpstreamMessage(message);
-                if (LexicalSettingChanged(message) is { } violation)
+                if (LexicalSettingChanged(message) is { } violation) // reading it is its structure check
                 {
                     // Not relayed: the session ends here (RelayAsync sends the FATAL with this reason).
                     Terminate(violation);

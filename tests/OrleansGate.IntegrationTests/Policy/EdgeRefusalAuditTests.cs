@@ -37,6 +37,9 @@ public sealed class EdgeRefusalAuditTests(PolicyFixture fixture)
         Assert.StartsWith($"prepared statement \"never_{id}\" cannot be bound", rows[0].Reason, StringComparison.Ordinal);
         Assert.StartsWith($"portal \"nowhere_{id}\" cannot be executed", rows[1].Reason, StringComparison.Ordinal);
         Assert.Equal(rows[0].SessionId, rows[1].SessionId);
+
+        // They name the policy version the edge knows (the fixture has applied one), not "version 0".
+        Assert.Equal(2, (await AuditRowsAsync($"reason LIKE '%{id}%' AND policy_version >= 1")).Count);
     }
 
     [Fact]
