@@ -2,10 +2,11 @@ using System.Text.Json.Serialization;
 
 namespace OrleansGate.Grains.Audit;
 
-/// <summary>Source-generated JSON for the audit's list columns and checkpoint lines.</summary>
+/// <summary>Source-generated JSON for the audit's list columns and signature lines.</summary>
 [JsonSerializable(typeof(IReadOnlyList<string>))]
 [JsonSerializable(typeof(string[]))]
-[JsonSerializable(typeof(AuditCheckpoint))]
+[JsonSerializable(typeof(Signing.AuditSignature))]
+[JsonSerializable(typeof(Signing.AuditSignatureDetail))]
 [JsonSerializable(typeof(AuditRow))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 public sealed partial class AuditJson : JsonSerializerContext;

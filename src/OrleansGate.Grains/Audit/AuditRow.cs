@@ -15,8 +15,11 @@ public sealed record AuditRow
     /// <summary>Global sequence, assigned by the database (0 until read back).</summary>
     public long Seq { get; init; }
 
-    /// <summary>The writer (one per silo process) that inserted the row; checkpoints are per writer.</summary>
+    /// <summary>The writer that inserted the row; its signatures cover its rows.</summary>
     public string Writer { get; init; } = "";
+
+    /// <summary>The row's number in its writer's own gap-free sequence (0 until read back).</summary>
+    public long WriterSeq { get; init; }
 
     public required DateTimeOffset At { get; init; }
     public required string Kind { get; init; }

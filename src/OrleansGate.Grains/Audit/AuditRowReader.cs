@@ -9,7 +9,7 @@ public static class AuditRowReader
     public const string Columns =
         "seq, writer, at, kind, issuer, subject, token_id, groups, session_id, session_seq, edge_node, client_address, target, protocol, " +
         "statement_fingerprint, statement_normalized, statement_kinds, relations_read, relations_written, decision, rule, reason, " +
-        "policy_version, approval_id, approver, masked_columns, rows_affected, duration_us, outcome, prev_hash, hash, completes_seq";
+        "policy_version, approval_id, approver, masked_columns, rows_affected, duration_us, outcome, prev_hash, hash, completes_seq, writer_seq";
 
     public static AuditRow Read(NpgsqlDataReader r)
     {
@@ -48,6 +48,7 @@ public static class AuditRowReader
             PrevHash = r.GetString(29),
             Hash = r.GetString(30),
             CompletesSeq = Long(r, 31),
+            WriterSeq = r.GetInt64(32),
         };
     }
 

@@ -1,13 +1,18 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
+using OrleansGate.Grains.Audit.Signing;
 
 namespace OrleansGate.Grains.Audit;
 
 public static class AuditServiceCollectionExtensions
 {
-    /// <summary>The silo's audit writer from section <c>OrleansGate:Audit</c> (or, for benchmarks only and only when consented to, none).</summary>
-    public static IServiceCollection AddAudit(this IServiceCollection services, IConfigurationSection section)
+    /// <summary>
+    /// The silo's audit writer from section <c>OrleansGate:Audit</c> (or, for benchmarks only and only when consented to,
+    /// none), its writers named after <paramref name="node"/>, and the sealer of dead writers of <paramref name="cluster"/>.
+    /// </summary>
+    public static IServiceCollection AddAudit(this IServiceCollection services, IConfigurationSection section, string node, string cluster)
     {
         ArgumentNullException.ThrowIfNull(section);
         services.Configure<AuditOptions>(section);
@@ -27,9 +32,12 @@ public static class AuditServiceCollectionExtensions
             return services;
         }
 
+        // The silo address (with its generation) is what membership declares dead; it is read when a writer starts.
+        services.AddSingleton(sp => new AuditWriterIdentity(node, cluster, () => sp.GetService<ILocalSiloDetails>()?.SiloAddress.ToParsableString()));
         services.AddSingleton<PostgresAuditSink>();
         services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<PostgresAuditSink>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresAuditSink>());
+        services.AddHostedService<AuditSealer>();
         return services;
     }
 }

@@ -6,4 +6,10 @@ public sealed class AuditUnavailableException : Exception
     public AuditUnavailableException(string message, Exception? inner = null) : base(message, inner)
     {
     }
+
+    /// <summary>The records may have been written after all (the answer was lost and could not be settled yet).</summary>
+    public bool OutcomeUnknown { get; init; }
+
+    /// <summary>Nothing was written because another record holds the place in the chain: the chain's head is stale.</summary>
+    public bool StaleHead { get; init; }
 }

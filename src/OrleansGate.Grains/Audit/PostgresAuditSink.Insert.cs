@@ -7,30 +7,30 @@ namespace OrleansGate.Grains.Audit;
 /// <summary>The batch insert: one statement, columns passed as arrays and unnested server-side.</summary>
 public sealed partial class PostgresAuditSink
 {
-    // One parameter per column (arrays of the batch's values); list columns are JSON arrays as text.
+    // One parameter per column (arrays of the batch's values); list columns are JSON arrays as text. The writer and the
+    // writer's number of the first row are scalars: row i gets $32 + i - 1 (unnest keeps the arrays' order).
     // A single statement in autocommit is atomic and costs one round trip (Parse/Bind/Execute/Sync pipelined).
     private const string InsertSql = """
         INSERT INTO orleansgate_audit (writer, at, kind, issuer, subject, token_id, groups, session_id, session_seq, edge_node,
             client_address, target, protocol, statement_fingerprint, statement_normalized, statement_kinds, relations_read,
             relations_written, decision, rule, reason, policy_version, approval_id, approver, masked_columns, rows_affected,
-            duration_us, outcome, prev_hash, hash, completes_seq)
+            duration_us, outcome, prev_hash, hash, completes_seq, writer_seq)
         SELECT $1, u.at, u.kind, u.issuer, u.subject, u.token_id, u.groups, u.session_id, u.session_seq, u.edge_node,
             u.client_address, u.target, u.protocol, u.fingerprint, u.statement, u.kinds, u.rel_read,
             u.rel_written, u.decision, u.rule, u.reason, u.policy_version, u.approval_id, u.approver, u.masked, u.rows_affected,
-            u.duration_us, u.outcome, u.prev_hash, u.hash, u.completes_seq
+            u.duration_us, u.outcome, u.prev_hash, u.hash, u.completes_seq, $32 + u.n - 1
         FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],
             $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
             $19::text[], $20::text[], $21::text[], $22::bigint[], $23::text[], $24::text[], $25::text[], $26::bigint[],
-            $27::bigint[], $28::text[], $29::text[], $30::text[], $31::bigint[])
+            $27::bigint[], $28::text[], $29::text[], $30::text[], $31::bigint[]) WITH ORDINALITY
             AS u(at, kind, issuer, subject, token_id, groups, session_id, session_seq, edge_node, client_address, target, protocol,
                  fingerprint, statement, kinds, rel_read, rel_written, decision, rule, reason, policy_version, approval_id, approver,
-                 masked, rows_affected, duration_us, outcome, prev_hash, hash, completes_seq)
+                 masked, rows_affected, duration_us, outcome, prev_hash, hash, completes_seq, n)
         """;
 
-    private NpgsqlCommand CreateInsert(List<PendingRow> batch)
+    private static NpgsqlCommand CreateInsert(NpgsqlConnection connection, string writer, long firstWriterSeq, AuditRow[] all)
     {
-        var all = batch.SelectMany(item => item.Rows).ToList();
-        var n = all.Count;
+        var n = all.Length;
         var at = new DateTime[n];
         var kind = new string[n];
         var issuer = new string[n];
@@ -96,9 +96,9 @@ public sealed partial class PostgresAuditSink
             completes[i] = r.CompletesSeq;
         }
 
-        var command = _dataSource.CreateCommand(InsertSql);
+        var command = new NpgsqlCommand(InsertSql, connection);
         var p = command.Parameters;
-        p.Add(new NpgsqlParameter<string> { TypedValue = WriterId });
+        p.Add(new NpgsqlParameter<string> { TypedValue = writer });
         p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = at, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         AddText(p, kind);
         AddText(p, issuer);
@@ -129,6 +129,7 @@ public sealed partial class PostgresAuditSink
         AddText(p, prevHash);
         AddText(p, hash);
         p.Add(new NpgsqlParameter<long?[]> { TypedValue = completes });
+        p.Add(new NpgsqlParameter<long> { TypedValue = firstWriterSeq });
         return command;
     }
 

@@ -4,49 +4,54 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OrleansGate.Grains.Audit.Signing;
 
 namespace OrleansGate.Grains.Audit;
 
 /// <summary>
-/// Group-committed audit writer, one per silo: appends from every session on this silo are queued, and
-/// <see cref="AuditOptions.Writers"/> loops each take whatever has accumulated and insert it in one statement.
+/// Group-committed, signed audit writer, one per silo: appends from every session on this silo are queued, and
+/// <see cref="AuditOptions.Writers"/> writers each take whatever has accumulated and insert it in one statement.
 /// </summary>
 /// <remarks>
 /// <code>
-///  session grains ──AppendAsync──► queue ──► writer 1: INSERT … SELECT FROM unnest(…)  (one round trip, autocommit)
-///   (each awaits its                     └─► writer 2: next batch collects while 1 commits
-///    own record)                                        ▲ checkpointer pauses both briefly to fix a horizon
+///  session grains ──AppendAsync──► queue ──► writer W/0: INSERT … SELECT FROM unnest(…)  (one round trip, autocommit)
+///   (each awaits its                     └─► writer W/1: next batch collects while W/0 commits
+///    own record)           each writer: its own gap-free writer_seq and running digest (WriterStream)
+///                          signer: every SignInterval, signs each writer's digest → checkpoint file → database
 /// </code>
 /// 1. A batch is one autocommitted statement: atomic, so it is durable whole or not at all; the global
 ///    sequence comes from the column default, so nothing is reserved first.
-/// 2. Success completes every waiter of the batch; any failure fails every waiter with
-///    <see cref="AuditUnavailableException"/>: nothing is reported as written that was not.
+/// 2. Success completes every waiter of the batch and folds its rows into the writer's digest. A failure before or
+///    inside PostgreSQL fails every waiter (nothing was written). A lost answer is settled before the writer writes
+///    again (did the batch commit?), so no record is ever reported written that was not, nor written twice.
 /// 3. Per-session order needs no coordination: a grain awaits each append before its next one.
 /// </remarks>
 public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly AuditOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger<PostgresAuditSink> _logger;
     private readonly Channel<PendingRow> _queue;
-    private readonly SemaphoreSlim[] _slots;
-    private readonly AuditCheckpointer? _checkpointer;
+    private readonly WriterStream[] _streams;
+    private readonly AuditSigner _signer;
     private readonly SchemaGate _schema;
 
     // One Error line per outage plus a summary a minute: every batch fails while the store is down, and its
     // refusals already reach the clients; the log needs the outage, not each batch (a flood filled 250 MB once).
     private readonly OutageLog _outage;
 
-    public PostgresAuditSink(StateDatabase database, IOptions<AuditOptions> options, TimeProvider time, ILoggerFactory loggers)
+    public PostgresAuditSink(StateDatabase database, IOptions<AuditOptions> options, TimeProvider time, ILoggerFactory loggers, AuditWriterIdentity? identity = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         _options = options.Value;
+        _time = time;
         _logger = loggers.CreateLogger<PostgresAuditSink>();
-        if (_options.MaxBatchSize < 1 || _options.Writers < 1 || _options.QueueCapacity < 1)
+        if (_options.Problem() is { } problem)
         {
-            throw new InvalidOperationException("OrleansGate:Audit: MaxBatchSize, Writers and QueueCapacity must be at least 1");
+            throw new InvalidOperationException(problem);
         }
 
         var separateStore = !string.IsNullOrWhiteSpace(_options.ConnectionString);
@@ -59,25 +64,31 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }.ConnectionString);
         _schema = new SchemaGate(separateStore ? _options.ConnectionString : null, loggers);
         _outage = new OutageLog(time, TimeSpan.FromMinutes(1));
-        WriterId = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+        identity ??= AuditWriterIdentity.Standalone(Environment.MachineName);
+        WriterId = $"{identity.Node}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
         _queue = Channel.CreateBounded<PendingRow>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             SingleReader = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _slots = [.. Enumerable.Range(0, _options.Writers).Select(_ => new SemaphoreSlim(1, 1))];
-        _checkpointer = AuditCheckpointer.Create(_options, WriterId, _dataSource, time, loggers.CreateLogger<AuditCheckpointer>());
+        _streams = [.. Enumerable.Range(0, _options.Writers).Select(i => new WriterStream($"{WriterId}/{i}"))];
+        _signer = new AuditSigner(_options, AuditSigningKey.Load(_options.SigningKeyPath!, _logger), _dataSource, identity, time, loggers);
     }
 
-    /// <summary>This process's writer id, stored in every row it writes; checkpoints are kept per writer.</summary>
+    /// <summary>This process's name in the writer column; each of its writers is <c>WriterId/0</c>, <c>WriterId/1</c> ….</summary>
     public string WriterId { get; }
+
+    public IReadOnlyList<string> WriterIds => [.. _streams.Select(s => s.WriterId)];
+
+    /// <summary>The key id this process signs with.</summary>
+    public string SigningKeyId => _signer.KeyId;
 
     public ValueTask AppendAsync(AuditRow row, CancellationToken cancellationToken = default) => AppendAsync([row], cancellationToken);
 
     public async ValueTask AppendAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        // The writer column is filled from WriterId by the insert itself: the rows are not copied to carry it.
+        // The writer columns are filled by the insert itself: the rows are not copied to carry them.
         var pending = new PendingRow(rows as AuditRow[] ?? [.. rows]);
         if (!_queue.Writer.TryWrite(pending))
         {
@@ -111,28 +122,40 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }
     }
 
-    /// <summary>Signs a checkpoint now (tests; the writer also does it every CheckpointInterval).</summary>
-    internal Task<bool> CheckpointNowAsync(CancellationToken cancellationToken) =>
-        _checkpointer?.TryCheckpointAsync(_slots, cancellationToken) ?? Task.FromResult(false);
+    /// <summary>Signs what is unsigned now (tests; the signer also does it every SignInterval).</summary>
+    public Task<bool> SignNowAsync(CancellationToken cancellationToken) => _signer.SignDueAsync(cancellationToken);
+
+    /// <summary>Seals <paramref name="writer"/>, which is gone, with this process's key; null when it had ended or was sealed already.</summary>
+    public Task<AuditSignature?> SealAsync(string writer, string reason, CancellationToken cancellationToken) =>
+        _signer.SealAsync(writer, reason, _streams[0].WriterId, cancellationToken);
+
+    /// <summary>Writers that signed a start and neither an end nor a seal, other than this process's own, with their start.</summary>
+    public async Task<List<(string Writer, AuditSignatureDetail Detail, DateTimeOffset StartedAt)>> OpenWritersAsync(CancellationToken cancellationToken)
+    {
+        await _schema.EnsureAsync(cancellationToken);
+        await using var command = _dataSource.CreateCommand(
+            """
+            SELECT s.writer, s.detail, s.at FROM orleansgate_audit_signature s
+            WHERE s.kind = 'start'
+              AND NOT EXISTS (SELECT 1 FROM orleansgate_audit_signature e WHERE e.writer = s.writer AND e.kind IN ('end', 'seal'))
+            """);
+        var open = new List<(string, AuditSignatureDetail, DateTimeOffset)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (AuditSignatureDetail.TryParse(reader.GetString(1)) is { } detail)
+            {
+                open.Add((reader.GetString(0), detail, new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero)));
+            }
+        }
+
+        return open;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_checkpointer is null)
-        {
-            LogNoCheckpoints(_logger);
-        }
-
-        var loops = new List<Task>();
-        for (var i = 0; i < _slots.Length; i++)
-        {
-            loops.Add(WriterLoopAsync(_slots[i], stoppingToken));
-        }
-
-        if (_checkpointer is not null)
-        {
-            loops.Add(_checkpointer.RunAsync(_slots, stoppingToken));
-        }
-
+        var loops = _streams.Select(stream => WriterLoopAsync(stream, stoppingToken)).ToList();
+        loops.Add(SignLoopAsync(stoppingToken));
         try
         {
             await Task.WhenAll(loops);
@@ -145,21 +168,45 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
             {
                 item.Completion.TrySetException(shutdown);
             }
+
+            // A clean stop: the writers have stopped, so each signs what it wrote last and its end.
+            using var last = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _signer.SignDueAsync(last.Token);
+                await _signer.EndAsync(last.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                LogEndNotSigned(_logger);
+            }
         }
     }
 
     public override void Dispose()
     {
         base.Dispose();
-        foreach (var slot in _slots)
-        {
-            slot.Dispose();
-        }
-
+        _signer.Dispose();
         _dataSource.Dispose();
     }
 
-    private async Task WriterLoopAsync(SemaphoreSlim slot, CancellationToken stoppingToken)
+    private async Task SignLoopAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.SignInterval, _time, stoppingToken);
+                await _signer.SignDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task WriterLoopAsync(WriterStream stream, CancellationToken stoppingToken)
     {
         var batch = new List<PendingRow>(Math.Min(_options.MaxBatchSize, 1024));
         try
@@ -172,16 +219,7 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
                     continue;
                 }
 
-                await slot.WaitAsync(stoppingToken);
-                try
-                {
-                    await WriteBatchAsync(batch, stoppingToken);
-                }
-                finally
-                {
-                    slot.Release();
-                }
-
+                await WriteBatchAsync(stream, batch, stoppingToken);
                 batch.Clear();
             }
         }
@@ -228,72 +266,42 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }
     }
 
-    private async Task WriteBatchAsync(List<PendingRow> batch, CancellationToken cancellationToken)
+    private async Task WriteBatchAsync(WriterStream stream, List<PendingRow> batch, CancellationToken cancellationToken)
     {
         try
         {
-            await _schema.EnsureAsync(cancellationToken);
-            if (batch.Count > 1 && await TryWriteAsync(batch, cancellationToken) is { } conflict)
+            switch (await TryWriteAsync(stream, batch, cancellationToken))
             {
-                // One append whose chain head was stale (another writer of that chain got there first: a duplicate
-                // activation, or a second cluster sharing the store) broke the batch's unique key. Each append is
-                // written alone so that only it fails, not every other session's statement in the batch.
-                LogBatchSplit(_logger, batch.Count, conflict.MessageText);
-                foreach (var item in batch)
-                {
-                    await WriteBatchAsync([item], cancellationToken);
-                }
+                case BatchOutcome.Written:
+                    Complete(batch, null);
+                    if (_outage.Recovered() is { } recovered)
+                    {
+                        LogStoreBack(_logger, recovered.Failures, recovered.Duration);
+                    }
 
-                return;
-            }
+                    return;
 
-            if (batch.Count > 1)
-            {
-                foreach (var item in batch)
-                {
-                    item.Completion.TrySetResult();
-                }
+                case BatchOutcome.ChainConflict when batch.Count > 1:
+                    // One append whose chain head was stale (another writer of that chain got there first: a duplicate
+                    // activation, or a second cluster sharing the store) broke the batch's unique key. Each append is
+                    // written alone so that only it fails, not every other session's statement in the batch.
+                    LogBatchSplit(_logger, batch.Count);
+                    foreach (var item in batch)
+                    {
+                        await WriteBatchAsync(stream, [item], cancellationToken);
+                    }
 
-                if (_outage.Recovered() is { } recovered)
-                {
-                    LogStoreBack(_logger, recovered.Failures, recovered.Duration);
-                }
+                    return;
 
-                return;
-            }
-
-            await using var command = CreateInsert(batch);
-            var written = await command.ExecuteNonQueryAsync(cancellationToken);
-            var expected = batch.Sum(item => item.Rows.Length);
-            if (written != expected)
-            {
-                throw new InvalidOperationException($"the audit insert wrote {written} of {expected} rows");
-            }
-
-            foreach (var item in batch)
-            {
-                item.Completion.TrySetResult();
-            }
-
-            if (_outage.Recovered() is { } outage)
-            {
-                LogStoreBack(_logger, outage.Failures, outage.Duration);
+                default:
+                    // Not an outage: this append's chain head was stale. It fails alone; its chain reads the head back
+                    // before its next append.
+                    Complete(batch, new AuditUnavailableException("audit chain conflict: another record holds this record's place in its chain") { StaleHead = true });
+                    return;
             }
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (Exception e) when (IsStoreFailure(e) || e is AuditUnavailableException)
         {
-            // Not an outage: this append's chain head was stale. It fails alone; its chain reads the head back
-            // before its next append.
-            var conflict = new AuditUnavailableException($"audit chain conflict: {e.MessageText}", e);
-            foreach (var item in batch)
-            {
-                item.Completion.TrySetException(conflict);
-            }
-        }
-        catch (Exception e) when (IsStoreFailure(e))
-        {
-            // Nothing of this batch is reported as written: the statement either committed whole or not at all
-            // (or its outcome is unknown, which the chains resolve by reading their heads back).
             var outage = _outage.Failed();
             if (outage.Kind == OutageLogKind.First)
             {
@@ -304,35 +312,152 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
                 LogStillDown(_logger, outage.Failures, outage.Duration, e.Message);
             }
 
-            var failure = new AuditUnavailableException($"audit store unavailable: {e.Message}", e);
-            foreach (var item in batch)
+            Complete(batch, e as AuditUnavailableException ?? new AuditUnavailableException($"audit store unavailable: {e.Message}", e));
+        }
+    }
+
+    /// <summary>
+    /// Writes the batch under <paramref name="stream"/>'s next numbers. Throws when it was not written (the numbers go
+    /// back, or, if the answer was lost and the batch did not land, are void); returns when it was, or when the
+    /// database refused it as a chain conflict.
+    /// </summary>
+    private async Task<BatchOutcome> TryWriteAsync(WriterStream stream, List<PendingRow> batch, CancellationToken cancellationToken)
+    {
+        await _schema.EnsureAsync(cancellationToken);
+        if (_signer.RefusalReason is { } refused)
+        {
+            throw new AuditUnavailableException($"audit store unavailable: {refused}");
+        }
+
+        await _signer.EnsureStartedAsync(stream, cancellationToken);
+        if (stream.Unresolved is not null && await ResolveAsync(stream, null, cancellationToken) is null)
+        {
+            throw new AuditUnavailableException("audit store unavailable: the outcome of this writer's previous batch is not known yet");
+        }
+
+        var rows = batch.Count == 1 ? batch[0].Rows : [.. batch.SelectMany(item => item.Rows)];
+        var sent = stream.Reserve([.. rows.Select(r => r.Hash)], rows[0].SessionId, rows[0].SessionSeq);
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch
+        {
+            stream.Refused(sent); // nothing was sent
+            throw;
+        }
+
+        await using (connection)
+        {
+            var backend = connection.ProcessID;
+            try
+            {
+                await using var command = CreateInsert(connection, stream.WriterId, sent.First, rows);
+                var written = await command.ExecuteNonQueryAsync(cancellationToken);
+                if (written != rows.Length)
+                {
+                    // Cannot happen for one INSERT … SELECT; if it did, what landed is settled like a lost answer.
+                    stream.Uncertain(sent);
+                    await ResolveAsync(stream, null, CancellationToken.None);
+                    throw new AuditUnavailableException($"audit store unavailable: the audit insert wrote {written} of {rows.Length} rows") { OutcomeUnknown = true };
+                }
+            }
+            catch (PostgresException e)
+            {
+                // PostgreSQL answered with an error: the statement rolled back, nothing of it landed.
+                stream.Refused(sent);
+                if (e.SqlState == PostgresErrorCodes.UniqueViolation)
+                {
+                    return BatchOutcome.ChainConflict;
+                }
+
+                throw;
+            }
+            catch (Exception e) when (IsStoreFailure(e) || e is OperationCanceledException)
+            {
+                // The answer was lost: the batch may have committed. Settled now if the store answers, else before the next batch.
+                stream.Uncertain(sent);
+                var committed = await ResolveAsync(stream, backend, CancellationToken.None);
+                if (committed == true)
+                {
+                    LogLostAnswerCommitted(_logger, stream.WriterId, rows.Length);
+                    return BatchOutcome.Written;
+                }
+
+                throw committed == false
+                    ? new AuditUnavailableException($"audit store unavailable: {e.Message}", e)
+                    : new AuditUnavailableException($"audit store unavailable: {e.Message}", e) { OutcomeUnknown = true };
+            }
+        }
+
+        stream.Committed(sent);
+        return BatchOutcome.Written;
+    }
+
+    /// <summary>
+    /// Settles the writer's batch of unknown outcome by looking up its first row; null when the store cannot be asked now.
+    /// If the backend that ran it may still be running it, it is ended first, so the answer cannot change afterwards.
+    /// </summary>
+    private async Task<bool?> ResolveAsync(WriterStream stream, int? backend, CancellationToken cancellationToken)
+    {
+        var sent = stream.Unresolved!;
+        bool committed;
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            if (backend is { } pid && !await AuditBackend.EndInsertAsync(connection, pid, cancellationToken))
+            {
+                return null;
+            }
+
+            await using var command = new NpgsqlCommand("SELECT writer, writer_seq FROM orleansgate_audit WHERE session_id = $1 AND session_seq = $2", connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sent.FirstChainId });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sent.FirstChainSeq });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            committed = await reader.ReadAsync(cancellationToken) && reader.GetString(0) == stream.WriterId && reader.GetInt64(1) == sent.First;
+        }
+        catch (Exception e) when (IsStoreFailure(e) || e is OperationCanceledException)
+        {
+            return null;
+        }
+
+        stream.Resolve(committed);
+        if (!committed)
+        {
+            // The void numbers are signed before this writer writes again, so a crash now cannot leave a gap unexplained.
+            await _signer.SignDueAsync(cancellationToken);
+        }
+
+        return committed;
+    }
+
+    private static void Complete(List<PendingRow> batch, AuditUnavailableException? failure)
+    {
+        foreach (var item in batch)
+        {
+            if (failure is null)
+            {
+                item.Completion.TrySetResult();
+            }
+            else
             {
                 item.Completion.TrySetException(failure);
             }
         }
     }
 
-    /// <summary>Writes the batch; returns the unique violation instead of throwing it (null when written).</summary>
-    private async Task<PostgresException?> TryWriteAsync(List<PendingRow> batch, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var command = CreateInsert(batch);
-            var written = await command.ExecuteNonQueryAsync(cancellationToken);
-            var expected = batch.Sum(item => item.Rows.Length);
-            return written == expected ? null : throw new InvalidOperationException($"the audit insert wrote {written} of {expected} rows");
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            return e;
-        }
-    }
-
     private static bool IsStoreFailure(Exception e) =>
         e is NpgsqlException or InvalidOperationException or TimeoutException or IOException or SocketException;
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit batch of {Count} appends hit a stale chain head ({Error}); writing its appends one by one")]
-    private static partial void LogBatchSplit(ILogger logger, int count, string error);
+    private enum BatchOutcome
+    {
+        Written,
+        ChainConflict,
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit batch of {Count} appends hit a stale chain head; writing its appends one by one")]
+    private static partial void LogBatchSplit(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit batch of {Count} records could not be written: {Error}; statements are refused until the audit store answers (further failures are summarised once a minute)")]
     private static partial void LogBatchFailed(ILogger logger, int count, string error);
@@ -343,8 +468,11 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit store answers again after {Failures} failed batches in {Duration}")]
     private static partial void LogStoreBack(ILogger logger, long failures, TimeSpan duration);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit checkpoints are off: OrleansGate:Audit:CheckpointKeyPath is not set, so a deleted tail of the audit log cannot be detected")]
-    private static partial void LogNoCheckpoints(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit writer {Writer}: the answer to a batch of {Count} records was lost, but the batch was written")]
+    private static partial void LogLostAnswerCommitted(ILogger logger, string writer, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit writers stopped without signing their end in time: a live node seals them")]
+    private static partial void LogEndNotSigned(ILogger logger);
 
     /// <summary>One append: its rows go into one batch together (never split), so they are durable together or not at all.</summary>
     private sealed class PendingRow(AuditRow[] rows)

@@ -1,7 +1,10 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Signing;
+using OrleansGate.Grains.Audit.Verify;
 using OrleansGate.Host.Hosting;
 
 namespace OrleansGate.Host.Commands;
@@ -51,36 +54,79 @@ public static class AuditCommand
 
     private static async Task<int> VerifyAsync(Arguments arguments, AuditOptions options, NpgsqlDataSource dataSource, TextWriter stdout, CancellationToken ct)
     {
-        var keyPath = arguments.TakeValue("--key") ?? options.CheckpointKeyPath;
-        var file = arguments.TakeValue("--checkpoint-file") ?? options.CheckpointFile;
+        var keysPath = arguments.TakeValue("--public-keys") ?? options.TrustedKeysPath;
+        var files = arguments.TakeAll("--checkpoint-file");
         var json = arguments.TakeFlag("--json");
         arguments.EnsureEmpty();
-        var key = string.IsNullOrWhiteSpace(keyPath) ? null : AuditCheckpoint.LoadKey(keyPath);
-        var report = await new AuditVerifier(dataSource).VerifyAsync(key, file, ct);
+        if (files.Count == 0 && !string.IsNullOrWhiteSpace(options.CheckpointFile))
+        {
+            files = [options.CheckpointFile];
+        }
+
+        Dictionary<string, ECDsa> keys;
+        try
+        {
+            // The node's own public key will do when nothing else is given (the private key file is read for its public half).
+            keys = !string.IsNullOrWhiteSpace(keysPath) ? AuditKeys.LoadTrusted(keysPath)
+                : !string.IsNullOrWhiteSpace(options.SigningKeyPath) ? AuditKeys.LoadTrusted(options.SigningKeyPath)
+                : throw new CommandLineException("no public keys to verify with: give --public-keys FILE|DIR (or set OrleansGate:Audit:TrustedKeysPath)");
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CommandLineException(e.Message);
+        }
+
+        var report = await new AuditVerifier(dataSource).VerifyAsync(keys, files, ct);
         if (json)
         {
             foreach (var p in report.Problems)
             {
-                await stdout.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, string> { ["seq"] = p.Seq.ToString(CultureInfo.InvariantCulture), ["problem"] = p.Message }));
+                await stdout.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, string>
+                {
+                    ["seq"] = p.Seq.ToString(CultureInfo.InvariantCulture),
+                    ["kind"] = p.Kind.ToString().ToLowerInvariant(),
+                    ["problem"] = p.Message,
+                }));
             }
+
+            return report.Ok ? 0 : 1;
+        }
+
+        await stdout.WriteLineAsync(
+            $"{report.Rows} records in {report.Chains} chains ({report.Chains - report.SystemChains} sessions, {report.SystemChains} policy/revocation/login-refusal); " +
+            $"{report.Writers.Count} writers; {report.SignedRows} records covered by signatures, {report.PendingRows} not signed yet (at risk)" +
+            (files.Count == 0 ? "; no checkpoint file given: signatures were compared with nothing outside the database" : $"; checked against {string.Join(", ", files)}"));
+        foreach (var w in report.Writers)
+        {
+            var state = w.State.ToString().ToLowerInvariant();
+            await stdout.WriteLineAsync(w.State == AuditWriterState.Unsigned
+                ? $"  writer {w.Writer}: UNSIGNED, {w.Rows} records, none covered"
+                : $"  writer {w.Writer} ({w.Node}): {state}{(w.SealedBy is null ? "" : $" by {w.SealedBy}")}, {w.Rows} records, " +
+                  $"#1..#{w.SignedThrough} signed ({w.Signatures} signatures, last {w.LastSignedAt:O}, keys {string.Join(",", w.KeyIds)})" +
+                  (w.Pending > 0 ? $", {w.Pending} after it not signed yet" : ""));
+        }
+
+        foreach (var note in report.Notes)
+        {
+            await stdout.WriteLineAsync($"  note: {note}");
+        }
+
+        if (report.Ok)
+        {
+            await stdout.WriteLineAsync("ok: every chain, writer and signature verifies");
         }
         else
         {
-            await stdout.WriteLineAsync(
-                $"{report.Rows} records in {report.Chains} chains ({report.Chains - report.SystemChains} sessions, {report.SystemChains} policy/revocation/login-refusal); {report.Checkpoints} checkpoints sign up to seq {report.LastSignedSeq}; " +
-                $"{report.UnsignedRows} records after the last checkpoint are covered by their chains only" +
-                (key is null ? " (no key: signatures not checked)" : "") + (string.IsNullOrWhiteSpace(file) ? " (no checkpoint file: the database's copy was used)" : ""));
-            if (report.Ok)
+            var first = report.Problems[0];
+            await stdout.WriteLineAsync(first.Seq > 0 ? $"BROKEN: first bad record at seq {first.Seq}: {first.Message}" : $"BROKEN: {first.Message}");
+            foreach (var p in report.Problems.Skip(1).Take(50))
             {
-                await stdout.WriteLineAsync("ok: every chain and checkpoint verifies");
+                await stdout.WriteLineAsync(p.Seq > 0 ? $"  also at seq {p.Seq}: {p.Message}" : $"  also: {p.Message}");
             }
-            else
+
+            if (report.Problems.Count > 51)
             {
-                await stdout.WriteLineAsync($"BROKEN: first bad record at seq {report.Problems[0].Seq}: {report.Problems[0].Message}");
-                foreach (var p in report.Problems.Skip(1).Take(50))
-                {
-                    await stdout.WriteLineAsync($"  also at seq {p.Seq}: {p.Message}");
-                }
+                await stdout.WriteLineAsync($"  … {report.Problems.Count - 51} more (--json lists them all)");
             }
         }
 

@@ -35,9 +35,10 @@ public static class CommandLine
                                           every silo and edge; open sessions are kept; lists the silos that
                                           acknowledged it; exit 4 when an active silo did not within --wait (25 s)
           policy show                     the cluster's current policy version
-          audit verify [--key FILE] [--checkpoint-file FILE] [--json]
-                                          check every session's hash chain and the signed checkpoints; names the
-                                          first broken link (exit 0 ok, 1 broken); reads the database directly
+          audit verify [--public-keys FILE|DIR] [--checkpoint-file [NODE=]FILE]... [--json]
+                                          check every chain, every writer's signed sequence (public keys only)
+                                          and the checkpoint files against the database; reports each writer as
+                                          signed, sealed or open and names every problem (exit 0 ok, 1 broken)
           audit tail [--count N] [--follow] [--json]
                                           the newest N records (default 20), oldest first; --follow prints new
                                           records as they arrive instead (Ctrl-C or --count ends it)

@@ -120,7 +120,8 @@ public static class GatewayHost
     private static void AddSilo(WebApplicationBuilder builder, IConfigurationSection gateway, GatewayClusterOptions cluster, string connectionString)
     {
         builder.Services.AddSingleton(new StateDatabase(connectionString));
-        builder.Services.AddAudit(gateway.GetSection("Audit"));
+        var node = string.IsNullOrWhiteSpace(gateway["NodeName"]) ? Environment.MachineName : gateway["NodeName"]!;
+        builder.Services.AddAudit(gateway.GetSection("Audit"), node, cluster.ClusterId);
 
         builder.UseOrleans(silo =>
         {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Npgsql;
-using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Signing;
+using OrleansGate.Grains.Audit.Verify;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 
@@ -8,7 +9,7 @@ namespace OrleansGate.IntegrationTests.Audit;
 
 /// <summary>
 /// A gateway node whose audit store is a PostgreSQL of its own (OrleansGate:Audit:ConnectionString), so a test
-/// can stop the audit store without disturbing membership; checkpoints signed every second.
+/// can stop the audit store without disturbing membership; records signed with a key of its own.
 /// </summary>
 public sealed class AuditClusterFixture : IAsyncLifetime
 {
@@ -23,6 +24,8 @@ public sealed class AuditClusterFixture : IAsyncLifetime
     public string AuditConnectionString { get; private set; } = "";
 
     public string KeyPath { get; private set; } = "";
+
+    public string PublicKeyPath { get; private set; } = "";
 
     public string CheckpointFile { get; private set; } = "";
 
@@ -43,8 +46,7 @@ public sealed class AuditClusterFixture : IAsyncLifetime
         AuditConnectionString = AuditStore.ConnectionString("audit", "orleansgate_audit", auditPassword);
 
         var folder = Directory.CreateTempSubdirectory("orleansgate-audit-").FullName;
-        KeyPath = Path.Combine(folder, "checkpoint.key");
-        await File.WriteAllBytesAsync(KeyPath, RandomNumberGenerator.GetBytes(32));
+        (KeyPath, PublicKeyPath) = TestAuditKeys.Create("audit");
         CheckpointFile = Path.Combine(folder, "checkpoints.jsonl");
         Settings = new GatewaySettings
         {
@@ -60,15 +62,14 @@ public sealed class AuditClusterFixture : IAsyncLifetime
     public Dictionary<string, string?> AuditOverrides() => new()
     {
         ["OrleansGate:Audit:ConnectionString"] = AuditConnectionString,
-        ["OrleansGate:Audit:CheckpointKeyPath"] = KeyPath,
+        ["OrleansGate:Audit:SigningKeyPath"] = KeyPath,
         ["OrleansGate:Audit:CheckpointFile"] = CheckpointFile,
-        ["OrleansGate:Audit:CheckpointInterval"] = "00:00:01",
     };
 
     public async Task<AuditVerifyReport> VerifyAsync()
     {
         await using var source = NpgsqlDataSource.Create(AuditConnectionString);
-        return await new AuditVerifier(source).VerifyAsync(await File.ReadAllBytesAsync(KeyPath), CheckpointFile, CancellationToken.None);
+        return await new AuditVerifier(source).VerifyAsync(AuditKeys.LoadTrusted(PublicKeyPath), [CheckpointFile], CancellationToken.None);
     }
 
     /// <summary>How many Statement records hold exactly this normalised text.</summary>

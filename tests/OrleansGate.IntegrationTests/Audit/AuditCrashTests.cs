@@ -1,21 +1,28 @@
 using System.Diagnostics;
 using Npgsql;
+using OrleansGate.Grains.Audit.Verify;
 using OrleansGate.IntegrationTests.Fixtures;
 
 namespace OrleansGate.IntegrationTests.Audit;
 
-/// <summary>A node process is killed with SIGKILL mid-load: every statement whose result a client received was audited.</summary>
+/// <summary>
+/// A node process is killed with SIGKILL mid-load: every statement whose result a client received was audited, and once
+/// the node is back its dead writers are sealed (membership declares the old silo dead) and verify as sealed.
+/// </summary>
 [Collection(AuditClusterCollection.Name)]
 public sealed class AuditCrashTests(AuditClusterFixture fixture)
 {
     [Fact]
-    public async Task Node_killed_with_sigkill_mid_load_lost_no_record_of_a_statement_whose_result_arrived()
+    public async Task Node_killed_with_sigkill_mid_load_lost_no_record_of_a_statement_whose_result_arrived_and_its_writers_are_sealed_when_it_is_back()
     {
         // A cluster of its own, so the dead silo never holds grains the collection's node needs.
         var overrides = fixture.AuditOverrides();
         overrides["OrleansGate:Cluster:ClusterId"] = "crash-" + Guid.NewGuid().ToString("N")[..8];
+        overrides["OrleansGate:Audit:SealCheckInterval"] = "00:00:01";
         var settings = fixture.Settings.OtherNode("crash-node", overrides);
-        using var node = StartProcess(settings.WriteConfigFile());
+        var configFile = settings.WriteConfigFile();
+        using var node = StartProcess(configFile);
+        Process? restarted = null;
         try
         {
             var token = await fixture.Node.GetTokenAsync();
@@ -66,6 +73,26 @@ public sealed class AuditCrashTests(AuditClusterFixture fixture)
             {
                 await client.DisposeAsync();
             }
+
+            // The dead process's writers are open: nobody signed their end.
+            var dead = $"crash-node:{node.Id}:";
+            var deadWriters = report.Writers.Where(w => w.Writer.StartsWith(dead, StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(deadWriters);
+            Assert.All(deadWriters, w => Assert.Equal(AuditWriterState.Open, w.State));
+
+            // Back on the same address: the new silo generation makes the old one dead, and a sealer seals its writers.
+            restarted = StartProcess(configFile);
+            await WaitUntilListeningAsync(restarted, settings);
+            await WaitUntilSealedAsync(dead, deadWriters.Count);
+
+            report = await fixture.VerifyAsync();
+            Assert.True(report.Ok, string.Join("\n", report.Problems));
+            Assert.All(report.Writers.Where(w => w.Writer.StartsWith(dead, StringComparison.Ordinal)), w =>
+            {
+                Assert.Equal(AuditWriterState.Sealed, w.State);
+                Assert.Equal(0, w.Pending);
+                Assert.Equal(w.Rows, w.Covered);
+            });
         }
         finally
         {
@@ -73,6 +100,35 @@ public sealed class AuditCrashTests(AuditClusterFixture fixture)
             {
                 node.Kill(entireProcessTree: true);
             }
+
+            if (restarted is { HasExited: false })
+            {
+                restarted.Kill(entireProcessTree: true);
+                await restarted.WaitForExitAsync();
+            }
+
+            restarted?.Dispose();
+        }
+    }
+
+    /// <summary>Bounded polling of the signature table (nothing else tells a test when a sealer has run).</summary>
+    private async Task WaitUntilSealedAsync(string writerPrefix, int writers)
+    {
+        await using var audit = new NpgsqlConnection(fixture.AuditConnectionString);
+        await audit.OpenAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM orleansgate_audit_signature WHERE kind = 'seal' AND starts_with(writer, $1)", audit);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = writerPrefix });
+            if ((long)(await command.ExecuteScalarAsync())! >= writers)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the writers {writerPrefix}* were not sealed within 120 s");
+            using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+            await tick.WaitForNextTickAsync();
         }
     }
 

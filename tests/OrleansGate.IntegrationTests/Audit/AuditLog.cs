@@ -1,64 +1,75 @@
-using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using OrleansGate.Grains;
 using OrleansGate.Grains.Audit;
+using OrleansGate.Grains.Audit.Signing;
+using OrleansGate.Grains.Audit.Verify;
 using OrleansGate.Grains.Storage;
+using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 using OrleansGate.Model;
 
 namespace OrleansGate.IntegrationTests.Audit;
 
 /// <summary>
-/// A real audit writer on its own database of the shared test PostgreSQL, with a checkpoint key and file:
-/// what a silo runs, without the rest of the silo, so tamper tests can corrupt it freely.
+/// A real audit writer on its own database of the shared test PostgreSQL, with a signing key and a checkpoint file:
+/// what a silo runs, without the rest of the silo, so tamper tests can corrupt it freely. Its clock is a fake one, so
+/// signatures are made exactly when a test says (<see cref="SignAsync"/>), never by the interval.
 /// </summary>
 internal sealed class AuditLog : IAsyncDisposable
 {
     private readonly StateDatabase _database;
+    private readonly List<PostgresAuditSink> _stopped = [];
+    private readonly List<PostgresAuditSink> _others = [];
+    private readonly List<PostgresAuditSink> _crashed = [];
 
-    private AuditLog(string database, string connectionString, StateDatabase state, PostgresAuditSink sink, string keyPath, string checkpointFile)
+    private readonly ILoggerFactory _loggers;
+
+    private AuditLog(string database, string connectionString, StateDatabase state, AuditOptions options, FakeTimeProvider time, string publicKey, ILoggerFactory loggers)
     {
+        _loggers = loggers;
         Database = database;
         ConnectionString = connectionString;
         _database = state;
-        Sink = sink;
-        KeyPath = keyPath;
-        CheckpointFile = checkpointFile;
+        Options = options;
+        Time = time;
+        PublicKeyPath = publicKey;
+        Sink = NewSink();
     }
 
     public string Database { get; }
 
     public string ConnectionString { get; }
 
-    public PostgresAuditSink Sink { get; }
+    public PostgresAuditSink Sink { get; private set; }
 
-    public string KeyPath { get; }
+    public AuditOptions Options { get; }
 
-    public string CheckpointFile { get; }
+    public FakeTimeProvider Time { get; }
 
-    public static async Task<AuditLog> StartAsync(PostgresFixture fixture, Action<AuditOptions>? configure = null)
+    public string PublicKeyPath { get; }
+
+    public string CheckpointFile => Options.CheckpointFile!;
+
+    public static async Task<AuditLog> StartAsync(PostgresFixture fixture, Action<AuditOptions>? configure = null, ILoggerFactory? loggers = null)
     {
         var database = await fixture.CreateDatabaseAsync("audit");
         var connectionString = fixture.Postgres.ConnectionString(database);
         await new SchemaInstaller(connectionString, NullLogger<SchemaInstaller>.Instance).ApplyAsync(CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("orleansgate-audit-").FullName;
-        var keyPath = Path.Combine(folder, "checkpoint.key");
-        await File.WriteAllBytesAsync(keyPath, RandomNumberGenerator.GetBytes(32));
+        var (privateKey, publicKey) = TestAuditKeys.Create("audit");
         var options = new AuditOptions
         {
-            CheckpointKeyPath = keyPath,
+            SigningKeyPath = privateKey,
             CheckpointFile = Path.Combine(folder, "checkpoints.jsonl"),
-
-            // Checkpoints are taken by the tests themselves (CheckpointNowAsync), at known points.
-            CheckpointInterval = TimeSpan.FromHours(1),
         };
         configure?.Invoke(options);
-        var state = new StateDatabase(connectionString);
-        var sink = new PostgresAuditSink(state, Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
-        await sink.StartAsync(CancellationToken.None);
-        return new AuditLog(database, connectionString, state, sink, keyPath, options.CheckpointFile);
+        var log = new AuditLog(database, connectionString, new StateDatabase(connectionString), options, new FakeTimeProvider(DateTimeOffset.UtcNow), publicKey, loggers ?? NullLoggerFactory.Instance);
+        await log.Sink.StartAsync(CancellationToken.None);
+        return log;
     }
 
     public static SessionInfo Session(string id, string subject = "agent-t") =>
@@ -72,10 +83,57 @@ internal sealed class AuditLog : IAsyncDisposable
             RelationsRead = ["public.customers"],
         };
 
-    public Task<AuditVerifyReport> VerifyAsync()
+    /// <summary>Every writer signs what it has not signed yet.</summary>
+    public async Task SignAsync() => Assert.True(await Sink.SignNowAsync(CancellationToken.None));
+
+    /// <summary>Another writer process on the same store, signing with <paramref name="privateKey"/>; stopped with the log.</summary>
+    public async Task<PostgresAuditSink> StartOtherWriterAsync(string privateKey)
     {
-        var source = NpgsqlDataSource.Create(ConnectionString);
-        return VerifyWithAsync(source);
+        var options = new AuditOptions { SigningKeyPath = privateKey, Writers = 1 };
+        var sink = new PostgresAuditSink(_database, Microsoft.Extensions.Options.Options.Create(options), Time, NullLoggerFactory.Instance, AuditWriterIdentity.Standalone("node-other"));
+        await sink.StartAsync(CancellationToken.None);
+        _others.Add(sink);
+        return sink;
+    }
+
+    /// <summary>
+    /// The writer dies as a killed process does: it stops where it is, signs nothing more and never ends. (It stays in
+    /// memory, inert: its clock is the fake one and nothing appends to it again.) A new writer takes over the store.
+    /// </summary>
+    public async Task CrashAsync()
+    {
+        _crashed.Add(Sink);
+        Sink = NewSink();
+        await Sink.StartAsync(CancellationToken.None);
+    }
+
+    /// <summary>Stops the writer cleanly (it signs its end) and starts a new one (new writers) on the same store.</summary>
+    public async Task RestartAsync()
+    {
+        await Sink.StopAsync(CancellationToken.None);
+        _stopped.Add(Sink);
+        Sink = NewSink();
+        await Sink.StartAsync(CancellationToken.None);
+    }
+
+    public Task<AuditVerifyReport> VerifyAsync(params string[] extraPublicKeys)
+    {
+        var keys = AuditKeys.LoadTrusted(PublicKeyPath);
+        foreach (var path in extraPublicKeys)
+        {
+            foreach (var (id, key) in AuditKeys.LoadTrusted(path))
+            {
+                keys[id] = key;
+            }
+        }
+
+        return VerifyWithAsync(keys, [CheckpointFile]);
+    }
+
+    public async Task<AuditVerifyReport> VerifyWithAsync(Dictionary<string, System.Security.Cryptography.ECDsa> keys, IReadOnlyList<string> files)
+    {
+        await using var source = NpgsqlDataSource.Create(ConnectionString);
+        return await new AuditVerifier(source).VerifyAsync(keys, files, CancellationToken.None);
     }
 
     /// <summary>What an attacker with database access does: as the superuser, with triggers switched off for the session.</summary>
@@ -99,14 +157,20 @@ internal sealed class AuditLog : IAsyncDisposable
     {
         await Sink.StopAsync(CancellationToken.None);
         Sink.Dispose();
+        foreach (var other in _others)
+        {
+            await other.StopAsync(CancellationToken.None);
+            other.Dispose();
+        }
+
+        foreach (var stopped in _stopped)
+        {
+            stopped.Dispose();
+        }
+
         await _database.DisposeAsync();
     }
 
-    private async Task<AuditVerifyReport> VerifyWithAsync(NpgsqlDataSource source)
-    {
-        await using (source)
-        {
-            return await new AuditVerifier(source).VerifyAsync(await File.ReadAllBytesAsync(KeyPath), CheckpointFile, CancellationToken.None);
-        }
-    }
+    private PostgresAuditSink NewSink() =>
+        new(_database, Microsoft.Extensions.Options.Options.Create(Options), Time, _loggers, AuditWriterIdentity.Standalone("node-t"));
 }

@@ -13,6 +13,7 @@ public sealed class AuditSwitchTests
         {
             ["OrleansGate:StateDatabase"] = "Host=127.0.0.1;Port=1;Database=unused;Username=unused;Password=unused",
             ["OrleansGate:Audit:DisableForBenchmark"] = disable,
+            ["OrleansGate:Audit:SigningKeyPath"] = Fixtures.TestAuditKeys.SharedPrivate,
         }));
 
     [Fact]

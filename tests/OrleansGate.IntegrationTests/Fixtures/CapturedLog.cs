@@ -36,6 +36,13 @@ public sealed class CapturedLog : ILoggerProvider
         });
     }
 
+    /// <summary>A capture of its own, for a logger factory a test builds (a component run without a node).</summary>
+    public static (CapturedLog Log, ILoggerFactory Factory) Standalone()
+    {
+        var log = new CapturedLog();
+        return (log, LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(log)));
+    }
+
     /// <summary>A position to read from later.</summary>
     public long Mark => Interlocked.Read(ref _count);
 

@@ -136,6 +136,7 @@ public sealed class GatewaySettings
             ["OrleansGate:Targets:demo:Database"] = "demo",
             ["OrleansGate:Targets:demo:Username"] = "gateway_demo",
             ["OrleansGate:Targets:demo:Password"] = TargetPassword,
+            ["OrleansGate:Audit:SigningKeyPath"] = TestAuditKeys.SharedPrivate,
         };
         if (PolicyFile is not null)
         {

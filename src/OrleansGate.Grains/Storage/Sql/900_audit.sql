@@ -13,6 +13,25 @@ BEGIN
 END
 $$;
 
+-- Audit rows written before records were signed by their writer (HMAC checkpoints, no writer sequence) cannot be
+-- verified by this version: that table and its checkpoints are kept aside, never mixed with signed rows.
+DO $$
+BEGIN
+    IF to_regclass('orleansgate_audit') IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM information_schema.columns
+                       WHERE table_schema = current_schema() AND table_name = 'orleansgate_audit' AND column_name = 'writer_seq') THEN
+        ALTER TABLE orleansgate_audit RENAME TO orleansgate_audit_hmac;
+        ALTER INDEX IF EXISTS orleansgate_audit_pkey RENAME TO orleansgate_audit_hmac_pkey;
+        ALTER INDEX IF EXISTS orleansgate_audit_chain_uq RENAME TO orleansgate_audit_hmac_chain_uq;
+        ALTER SEQUENCE IF EXISTS orleansgate_audit_seq RENAME TO orleansgate_audit_hmac_seq;
+        IF to_regclass('orleansgate_audit_checkpoint') IS NOT NULL THEN
+            ALTER TABLE orleansgate_audit_checkpoint RENAME TO orleansgate_audit_hmac_checkpoint;
+            ALTER INDEX IF EXISTS orleansgate_audit_checkpoint_pkey RENAME TO orleansgate_audit_hmac_checkpoint_pkey;
+        END IF;
+    END IF;
+END
+$$;
+
 CREATE SEQUENCE IF NOT EXISTS orleansgate_audit_seq;
 
 CREATE TABLE IF NOT EXISTS orleansgate_audit
@@ -49,6 +68,8 @@ CREATE TABLE IF NOT EXISTS orleansgate_audit
     outcome               text        NULL,
     prev_hash             text        NOT NULL,
     hash                  text        NOT NULL,
+    -- The writer's own gap-free sequence (1, 2, 3 …): its signatures cover a running digest over its rows in this order.
+    writer_seq            bigint      NOT NULL,
     -- A chain cannot fork: two records with one number in one session are refused by the database.
     CONSTRAINT orleansgate_audit_chain_uq UNIQUE (session_id, session_seq)
 );
@@ -70,23 +91,26 @@ $$;
 -- Checkpoints scan by seq range (primary key) and filter by writer: no second index to maintain per insert.
 DROP INDEX IF EXISTS orleansgate_audit_writer_idx;
 
--- Signed checkpoints: per writer, over the rows it wrote since its previous checkpoint (docs/audit.md).
-CREATE TABLE IF NOT EXISTS orleansgate_audit_checkpoint
+-- Signatures: each writer signs (ECDSA P-256, a key the database never sees) a running digest over exactly the rows it
+-- appended, in writer_seq order: a start, then at short intervals, then an end; a live node seals a dead writer.
+-- The same lines go to the append-only checkpoint file outside the database (docs/audit.md).
+CREATE TABLE IF NOT EXISTS orleansgate_audit_signature
 (
-    writer      text        NOT NULL,
-    number      bigint      NOT NULL,
-    at          timestamptz NOT NULL,
-    first_seq   bigint      NOT NULL,
-    last_seq    bigint      NOT NULL,
-    row_count   bigint      NOT NULL,
-    prev_hash   text        NOT NULL,
-    hash        text        NOT NULL,
-    mac         text        NOT NULL,
+    writer     text        NOT NULL,
+    number     bigint      NOT NULL,
+    kind       text        NOT NULL,
+    at         timestamptz NOT NULL,
+    writer_seq bigint      NOT NULL,
+    digest     text        NOT NULL,
+    key_id     text        NOT NULL,
+    signer     text        NOT NULL,
+    detail     text        NOT NULL,
+    signature  text        NOT NULL,
     PRIMARY KEY (writer, number)
 );
 
 -- Append-only: the gateway's role may insert and read, never change or remove. A superuser or the table owner
--- can still disable this trigger; that is why rows are hash-chained and checkpoints are signed and kept outside.
+-- can still disable this trigger; that is why rows are signed by their writer and the signatures are kept outside too.
 CREATE OR REPLACE FUNCTION orleansgate_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'audit records are append-only: % on % is refused', TG_OP, TG_TABLE_NAME
@@ -100,17 +124,20 @@ CREATE TRIGGER orleansgate_audit_no_change BEFORE UPDATE OR DELETE ON orleansgat
 DROP TRIGGER IF EXISTS orleansgate_audit_no_truncate ON orleansgate_audit;
 CREATE TRIGGER orleansgate_audit_no_truncate BEFORE TRUNCATE ON orleansgate_audit
     FOR EACH STATEMENT EXECUTE FUNCTION orleansgate_audit_append_only();
-DROP TRIGGER IF EXISTS orleansgate_audit_checkpoint_no_change ON orleansgate_audit_checkpoint;
-CREATE TRIGGER orleansgate_audit_checkpoint_no_change BEFORE UPDATE OR DELETE ON orleansgate_audit_checkpoint
+DROP TRIGGER IF EXISTS orleansgate_audit_signature_no_change ON orleansgate_audit_signature;
+CREATE TRIGGER orleansgate_audit_signature_no_change BEFORE UPDATE OR DELETE ON orleansgate_audit_signature
     FOR EACH ROW EXECUTE FUNCTION orleansgate_audit_append_only();
-DROP TRIGGER IF EXISTS orleansgate_audit_checkpoint_no_truncate ON orleansgate_audit_checkpoint;
-CREATE TRIGGER orleansgate_audit_checkpoint_no_truncate BEFORE TRUNCATE ON orleansgate_audit_checkpoint
+DROP TRIGGER IF EXISTS orleansgate_audit_signature_no_truncate ON orleansgate_audit_signature;
+CREATE TRIGGER orleansgate_audit_signature_no_truncate BEFORE TRUNCATE ON orleansgate_audit_signature
     FOR EACH STATEMENT EXECUTE FUNCTION orleansgate_audit_append_only();
 
 -- Privileges too, for the role that runs the gateway (also the owner in a single-role setup) and everyone else.
-REVOKE UPDATE, DELETE, TRUNCATE ON orleansgate_audit, orleansgate_audit_checkpoint FROM PUBLIC;
+REVOKE UPDATE, DELETE, TRUNCATE ON orleansgate_audit, orleansgate_audit_signature FROM PUBLIC;
 DO $$
 BEGIN
-    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON orleansgate_audit, orleansgate_audit_checkpoint FROM %I', current_user);
+    EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON orleansgate_audit, orleansgate_audit_signature FROM %I', current_user);
 END
 $$;
+
+-- Sealers look for writers that started and neither ended nor were sealed: those rows are few (per process, not per tick).
+CREATE INDEX IF NOT EXISTS orleansgate_audit_signature_life_idx ON orleansgate_audit_signature (writer) WHERE kind IN ('start', 'end', 'seal');
