@@ -28,10 +28,23 @@ public sealed class CapturedLog : ILoggerProvider
     public static CapturedLog Of(GatewayNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        return Attached.GetValue(node.Services, static services =>
+        return AttachTo(node.Services);
+    }
+
+    /// <summary>A capture of its own, for a component built outside a node (add it to a <see cref="LoggerFactory"/>).</summary>
+    public static CapturedLog Standalone() => new();
+
+    /// <summary>
+    /// Attaches the capture of <paramref name="services"/> now, before the node starts, so what it logs while
+    /// starting is kept too; <see cref="Of"/> returns the same capture later.
+    /// </summary>
+    public static CapturedLog AttachTo(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return Attached.GetValue(services, static s =>
         {
             var log = new CapturedLog();
-            services.GetRequiredService<ILoggerFactory>().AddProvider(log);
+            s.GetRequiredService<ILoggerFactory>().AddProvider(log);
             return log;
         });
     }
