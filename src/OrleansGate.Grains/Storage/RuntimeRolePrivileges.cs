@@ -51,15 +51,13 @@ internal static class RuntimeRolePrivileges
             installer = reader.GetString(5);
             var database = reader.GetString(6);
             var schema = reader.GetString(7);
-            var reason = true switch
-            {
-                _ when reader.GetBoolean(0) => "is a superuser",
-                _ when reader.GetBoolean(1) => "has CREATEROLE (it could grant itself the schema owner's role)",
-                _ when reader.GetBoolean(2) => $"is, or is a member of, the role applying the schema ('{installer}')",
-                _ when reader.GetBoolean(3) => $"owns database '{database}' (directly or through a role it belongs to), so it could drop the database and every table of its schema",
-                _ when reader.GetBoolean(4) => $"owns schema '{schema}' (directly or through a role it belongs to), so it could drop every table in it",
-                _ => null,
-            };
+            var reason =
+                reader.GetBoolean(0) ? "is a superuser"
+                : reader.GetBoolean(1) ? "has CREATEROLE (it could grant itself the schema owner's role)"
+                : reader.GetBoolean(2) ? $"is, or is a member of, the role applying the schema ('{installer}')"
+                : reader.GetBoolean(3) ? $"owns database '{database}' (directly or through a role it belongs to), so it could drop the database and every table of its schema"
+                : reader.GetBoolean(4) ? $"owns schema '{schema}' (directly or through a role it belongs to), so it could drop every table in it"
+                : null;
             if (reason is not null)
             {
                 throw new InvalidOperationException(
