@@ -157,10 +157,13 @@ for i in $(seq 1 "$clients"); do
   client_json+="${client_json:+,}{ \"ClientId\": \"$id\", \"ClientSecret\": \"$s\", \"Groups\": [ \"developers\" ] }"
   plan_clients+="${plan_clients:+,}{ \"id\": \"$id\", \"secret\": \"$s\" }"
 done
+# The node signs its audit records as in production: its own ECDSA P-256 key, signatures also in a file outside the database.
+(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/audit-signing.key" 2>/dev/null)
 (umask 077 && cat > "$work/orleansgate.json" <<JSON
 {
   "OrleansGate": {
     "NodeName": "bench-1",
+    "Audit": { "SigningKeyPath": "$work/audit-signing.key", "CheckpointFile": "$work/audit-signatures.jsonl" },
     "StateDatabase": "Host=127.0.0.1;Port=$pg_port;Database=orleansgate_state;Username=orleansgate;Password=$state_pw",
     "Cluster": { "ClusterId": "bench", "ServiceId": "orleansgate-bench", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
     "Http": { "Address": "127.0.0.1", "Port": $http_port },

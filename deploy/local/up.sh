@@ -22,7 +22,8 @@ secret_file() { # name -> path of a stable random secret
   echo "$f"
 }
 superuser_pw=$(cat "$(secret_file pg-superuser)")
-state_pw=$(cat "$(secret_file state-db)")
+state_pw=$(cat "$(secret_file state-db)")               # orleansgate: the node's runtime role
+owner_pw=$(cat "$(secret_file state-db-owner)")         # orleansgate_owner: owns the schema; never in the node's config
 target_pw_file=$(secret_file demo-target)
 target_pw=$(cat "$target_pw_file")
 agent_secret=$(cat "$(secret_file demo-agent-client-secret)")
@@ -47,14 +48,23 @@ fi
 
 export PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=postgres PGPASSWORD="$superuser_pw"
 psql_q() { PGOPTIONS="-c client_min_messages=warning" psql -v ON_ERROR_STOP=1 -qAtX "$@"; }
+# Two roles for the state database (docs/audit.md, "Privileges"): orleansgate_owner owns the database and the
+# schema and applies it (step 3); the node logs in as orleansgate, which may only append to and read the audit
+# tables, so it cannot disable their triggers. Neither may create roles (it could grant itself the other).
 psql_q -d postgres <<SQL
+SELECT 'CREATE ROLE orleansgate_owner LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'orleansgate_owner')\gexec
+ALTER ROLE orleansgate_owner NOSUPERUSER NOCREATEROLE PASSWORD '$owner_pw';
 SELECT 'CREATE ROLE orleansgate LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'orleansgate')\gexec
-ALTER ROLE orleansgate PASSWORD '$state_pw';
-SELECT 'CREATE DATABASE orleansgate_state OWNER orleansgate' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'orleansgate_state')\gexec
+ALTER ROLE orleansgate NOSUPERUSER NOCREATEROLE NOCREATEDB PASSWORD '$state_pw';
+SELECT 'CREATE DATABASE orleansgate_state OWNER orleansgate_owner' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'orleansgate_state')\gexec
+-- An install made by an earlier up.sh, where the node's role owned the database and every table in it: hand them
+-- to the owner (a no-op once done).
+ALTER DATABASE orleansgate_state OWNER TO orleansgate_owner;
 SELECT 'CREATE ROLE gateway_demo LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gateway_demo')\gexec
 ALTER ROLE gateway_demo PASSWORD '$target_pw';
 SELECT 'CREATE DATABASE demo' WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'demo')\gexec
 SQL
+psql_q -d orleansgate_state -c 'REASSIGN OWNED BY orleansgate TO orleansgate_owner'
 psql_q -d demo < "$root/deploy/local/demo-target.sql"
 
 # 2a. TLS for the gateway's PostgreSQL listener: a self-signed certificate for localhost/127.0.0.1, kept
@@ -70,13 +80,17 @@ if [ ! -s "$tls_cert" ] || [ ! -s "$tls_key" ]; then
     -keyout "$tls_key" -out "$tls_cert" 2>/dev/null)
 fi
 
-# 2b. Audit checkpoint signing key (HMAC-SHA256, kept across runs) and the append-only checkpoint file outside the database.
+# 2b. Audit signing key and the append-only checkpoint file outside the database (docs/audit.md).
 mkdir -p "$home/audit"
 chmod 700 "$home/audit"
-audit_key="$home/audit/checkpoint.key"
+# This node's audit signing key (ECDSA P-256, kept across runs; the database never sees it) and its public half,
+# which is all `audit verify` needs. Signatures also go to an append-only file outside the database.
+audit_key="$home/audit/signing.key"
+audit_pub="$home/audit/signing.pub"
 if [ ! -s "$audit_key" ]; then
-  (umask 077 && openssl rand -hex 32 | tr -d '\n' > "$audit_key")
+  (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$audit_key" 2>/dev/null)
 fi
+openssl pkey -in "$audit_key" -pubout -out "$audit_pub" 2>/dev/null
 
 # 2. Configuration (secrets live in $home/secrets, mode 0600; the target password is read from its file).
 config="$home/orleansgate.json"
@@ -90,7 +104,7 @@ issuer="http://127.0.0.1:$http_port/oauth2/default"
     "Http": { "Address": "127.0.0.1", "Port": $http_port },
     "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Tls": { "CertificatePath": "$tls_cert", "KeyPath": "$tls_key" } },
     "Policy": { "File": "$root/deploy/local/policy.yaml", "Watch": true },
-    "Audit": { "CheckpointKeyPath": "$audit_key", "CheckpointFile": "$home/audit/checkpoints.jsonl" },
+    "Audit": { "SigningKeyPath": "$audit_key", "TrustedKeysPath": "$audit_pub", "CheckpointFile": "$home/audit/signatures.jsonl" },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
     "DevIdp": {
       "Enabled": true,
@@ -107,16 +121,31 @@ issuer="http://127.0.0.1:$http_port/oauth2/default"
 JSON
 )
 
-# 3. Build and start the node.
+# 3. Build, apply the schema as its owner (idempotent: scripts already applied are skipped; the runtime role
+# orleansgate, the user of the config's StateDatabase, is granted what the node needs), and start the node.
 echo "building orleansgate"
 dotnet publish "$root/src/OrleansGate/OrleansGate.csproj" -c Release -o "$home/bin" --nologo -v quiet >/dev/null
 bin="$home/bin/orleansgate"
+owner_connection="$home/secrets/state-db-owner.connection"
+(umask 077 && printf 'Host=127.0.0.1;Port=%s;Database=orleansgate_state;Username=orleansgate_owner;Password=%s\n' "$pg_port" "$owner_pw" > "$owner_connection")
+"$bin" --config "$config" schema apply --owner-connection-string-file "$owner_connection"
 pidfile="$home/node.pid"
+log="$home/node.log"
 if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   echo "node already running (pid $(cat "$pidfile")); ./deploy/local/down.sh stops it"
 else
-  echo "starting node (log: $home/node.log)"
-  nohup "$bin" --config "$config" run --role all > "$home/node.log" 2>&1 &
+  # Earlier logs are evidence (what happened before a crash): node.log moves to node.log.1, .1 to .2, … and
+  # only the oldest beyond node.log.$logs_kept is removed; the new node writes a fresh node.log.
+  logs_kept=10
+  if [ -e "$log" ]; then
+    rm -f "$log.$logs_kept"
+    for ((i = logs_kept - 1; i >= 1; i--)); do
+      if [ -e "$log.$i" ]; then mv "$log.$i" "$log.$((i + 1))"; fi
+    done
+    mv "$log" "$log.1"
+  fi
+  echo "starting node (log: $log; earlier ones: $log.1 … $log.$logs_kept)"
+  nohup "$bin" --config "$config" run --role all > "$log" 2>&1 &
   echo $! > "$pidfile"
 fi
 for _ in $(seq 1 120); do
@@ -124,14 +153,14 @@ for _ in $(seq 1 120); do
     ready=1; break
   fi
   if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    echo "error: the node exited; last lines of $home/node.log:" >&2
-    tail -n 30 "$home/node.log" >&2
+    echo "error: the node exited; last lines of $log:" >&2
+    tail -n 30 "$log" >&2
     exit 1
   fi
   sleep 0.5
 done
 if [ -z "${ready:-}" ]; then
-  echo "error: the node did not become ready in 60 s; see $home/node.log" >&2
+  echo "error: the node did not become ready in 60 s; see $log" >&2
   exit 1
 fi
 

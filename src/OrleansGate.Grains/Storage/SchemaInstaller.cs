@@ -19,8 +19,12 @@ namespace OrleansGate.Grains.Storage;
 ///    queue instead of racing on DDL. The lock is released with the transaction, even if the process dies.
 /// 2. The scripts (embedded <c>Storage/Sql/*.sql</c>, in name order) whose name and SHA-256 are already
 ///    recorded are skipped; the others run and are recorded. Every script is idempotent on its own, so a
-///    script whose text changed since it was recorded is simply run again.
-/// 3. Any failure rolls back the whole run: the database is left as it was, and the exception names the
+///    script whose text changed since it was recorded is simply run again. A current schema needs nothing but
+///    SELECT on orleansgate_schema_version, so a node's runtime role, which may not change the schema, starts;
+///    when scripts are due and that role may not run them, the error says to run <c>schema apply</c> as the owner.
+/// 3. <see cref="ApplyAsOwnerAsync"/> (the <c>schema apply</c> command) then grants the runtime role what a node
+///    needs and no more (<see cref="RuntimeRolePrivileges"/>), in the same transaction.
+/// 4. Any failure rolls back the whole run: the database is left as it was, and the exception names the
 ///    script and carries PostgreSQL's error. The connection string's password never appears in it.
 /// Scripts must not manage transactions themselves, nor use statements that cannot run inside one
 /// (<c>CREATE INDEX CONCURRENTLY</c>, <c>CREATE DATABASE</c>).
@@ -30,6 +34,9 @@ public sealed partial class SchemaInstaller
     /// <summary>Advisory lock key every node agrees on: "OGSCHEMA" in ASCII.</summary>
     internal const long LockKey = 0x4F47_5343_4845_4D41;
 
+    /// <summary>What a node whose role may not change the schema tells its operator to run.</summary>
+    private const string ApplyCommand = "orleansgate schema apply --owner-connection-string-file FILE";
+
     /// <summary>Waiting for another node's install is normal at a cluster start, so the lock gets longer than a statement.</summary>
     private const int LockTimeoutSeconds = 120;
 
@@ -37,13 +44,15 @@ public sealed partial class SchemaInstaller
     private readonly NpgsqlDataSource? _dataSource;
     private readonly ILogger<SchemaInstaller> _logger;
     private readonly IReadOnlyList<SchemaScript>? _scripts;
+    private readonly SchemaScope _scope;
 
-    public SchemaInstaller(string connectionString, ILogger<SchemaInstaller> logger)
+    public SchemaInstaller(string connectionString, ILogger<SchemaInstaller> logger, SchemaScope scope = SchemaScope.State)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentNullException.ThrowIfNull(logger);
         _connectionString = connectionString;
         _logger = logger;
+        _scope = scope;
     }
 
     /// <summary>
@@ -58,22 +67,46 @@ public sealed partial class SchemaInstaller
         _logger = logger;
     }
 
-    /// <summary>For tests: installs <paramref name="scripts"/> instead of the embedded ones.</summary>
+    /// <summary>For tests and the audit store's gate: installs <paramref name="scripts"/> instead of the embedded ones.</summary>
     internal SchemaInstaller(string connectionString, ILogger<SchemaInstaller> logger, IReadOnlyList<SchemaScript> scripts)
         : this(connectionString, logger)
     {
         _scripts = scripts;
+        _scope = scripts.All(s => s.Name.StartsWith('9')) ? SchemaScope.AuditStore : SchemaScope.State;
     }
 
-    public async Task ApplyAsync(CancellationToken ct)
+    /// <summary>
+    /// Whether <see cref="ApplyAsync"/> warns when the connected role could alter the audit tables (owner or
+    /// superuser). Off for a state database whose audit goes to a separate store: its audit tables stay empty.
+    /// </summary>
+    public bool WarnWhenAuditIsAlterable { get; init; } = true;
+
+    /// <summary>
+    /// A node's start: installs what is missing or outdated when its role may, refuses precisely when it may not,
+    /// and warns once when its role could disable the audit triggers (a single-role setup).
+    /// </summary>
+    public async Task ApplyAsync(CancellationToken ct) => await InstallAsync(runtimeRole: null, ct);
+
+    /// <summary>
+    /// <c>schema apply</c>: connected as the schema owner, installs what is missing or outdated, then grants
+    /// <paramref name="runtimeRole"/> what a node needs: INSERT and SELECT only on every <c>orleansgate_audit*</c>
+    /// table, USAGE on their sequences, normal DML on the Orleans tables.
+    /// </summary>
+    public async Task<SchemaApplyReport> ApplyAsOwnerAsync(string runtimeRole, CancellationToken ct)
     {
-        var scripts = _scripts ?? SchemaScript.LoadEmbedded();
+        ArgumentException.ThrowIfNullOrWhiteSpace(runtimeRole);
+        return await InstallAsync(runtimeRole, ct);
+    }
+
+    private async Task<SchemaApplyReport> InstallAsync(string? runtimeRole, CancellationToken ct)
+    {
+        var scripts = _scripts ?? (_scope == SchemaScope.AuditStore ? SchemaScript.LoadAudit() : SchemaScript.LoadEmbedded());
         var target = DescribeTarget(_dataSource?.ConnectionString ?? _connectionString!);
 
         await using var connection = await OpenAsync(target, ct);
 
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        Dictionary<string, string> applied;
+        Dictionary<string, string>? applied;
         try
         {
             await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
@@ -83,21 +116,47 @@ public sealed partial class SchemaInstaller
                 await lockCommand.ExecuteNonQueryAsync(ct);
             }
 
+            if (runtimeRole is not null)
+            {
+                // Before anything is read: after a single-role setup even the version table belongs to the old role.
+                await RuntimeRolePrivileges.CheckRuntimeRoleAsync(connection, transaction, runtimeRole, ct);
+            }
+
             applied = await ReadAppliedAsync(connection, transaction, ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && runtimeRole is null)
+        {
+            throw NotPermitted(target, connection.UserName, "unreadable (the role may not read orleansgate_schema_version)", e);
         }
         catch (NpgsqlException e)
         {
             throw new InvalidOperationException($"Cannot apply the state database schema on {target}: preparing the install failed: {Describe(e)}", e);
         }
-
-        var ran = new List<(SchemaScript Script, string Reason)>();
-        foreach (var script in scripts)
+        catch (InvalidOperationException e)
         {
-            if (applied.TryGetValue(script.Name, out var sha) && sha == script.Sha256)
-            {
-                continue;
-            }
+            throw new InvalidOperationException($"Cannot apply the state database schema on {target}: {e.Message}. Nothing was changed.", e);
+        }
 
+        var pending = scripts.Where(s => applied is null || !applied.TryGetValue(s.Name, out var sha) || sha != s.Sha256).ToList();
+        var ran = new List<(string Script, string Reason)>();
+        if (pending.Count > 0 && applied is null)
+        {
+            try
+            {
+                await CreateVersionTableAsync(connection, transaction, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && runtimeRole is null)
+            {
+                throw NotPermitted(target, connection.UserName, "missing (no orleansgate_schema_version table)", e);
+            }
+            catch (NpgsqlException e)
+            {
+                throw new InvalidOperationException($"Cannot apply the state database schema on {target}: creating orleansgate_schema_version failed: {Describe(e)}", e);
+            }
+        }
+
+        foreach (var script in pending)
+        {
             try
             {
                 await using (var command = new NpgsqlCommand(script.Text, connection, transaction))
@@ -107,24 +166,72 @@ public sealed partial class SchemaInstaller
 
                 await RecordAsync(connection, transaction, script, ct);
             }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && runtimeRole is null)
+            {
+                var due = string.Join(", ", pending.Select(s => $"{s.Name} ({(applied?.ContainsKey(s.Name) == true ? "changed" : "new")})"));
+                throw NotPermitted(target, connection.UserName, applied is null ? "missing" : $"outdated (scripts due: {due})", e);
+            }
             catch (NpgsqlException e)
             {
                 throw new InvalidOperationException(
                     $"Schema script {script.Name} failed on {target}: {Describe(e)}. Nothing from this run was applied.", e);
             }
 
-            ran.Add((script, applied.ContainsKey(script.Name) ? "changed since last applied" : "new"));
+            ran.Add((script.Name, applied?.ContainsKey(script.Name) == true ? "changed since last applied" : "new"));
+        }
+
+        IReadOnlyList<string> auditRelations = [];
+        (IReadOnlyList<string> Tables, string Why) alterable = ([], "");
+        if (runtimeRole is not null)
+        {
+            auditRelations = await Checked(target, "granting the runtime role", () => RuntimeRolePrivileges.GrantAsync(connection, transaction, runtimeRole, ct));
+        }
+        else if (WarnWhenAuditIsAlterable)
+        {
+            alterable = await Checked(target, "reading the audit tables' owners", () => RuntimeRolePrivileges.FindAlterableAuditTablesAsync(connection, transaction, ct));
         }
 
         await transaction.CommitAsync(ct);
         foreach (var (script, reason) in ran)
         {
-            LogScriptApplied(script.Name, script.Sha256[..12], reason);
+            LogScriptApplied(script, scripts.First(s => s.Name == script).Sha256[..12], reason);
         }
 
         if (ran.Count == 0)
         {
             LogSchemaUpToDate(scripts.Count);
+        }
+
+        if (alterable.Tables.Count > 0)
+        {
+            LogAuditAlterable(connection.UserName ?? "", string.Join(", ", alterable.Tables), alterable.Why);
+        }
+
+        return new SchemaApplyReport(target, ran, scripts.Count - ran.Count, runtimeRole ?? connection.UserName ?? "", auditRelations);
+    }
+
+    /// <summary>The refusal a node's role gets when the schema needs work it may not do: what is wrong, and what to run.</summary>
+    private InvalidOperationException NotPermitted(string target, string? role, string state, PostgresException e) =>
+        new(
+            $"The schema on {target} is {state}, and role '{role}' may not change it ({e.SqlState}: {e.MessageText}). " +
+            $"As the schema owner, run: {ApplyCommand} --runtime-role {role}{(_scope == SchemaScope.AuditStore ? " --audit-store" : "")} " +
+            "(docs/audit.md, \"Privileges\"), then start the node again.",
+            e);
+
+    /// <summary>Runs one step of the privilege work, naming it and the database when PostgreSQL refuses.</summary>
+    private static async Task<T> Checked<T>(string target, string step, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (NpgsqlException e)
+        {
+            throw new InvalidOperationException($"Cannot apply the state database schema on {target}: {step} failed: {Describe(e)}. Nothing from this run was applied.", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"Cannot apply the state database schema on {target}: {e.Message}. Nothing from this run was applied.", e);
         }
     }
 
@@ -148,19 +255,20 @@ public sealed partial class SchemaInstaller
         }
     }
 
-    private static async Task<Dictionary<string, string>> ReadAppliedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    /// <summary>The recorded scripts; null when there is no record table yet (an empty database).</summary>
+    private static async Task<Dictionary<string, string>?> ReadAppliedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
-        const string Sql = """
-            CREATE TABLE IF NOT EXISTS orleansgate_schema_version
-            (
-                script     text        NOT NULL PRIMARY KEY,
-                sha256     text        NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            );
-            SELECT script, sha256 FROM orleansgate_schema_version;
-            """;
+        // Looked up first, so a current schema is read without CREATE TABLE IF NOT EXISTS, which needs CREATE on the schema.
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('orleansgate_schema_version') IS NOT NULL", connection, transaction))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
+            {
+                return null;
+            }
+        }
+
         var applied = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        await using var command = new NpgsqlCommand("SELECT script, sha256 FROM orleansgate_schema_version", connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
@@ -168,6 +276,20 @@ public sealed partial class SchemaInstaller
         }
 
         return applied;
+    }
+
+    private static async Task CreateVersionTableAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        const string Sql = """
+            CREATE TABLE IF NOT EXISTS orleansgate_schema_version
+            (
+                script     text        NOT NULL PRIMARY KEY,
+                sha256     text        NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now()
+            )
+            """;
+        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, SchemaScript script, CancellationToken ct)
@@ -234,4 +356,7 @@ public sealed partial class SchemaInstaller
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "State database schema is up to date ({Count} scripts)")]
     private partial void LogSchemaUpToDate(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The gateway's database role {Role} can alter the audit tables ({Tables}; {Why}), so it can disable their triggers and then rewrite or delete audit records. Run the nodes as a runtime role that may only insert and read them: see docs/audit.md, \"Privileges\"")]
+    private partial void LogAuditAlterable(string role, string tables, string why);
 }

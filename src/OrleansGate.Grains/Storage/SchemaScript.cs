@@ -42,4 +42,7 @@ internal sealed record SchemaScript(string Name, string Text, string Sha256)
         scripts.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return scripts;
     }
+
+    /// <summary>The audit scripts (9xx): what a separate audit store gets.</summary>
+    public static IReadOnlyList<SchemaScript> LoadAudit() => [.. LoadEmbedded().Where(s => s.Name.StartsWith('9'))];
 }

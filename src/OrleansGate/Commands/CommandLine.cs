@@ -44,6 +44,13 @@ public static class CommandLine
                                           records as they arrive instead (Ctrl-C or --count ends it)
           audit search [--agent A] [--since 15m|TIME] [--decision D] [--session ID] [--kind K] [--limit N] [--json]
                                           audit records matching all filters; --json prints JSON lines (SIEM)
+          schema apply --owner-connection-string-file FILE [--runtime-role NAME] [--audit-store]
+                                          as the schema owner (connection string in FILE, mode 0600; never
+                                          printed): install or update the schema, then grant the nodes' role
+                                          (default: the user of OrleansGate:StateDatabase) INSERT and SELECT only
+                                          on the audit tables and normal DML on the Orleans tables; idempotent.
+                                          --audit-store: FILE names a separate audit store (audit tables only;
+                                          default role: the user of OrleansGate:Audit:ConnectionString)
           help                            this text
         """;
 
@@ -64,6 +71,8 @@ public static class CommandLine
                 return await PolicyCommand.RunAsync(arguments, () => LoadConfiguration(configFiles), stdout, stderr, ct);
             case "audit":
                 return await AuditCommand.RunAsync(arguments, LoadConfiguration(configFiles), stdout, stderr, ct);
+            case "schema":
+                return await SchemaCommand.RunAsync(arguments, () => LoadConfiguration(configFiles), stdout, ct);
             case "help" or "--help" or "-h":
                 await stdout.WriteLineAsync(Usage);
                 return 0;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -105,7 +106,10 @@ public static class GatewayHost
         return app;
     }
 
-    /// <summary>Applies the state database schema (idempotent); silos call this before Orleans starts.</summary>
+    /// <summary>
+    /// Brings the state database schema up to date when it is not (idempotent; a current schema needs only read
+    /// access, so a runtime role without DDL rights starts); silos call this before Orleans starts.
+    /// </summary>
     public static async Task ApplySchemaAsync(WebApplication app, CancellationToken cancellationToken)
     {
         if (app.Services.GetService<StateDatabase>() is not { } database)
@@ -113,7 +117,13 @@ public static class GatewayHost
             return;
         }
 
-        var installer = new SchemaInstaller(database.ConnectionString, app.Services.GetRequiredService<ILogger<SchemaInstaller>>());
+        // With a separate audit store the state database's audit tables stay empty; that store is checked by the
+        // audit writer when it installs there.
+        var separateAuditStore = !string.IsNullOrWhiteSpace(app.Services.GetService<IOptions<AuditOptions>>()?.Value.ConnectionString);
+        var installer = new SchemaInstaller(database.ConnectionString, app.Services.GetRequiredService<ILogger<SchemaInstaller>>())
+        {
+            WarnWhenAuditIsAlterable = !separateAuditStore,
+        };
         await installer.ApplyAsync(cancellationToken);
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Npgsql;
 using OrleansGate.Grains.Audit.Signing;
 using OrleansGate.Grains.Audit.Verify;
+using OrleansGate.Host.Commands;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 
@@ -9,7 +10,9 @@ namespace OrleansGate.IntegrationTests.Audit;
 
 /// <summary>
 /// A gateway node whose audit store is a PostgreSQL of its own (OrleansGate:Audit:ConnectionString), so a test
-/// can stop the audit store without disturbing membership; records signed with a key of its own.
+/// can stop the audit store without disturbing membership; records signed with a key of its own. The audit store is
+/// set up as in production (docs/audit.md, "Privileges"): its owner applies the audit schema with
+/// <c>orleansgate schema apply --audit-store</c>, and the nodes write as a runtime role that may only append and read.
 /// </summary>
 public sealed class AuditClusterFixture : IAsyncLifetime
 {
@@ -21,7 +24,11 @@ public sealed class AuditClusterFixture : IAsyncLifetime
 
     public GatewaySettings Settings { get; private set; } = null!;
 
+    /// <summary>The runtime role's connection string, as the nodes use it: it may append to and read the audit tables only.</summary>
     public string AuditConnectionString { get; private set; } = "";
+
+    /// <summary>The audit store's schema owner (not a superuser): it owns the audit tables, so it could disable their triggers.</summary>
+    public string AuditOwnerConnectionString { get; private set; } = "";
 
     public string KeyPath { get; private set; } = "";
 
@@ -34,16 +41,27 @@ public sealed class AuditClusterFixture : IAsyncLifetime
         Postgres = await TempPostgres.StartAsync();
         AuditStore = await TempPostgres.StartAsync();
         var statePassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var auditPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var targetPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         await Postgres.CreateRoleAsync("orleansgate", statePassword);
         await Postgres.ExecuteAsync("postgres", "CREATE DATABASE orleansgate_state OWNER orleansgate");
         await Postgres.CreateRoleAsync("gateway_demo", targetPassword);
         await Postgres.CreateDatabaseAsync("demo");
         await Postgres.ExecuteAsync("demo", "CREATE TABLE customers (id int PRIMARY KEY, name text); GRANT SELECT ON customers TO gateway_demo");
-        await AuditStore.CreateRoleAsync("orleansgate_audit", auditPassword);
-        await AuditStore.ExecuteAsync("postgres", "CREATE DATABASE audit OWNER orleansgate_audit");
-        AuditConnectionString = AuditStore.ConnectionString("audit", "orleansgate_audit", auditPassword);
+        var audit = await TwoRoleDatabase.CreateAsync(AuditStore, "audit", "orleansgate_audit_owner", "orleansgate_audit");
+        AuditConnectionString = audit.RuntimeConnectionString;
+        AuditOwnerConnectionString = audit.OwnerConnectionString;
+        using (var output = new StringWriter())
+        {
+            var applied = await CommandLine.RunAsync(
+                ["schema", "apply", "--audit-store", "--owner-connection-string-file", audit.WriteOwnerConnectionFile(), "--runtime-role", audit.RuntimeRole],
+                output,
+                output,
+                CancellationToken.None);
+            if (applied != 0)
+            {
+                throw new InvalidOperationException($"schema apply on the audit store exited {applied}: {output}");
+            }
+        }
 
         var folder = Directory.CreateTempSubdirectory("orleansgate-audit-").FullName;
         (KeyPath, PublicKeyPath) = TestAuditKeys.Create("audit");

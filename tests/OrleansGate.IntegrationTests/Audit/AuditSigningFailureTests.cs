@@ -16,7 +16,8 @@ public sealed class AuditSigningFailureTests(PostgresFixture fixture)
     [Fact]
     public async Task Signatures_that_cannot_be_anchored_are_kept_logged_once_refuse_records_after_MaxUnsignedAge_and_are_stored_in_order_later()
     {
-        var (captured, loggers) = CapturedLog.Standalone();
+        var captured = CapturedLog.Standalone();
+        using var loggers = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(captured));
         await using var log = await AuditLog.StartAsync(fixture, o => o.Writers = 1, loggers);
         var session = AuditLog.Session("fail-" + Guid.NewGuid().ToString("N"));
         var chain = AuditChain.Start(log.Sink, session.SessionId);

@@ -28,19 +28,25 @@ public sealed class CapturedLog : ILoggerProvider
     public static CapturedLog Of(GatewayNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        return Attached.GetValue(node.Services, static services =>
-        {
-            var log = new CapturedLog();
-            services.GetRequiredService<ILoggerFactory>().AddProvider(log);
-            return log;
-        });
+        return AttachTo(node.Services);
     }
 
-    /// <summary>A capture of its own, for a logger factory a test builds (a component run without a node).</summary>
-    public static (CapturedLog Log, ILoggerFactory Factory) Standalone()
+    /// <summary>A capture of its own, for a component built outside a node (add it to a <see cref="LoggerFactory"/>).</summary>
+    public static CapturedLog Standalone() => new();
+
+    /// <summary>
+    /// Attaches the capture of <paramref name="services"/> now, before the node starts, so what it logs while
+    /// starting is kept too; <see cref="Of"/> returns the same capture later.
+    /// </summary>
+    public static CapturedLog AttachTo(IServiceProvider services)
     {
-        var log = new CapturedLog();
-        return (log, LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(log)));
+        ArgumentNullException.ThrowIfNull(services);
+        return Attached.GetValue(services, static s =>
+        {
+            var log = new CapturedLog();
+            s.GetRequiredService<ILoggerFactory>().AddProvider(log);
+            return log;
+        });
     }
 
     /// <summary>A position to read from later.</summary>

@@ -23,11 +23,19 @@ public sealed class GatewayNode : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<GatewayNode> StartAsync(GatewaySettings settings, GatewayRole role = GatewayRole.All)
+    /// <param name="settings">the node's configuration</param>
+    /// <param name="role">all, silo or edge</param>
+    /// <param name="captureStartLog">attach <see cref="CapturedLog"/> before the schema is applied, so the start's own lines are kept</param>
+    public static async Task<GatewayNode> StartAsync(GatewaySettings settings, GatewayRole role = GatewayRole.All, bool captureStartLog = false)
     {
         var app = GatewayHost.Build(role, [], config => config.AddInMemoryCollection(settings.ToConfiguration()));
         try
         {
+            if (captureStartLog)
+            {
+                CapturedLog.AttachTo(app.Services);
+            }
+
             if (role != GatewayRole.Edge)
             {
                 await GatewayHost.ApplySchemaAsync(app, CancellationToken.None);
