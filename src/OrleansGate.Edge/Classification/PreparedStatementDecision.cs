@@ -6,7 +6,7 @@ namespace OrleansGate.Edge.Classification;
 /// A statement the client parsed in this session, with the decision it got. Portals bound from it point
 /// at this same instance, so a later Parse under the same name cannot change what an open portal runs.
 /// </summary>
-public sealed class PreparedStatementDecision(string statementName, string sql, Decision decision)
+public sealed class PreparedStatementDecision(string statementName, string sql, Decision decision, long checkedVersion)
 {
     public string StatementName { get; } = statementName;
 
@@ -14,4 +14,11 @@ public sealed class PreparedStatementDecision(string statementName, string sql, 
     public string Sql { get; } = sql;
 
     public Decision Decision { get; set; } = decision;
+
+    /// <summary>
+    /// The newest policy version this edge knew of when <see cref="Decision"/> was made (or the decision's own, if newer).
+    /// An Execute is decided again only once a newer one is known: a silo whose policy cache lags the edge would
+    /// otherwise decide, and record, the same statement again at every execution.
+    /// </summary>
+    public long CheckedVersion { get; set; } = Math.Max(checkedVersion, decision.PolicyVersion);
 }

@@ -58,4 +58,7 @@ public sealed class PostgresEdgeServices(
     public EdgeSessionRegistry Sessions { get; } = sessions;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>Whether the audit store was last seen failing by a session of this edge (executions are then refused at once).</summary>
+    public EdgeAuditHealth AuditHealth { get; } = new();
 }

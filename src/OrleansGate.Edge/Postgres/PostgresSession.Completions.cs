@@ -38,13 +38,30 @@ public sealed partial class PostgresSession
     private string? _answerOutcome;
     private long _oldestCompletedTimestamp;
     private int _completionFlushRunning;
+
+    // The flush in flight, if any: the session waits for it before its logout, which must carry what it gives back.
+    private Task? _completionFlush;
     private volatile bool _completionsUnwritten;
     private long _completionsDropped;
 
-    /// <summary>Executions are refused while earlier completions could not be written (fail closed).</summary>
-    private Decision? RefuseExecutionWhileCompletionsUnwritten() => _completionsUnwritten
-        ? new Decision(DecisionEffect.Unavailable, "gateway:audit-unavailable", CompletionsUnwritten, 0, 0)
-        : null;
+    // Numbers completions in the order the target answered (upstream loop only), so the grain writes each once.
+    private long _completionNumber;
+
+    /// <summary>
+    /// Executions are refused while this session's earlier completions could not be written, and from the moment any
+    /// session of this edge found the audit store failing until one finds it answering again (fail closed at once, not
+    /// after this session's own next flush). A refused execution with nothing of its own to write probes the store.
+    /// </summary>
+    private Decision? RefuseExecutionWhileCompletionsUnwritten()
+    {
+        if (!_completionsUnwritten && !_services.AuditHealth.Failing)
+        {
+            return null;
+        }
+
+        FlushCompletionsIfDue(force: true);
+        return new Decision(DecisionEffect.Unavailable, "gateway:audit-unavailable", CompletionsUnwritten, 0, 0);
+    }
 
     /// <summary>Completions that a refused request carried go back to wait for the next attempt.</summary>
     private void ReturnCompletions(IReadOnlyList<StatementCompletion> completions)
@@ -79,7 +96,7 @@ public sealed partial class PostgresSession
     private void ExpectAnswer(InFlightKind kind, long? statementSeq) =>
         _inFlight.Enqueue(new InFlightStatement(kind, statementSeq is > 0 ? statementSeq : null, Stopwatch.GetTimestamp()));
 
-    /// <summary>The completions waiting to be written, taken to travel with the next statement's request.</summary>
+    /// <summary>The completions waiting to be written, in their order, taken to travel with the next statement's request.</summary>
     private IReadOnlyList<StatementCompletion> TakeCompletions()
     {
         if (!_completed.TryDequeue(out var first))
@@ -101,6 +118,8 @@ public sealed partial class PostgresSession
             taken.Add(completion);
         }
 
+        // Completions given back after a failed write queue behind newer ones; the grain wants them in order.
+        taken.Sort(static (a, b) => a.Number.CompareTo(b.Number));
         return taken;
     }
 
@@ -175,22 +194,25 @@ public sealed partial class PostgresSession
         }
 
         var elapsed = Stopwatch.GetElapsedTime(done.StartedTimestamp);
-        Keep(new StatementCompletion(seq, _services.Time.GetUtcNow(), rows, (long)elapsed.TotalMicroseconds, failed ?? outcome));
+        Keep(new StatementCompletion(seq, _services.Time.GetUtcNow(), rows, (long)elapsed.TotalMicroseconds, failed ?? outcome) { Number = ++_completionNumber });
     }
 
-    /// <summary>Writes waiting completions in a call of their own when many have waited or the oldest waited long.</summary>
-    private void FlushCompletionsIfDue()
+    /// <summary>
+    /// Writes waiting completions in a call of their own when many have waited or the oldest waited long; with
+    /// <paramref name="force"/> (an execution refused while the store is failing) even none, which probes the store.
+    /// </summary>
+    private void FlushCompletionsIfDue(bool force = false)
     {
         // While they cannot be written, every answer retries, so executions resume as soon as the store is back.
-        if (_completed.IsEmpty
-            || (!_completionsUnwritten && Volatile.Read(ref _completedCount) < CompletionFlushCount && Stopwatch.GetElapsedTime(_oldestCompletedTimestamp) < CompletionFlushAge)
+        if ((!force && _completed.IsEmpty)
+            || (!force && !_completionsUnwritten && Volatile.Read(ref _completedCount) < CompletionFlushCount && Stopwatch.GetElapsedTime(_oldestCompletedTimestamp) < CompletionFlushAge)
             || Interlocked.CompareExchange(ref _completionFlushRunning, 1, 0) != 0)
         {
             return;
         }
 
         var batch = TakeCompletions();
-        _ = FlushCompletionsAsync(batch);
+        _completionFlush = FlushCompletionsAsync(batch);
     }
 
     private async Task FlushCompletionsAsync(IReadOnlyList<StatementCompletion> batch)
@@ -204,12 +226,14 @@ public sealed partial class PostgresSession
             }
 
             _completionsUnwritten = !written;
+            _services.AuditHealth.Observed(written);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Outcome unknown (the cluster did not answer): kept and retried; at worst a completion is written twice.
+            // Outcome unknown (the cluster did not answer): kept and sent again; the grain writes each number once.
             ReturnCompletions(batch);
             _completionsUnwritten = true;
+            _services.AuditHealth.Observed(false);
             LogCompletionsLost(_logger, _session!.SessionId, batch.Count, e.Message);
         }
         finally
@@ -218,9 +242,17 @@ public sealed partial class PostgresSession
         }
     }
 
-    /// <summary>At logout: statements the target never answered end as interrupted; everything waiting goes with the logout record.</summary>
-    private IReadOnlyList<StatementCompletion> TakeCompletionsAtClose()
+    /// <summary>
+    /// At logout: statements the target never answered end as interrupted; everything waiting goes with the logout
+    /// record, including what a flush still in flight gives back if it fails (so it is awaited first; it never throws).
+    /// </summary>
+    private async Task<IReadOnlyList<StatementCompletion>> TakeCompletionsAtCloseAsync()
     {
+        if (Volatile.Read(ref _completionFlush) is { } flush)
+        {
+            await flush.ConfigureAwait(false);
+        }
+
         while (_inFlight.TryPeek(out var open))
         {
             Finish(open.Kind, Interrupted);

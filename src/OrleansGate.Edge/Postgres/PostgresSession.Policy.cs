@@ -72,10 +72,10 @@ public sealed partial class PostgresSession
         }
     }
 
-    private void RememberParse(string statementName, string sql, Decision decision)
+    private void RememberParse(string statementName, string sql, Decision decision, long knownBefore)
     {
         _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
-        var statement = new PreparedStatementDecision(statementName, sql, decision);
+        var statement = new PreparedStatementDecision(statementName, sql, decision, knownBefore);
         lock (_extendedLock)
         {
             if (decision.IsAllowed)
@@ -325,11 +325,12 @@ public sealed partial class PostgresSession
     {
         var decision = statement.Decision;
         var known = _services.Statements.PolicyVersions?.Version ?? 0;
-        if (decision.IsAllowed && known != decision.PolicyVersion)
+        if (decision.IsAllowed && known > statement.CheckedVersion)
         {
             decision = await AuthorizeAsync(StatementSource.Parse, statement.StatementName, statement.Sql).ConfigureAwait(false);
             _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
             statement.Decision = decision;
+            statement.CheckedVersion = Math.Max(known, decision.PolicyVersion);
         }
         else if (decision.Effect == DecisionEffect.Deny)
         {

@@ -140,8 +140,9 @@ public sealed partial class PostgresSession
                         return false;
                     }
 
+                    var known = _services.Statements.PolicyVersions?.Version ?? 0;
                     var decision = await AuthorizeAsync(StatementSource.Parse, parse.StatementName, parse.Sql).ConfigureAwait(false);
-                    RememberParse(parse.StatementName, parse.Sql, decision); // policy: recorded when the target confirms it (PostgresSession.Policy.cs)
+                    RememberParse(parse.StatementName, parse.Sql, decision, known); // policy: recorded when the target confirms it (PostgresSession.Policy.cs)
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -245,19 +246,28 @@ public sealed partial class PostgresSession
     {
         var started = Stopwatch.GetTimestamp();
         Decision decision;
+        IReadOnlyList<StatementCompletion> completions = [];
         try
         {
             var summary = sql is null ? StatementSummaries.Opaque : _services.Statements.Summarize(sql);
-            var request = new StatementRequest(source, statementName, summary) { Completions = TakeCompletions() };
+            completions = TakeCompletions();
+            var request = new StatementRequest(source, statementName, summary) { Completions = completions };
             decision = await _sessionGrain!.Authorize(request).ConfigureAwait(false);
-            if (decision.AuditSequence == 0 && request.Completions.Count > 0)
+            if (decision.AuditSequence == 0 && completions.Count > 0)
             {
-                ReturnCompletions(request.Completions); // no record of that request was written: they wait for the next one
+                ReturnCompletions(completions); // no record of that request was written: they wait for the next one
+            }
+
+            if (decision.AuditSequence > 0 || decision.Rule == "gateway:audit-unavailable")
+            {
+                _services.AuditHealth.Observed(decision.AuditSequence > 0);
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Fail closed: no decision means no statement.
+            // Fail closed: no decision means no statement. The completions it carried may or may not have been written;
+            // they are sent again, and the grain writes each number once.
+            ReturnCompletions(completions);
             LogDecisionUnavailable(_logger, _session!.SessionId, e.Message);
             decision = new Decision(DecisionEffect.Unavailable, "gateway:cluster-unavailable", "the gateway cluster could not decide", 0, 0);
         }

@@ -177,7 +177,7 @@ public sealed partial class PostgresSession
         {
             try
             {
-                await _sessionGrain!.Close(reason, TakeCompletionsAtClose()).ConfigureAwait(false);
+                await _sessionGrain!.Close(reason, await TakeCompletionsAtCloseAsync().ConfigureAwait(false)).ConfigureAwait(false);
                 await _services.Grains.GetGrain<IAgentGrain>(_session.Agent.GrainKey).UnregisterSession(_session.SessionId).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OutOfMemoryException)

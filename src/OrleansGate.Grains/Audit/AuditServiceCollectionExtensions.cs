@@ -17,6 +17,8 @@ public static class AuditServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(section);
         services.Configure<AuditOptions>(section);
         services.AddSingleton<StatementRefusalLog>();
+        services.AddSingleton<AuditBacklog>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditBacklog>());
         var disable = section[nameof(AuditOptions.DisableForBenchmark)];
         if (!string.IsNullOrEmpty(disable))
         {

@@ -26,6 +26,8 @@ public sealed partial class BenchmarkNoAuditSink(TimeProvider time, ILogger<Benc
 
     public ValueTask<AuditChainHead?> ReadHeadAsync(string chainId, CancellationToken cancellationToken = default) => ValueTask.FromResult<AuditChainHead?>(null);
 
+    public ValueTask ProbeAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         LogDisabled(logger, Interlocked.Read(ref _dropped));

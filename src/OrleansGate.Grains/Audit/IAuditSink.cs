@@ -14,4 +14,7 @@ public interface IAuditSink
 
     /// <summary>The last durable record of a chain (null when it has none), to resume a chain after a failed or uncertain append.</summary>
     ValueTask<AuditChainHead?> ReadHeadAsync(string chainId, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes when the store answers and records may be written (signatures can be stored); else throws <see cref="AuditUnavailableException"/>.</summary>
+    ValueTask ProbeAsync(CancellationToken cancellationToken = default);
 }

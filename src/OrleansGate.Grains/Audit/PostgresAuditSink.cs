@@ -122,6 +122,25 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }
     }
 
+    public async ValueTask ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        if (_signer.RefusalReason is { } refused)
+        {
+            throw new AuditUnavailableException($"audit store unavailable: {refused}");
+        }
+
+        try
+        {
+            await _schema.EnsureAsync(cancellationToken);
+            await using var command = _dataSource.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(cancellationToken);
+        }
+        catch (Exception e) when (IsStoreFailure(e))
+        {
+            throw new AuditUnavailableException($"audit store unavailable: {e.Message}", e);
+        }
+    }
+
     /// <summary>Signs what is unsigned now (tests; the signer also does it every SignInterval).</summary>
     public Task<bool> SignNowAsync(CancellationToken cancellationToken) => _signer.SignDueAsync(cancellationToken);
 

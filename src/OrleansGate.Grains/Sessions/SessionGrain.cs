@@ -11,8 +11,10 @@ namespace OrleansGate.Grains.Sessions;
 /// <see cref="Authorize"/> call normally stays in-process (DESIGN §7: one local grain call per statement).
 /// </summary>
 [PreferLocalPlacement]
-public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy, StatementRefusalLog refusals, TimeProvider time, ILogger<SessionGrain> logger) : Grain, ISessionGrain
+public sealed partial class SessionGrain(
+    IAuditSink audit, AuditBacklog backlog, PolicyDecider policy, StatementRefusalLog refusals, TimeProvider time, ILogger<SessionGrain> logger) : Grain, ISessionGrain
 {
+    private readonly CompletionLedger _completions = new();
     private SessionInfo? _session;
 
     // The session's audit hash chain (Grains/Audit): advanced only by records that are durable.
@@ -39,9 +41,11 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
         {
             // Earlier statements' completions ride in the same atomic append as this statement's record.
             var record = AuditRecords.Statement(time.GetUtcNow(), _session, statement, decision);
-            var sequence = request.Completions.Count == 0
+            var completions = _completions.New(request.Completions);
+            var sequence = completions.Count == 0
                 ? await _audit!.AppendAsync(record)
-                : await _audit!.AppendAsync([.. request.Completions.Select(c => CompletionRecord(_session, c)), record]);
+                : await _audit!.AppendAsync([.. completions.Select(c => CompletionRecord(_session, c)), record]);
+            _completions.Written(completions);
             if (refusals.Recovered() is { } ended)
             {
                 LogRefusalsEnded(logger, ended.Failures, ended.Duration);
@@ -98,14 +102,22 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
             return false;
         }
 
-        if (completions.Count == 0)
-        {
-            return true;
-        }
-
+        var fresh = _completions.New(completions);
         try
         {
-            await _audit!.AppendAsync([.. completions.Select(c => CompletionRecord(session, c))]);
+            if (completions.Count == 0)
+            {
+                // Nothing to write: the edge asks whether the audit store answers again.
+                await audit.ProbeAsync();
+                return true;
+            }
+
+            if (fresh.Count > 0)
+            {
+                await _audit!.AppendAsync([.. fresh.Select(c => CompletionRecord(session, c))]);
+                _completions.Written(fresh);
+            }
+
             return true;
         }
         catch (AuditUnavailableException e)
@@ -121,13 +133,17 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
         if (_session is { } session)
         {
             LogClosed(logger, session.SessionId, reason);
+            var logout = new AuditRecord(AuditEventKind.Logout, time.GetUtcNow(), session, null, null, null) { Detail = reason };
+            AuditRecord[] records = [.. _completions.New(completions).Select(c => CompletionRecord(session, c)), logout];
             try
             {
-                var logout = new AuditRecord(AuditEventKind.Logout, time.GetUtcNow(), session, null, null, null) { Detail = reason };
-                await _audit!.AppendAsync([.. completions.Select(c => CompletionRecord(session, c)), logout]);
+                await _audit!.AppendAsync(records);
             }
             catch (AuditUnavailableException e)
             {
+                // Written once the store answers, with the times they happened at: nothing waits for them any more.
+                backlog.Add(_audit!, records);
+
                 // Counted with the refusals: during an outage every closing session would log one line otherwise.
                 if (refusals.Refused().Kind == OutageLogKind.First)
                 {
@@ -163,7 +179,7 @@ public sealed partial class SessionGrain(IAuditSink audit, PolicyDecider policy,
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed: {Reason}")]
     private static partial void LogClosed(ILogger logger, string sessionId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: logout not audited, the audit store is unavailable: {Error}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: logout not audited yet, the audit store is unavailable ({Error}); it is written when the store answers (further ones are summarised with the refusals)")]
     private static partial void LogLogoutNotAudited(ILogger logger, string sessionId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: audit unavailable, statement refused: {Error} (further refusals on this silo are summarised once a minute)")]

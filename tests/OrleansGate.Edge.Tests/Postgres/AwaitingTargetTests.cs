@@ -187,5 +187,5 @@ public sealed class AwaitingTargetTests
     private static PendingExtended Entry(PendingExtendedKind kind, string name, long cycle) =>
         new(kind, name, kind == PendingExtendedKind.Bind ? Statement() : null, cycle);
 
-    private static PreparedStatementDecision Statement() => new("s", "SELECT 1", Allowed);
+    private static PreparedStatementDecision Statement() => new("s", "SELECT 1", Allowed, 0);
 }

@@ -17,7 +17,8 @@ namespace OrleansGate.IntegrationTests.Audit;
 /// <summary>
 /// A real audit writer on its own database of the shared test PostgreSQL, with a signing key and a checkpoint file:
 /// what a silo runs, without the rest of the silo, so tamper tests can corrupt it freely. Its clock is a fake one, so
-/// signatures are made exactly when a test says (<see cref="SignAsync"/>), never by the interval.
+/// signatures are made exactly when a test says (<see cref="SignAsync"/>), never by the interval. It runs an hour behind,
+/// so a test that moves it on still signs before the moment verify reads the database.
 /// </summary>
 internal sealed class AuditLog : IAsyncDisposable
 {
@@ -67,7 +68,7 @@ internal sealed class AuditLog : IAsyncDisposable
             CheckpointFile = Path.Combine(folder, "checkpoints.jsonl"),
         };
         configure?.Invoke(options);
-        var log = new AuditLog(database, connectionString, new StateDatabase(connectionString), options, new FakeTimeProvider(DateTimeOffset.UtcNow), publicKey, loggers ?? NullLoggerFactory.Instance);
+        var log = new AuditLog(database, connectionString, new StateDatabase(connectionString), options, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)), publicKey, loggers ?? NullLoggerFactory.Instance);
         await log.Sink.StartAsync(CancellationToken.None);
         return log;
     }

@@ -25,12 +25,24 @@ public static class AuditSignatureReader
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    /// <summary>Every signature, ordered by writer and number.</summary>
-    public static async Task<List<AuditSignature>> ReadAllAsync(NpgsqlDataSource dataSource, string? writer, CancellationToken cancellationToken)
+    /// <summary>Every signature (of <paramref name="writer"/>, or of all), ordered by writer and number.</summary>
+    public static Task<List<AuditSignature>> ReadAllAsync(NpgsqlDataSource dataSource, string? writer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
+        return ReadAllAsync(dataSource.CreateCommand, writer, cancellationToken);
+    }
+
+    /// <summary>The same on <paramref name="connection"/>, inside whatever transaction (snapshot) it has open.</summary>
+    public static Task<List<AuditSignature>> ReadAllAsync(NpgsqlConnection connection, string? writer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return ReadAllAsync(sql => new NpgsqlCommand(sql, connection), writer, cancellationToken);
+    }
+
+    private static async Task<List<AuditSignature>> ReadAllAsync(Func<string, NpgsqlCommand> create, string? writer, CancellationToken cancellationToken)
+    {
         var sql = $"SELECT {Columns} FROM orleansgate_audit_signature" + (writer is null ? "" : " WHERE writer = $1") + " ORDER BY writer, number";
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = create(sql);
         if (writer is not null)
         {
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = writer });

@@ -4,8 +4,24 @@ namespace OrleansGate.Grains.Audit.Verify;
 
 public sealed partial class AuditVerifier
 {
-    private static List<AnchorFile> ReadAnchorFiles(IReadOnlyList<string> arguments, List<AuditProblem> problems) =>
-        [.. arguments.Where(a => !string.IsNullOrWhiteSpace(a)).Select(a => AnchorFile.Read(a, problems))];
+    private static List<AnchorFile> ReadAnchorFiles(IReadOnlyList<string> arguments, List<AuditProblem> problems, DateTimeOffset snapshot, List<string> notes)
+    {
+        var files = new List<AnchorFile>();
+        foreach (var argument in arguments.Where(a => !string.IsNullOrWhiteSpace(a)))
+        {
+            var file = AnchorFile.Read(argument, problems);
+            var later = file.Lines.Count(l => l.Signature.At > snapshot);
+            if (later > 0)
+            {
+                notes.Add($"{later} signatures of {file.Path} were made after the database was read, and are not compared");
+                file = file with { Lines = [.. file.Lines.Where(l => l.Signature.At <= snapshot)] };
+            }
+
+            files.Add(file);
+        }
+
+        return files;
+    }
 
     /// <summary>
     /// Each file against the database: a signer whose start names the file (or whose node the file was given for) must

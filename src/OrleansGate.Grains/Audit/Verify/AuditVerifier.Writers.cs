@@ -5,11 +5,12 @@ namespace OrleansGate.Grains.Audit.Verify;
 public sealed partial class AuditVerifier
 {
     /// <summary>Every writer's rows in its own order (the database sorts; one writer's walk is in memory at a time).</summary>
-    private async Task<List<AuditWriterReport>> VerifyWritersAsync(SignatureSet signatures, List<AuditProblem> problems, List<string> notes, CancellationToken cancellationToken)
+    private static async Task<List<AuditWriterReport>> VerifyWritersAsync(
+        NpgsqlConnection connection, SignatureSet signatures, List<AuditProblem> problems, List<string> notes, CancellationToken cancellationToken)
     {
         var reports = new List<AuditWriterReport>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = dataSource.CreateCommand("SELECT writer, writer_seq, seq, hash FROM orleansgate_audit ORDER BY writer, writer_seq, seq"))
+        await using (var command = new NpgsqlCommand("SELECT writer, writer_seq, seq, hash FROM orleansgate_audit ORDER BY writer, writer_seq, seq", connection))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             WriterWalk? walk = null;

@@ -29,10 +29,21 @@ public sealed partial class AuditVerifier(NpgsqlDataSource dataSource)
         ArgumentNullException.ThrowIfNull(anchorFiles);
         var problems = new List<AuditProblem>();
         var notes = new List<string>();
-        var (rows, chains, systemChains) = await VerifyChainsAsync(problems, cancellationToken).ConfigureAwait(false);
 
-        var stored = await AuditSignatureReader.ReadAllAsync(dataSource, null, cancellationToken).ConfigureAwait(false);
-        var files = ReadAnchorFiles(anchorFiles, problems);
+        // One snapshot for every read: a signature it holds covers rows it holds too (they committed before it was made).
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset taken;
+        await using (var now = new NpgsqlCommand("SELECT clock_timestamp()", connection))
+        {
+            taken = new DateTimeOffset((DateTime)(await now.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, TimeSpan.Zero);
+        }
+
+        var (rows, chains, systemChains) = await VerifyChainsAsync(connection, problems, cancellationToken).ConfigureAwait(false);
+        var stored = await AuditSignatureReader.ReadAllAsync(connection, null, cancellationToken).ConfigureAwait(false);
+
+        // Files are read after the snapshot; what was signed after it is not in the snapshot yet, and is left out.
+        var files = ReadAnchorFiles(anchorFiles, problems, taken, notes);
         var signatures = new SignatureSet(trustedKeys, problems);
         signatures.AddStored(stored);
         foreach (var file in files)
@@ -40,19 +51,19 @@ public sealed partial class AuditVerifier(NpgsqlDataSource dataSource)
             signatures.AddFromFile(file);
         }
 
-        var writers = await VerifyWritersAsync(signatures, problems, notes, cancellationToken).ConfigureAwait(false);
+        var writers = await VerifyWritersAsync(connection, signatures, problems, notes, cancellationToken).ConfigureAwait(false);
         CompareAnchors(files, stored, signatures, writers, problems, notes);
 
         problems.Sort((a, b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : a.Seq.CompareTo(b.Seq));
         return new AuditVerifyReport(rows, chains, systemChains, writers, problems, notes);
     }
 
-    private async Task<(long Rows, int Chains, int SystemChains)> VerifyChainsAsync(List<AuditProblem> problems, CancellationToken cancellationToken)
+    private static async Task<(long Rows, int Chains, int SystemChains)> VerifyChainsAsync(NpgsqlConnection connection, List<AuditProblem> problems, CancellationToken cancellationToken)
     {
         long rows = 0;
         var chains = 0;
         var systemChains = 0;
-        await using var command = dataSource.CreateCommand($"SELECT {AuditRowReader.Columns} FROM orleansgate_audit ORDER BY session_id, session_seq, seq");
+        await using var command = new NpgsqlCommand($"SELECT {AuditRowReader.Columns} FROM orleansgate_audit ORDER BY session_id, session_seq, seq", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         string? session = null;
         long expected = 1, prevSeq = 0;
