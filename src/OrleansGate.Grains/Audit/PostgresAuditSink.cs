@@ -124,9 +124,9 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
 
     public async ValueTask ProbeAsync(CancellationToken cancellationToken = default)
     {
-        if (_signer.RefusalReason is { } refused)
+        if (_signer.RefusalReason is not null && !await _signer.SignDueAsync(cancellationToken))
         {
-            throw new AuditUnavailableException($"audit store unavailable: {refused}");
+            throw new AuditUnavailableException($"audit store unavailable: {_signer.RefusalReason}");
         }
 
         try
@@ -343,9 +343,14 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
     private async Task<BatchOutcome> TryWriteAsync(WriterStream stream, List<PendingRow> batch, CancellationToken cancellationToken)
     {
         await _schema.EnsureAsync(cancellationToken);
-        if (_signer.RefusalReason is { } refused)
+        if (_signer.RefusalReason is not null)
         {
-            throw new AuditUnavailableException($"audit store unavailable: {refused}");
+            // The store may just be back: what waits to be signed is stored first, rather than at the next interval.
+            await _signer.SignDueAsync(cancellationToken);
+            if (_signer.RefusalReason is { } refused)
+            {
+                throw new AuditUnavailableException($"audit store unavailable: {refused}");
+            }
         }
 
         await _signer.EnsureStartedAsync(stream, cancellationToken);

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -202,6 +203,10 @@ public static class GatewayHost
                 .AddOtlpExporter(o => o.Endpoint = otlp))
             .WithMetrics(m => m
                 .AddMeter(EdgeTelemetry.Name, "Microsoft.Orleans")
-                .AddOtlpExporter(o => o.Endpoint = otlp));
+                .AddOtlpExporter(o => o.Endpoint = otlp))
+
+            // Logs too, among them each audit signature as a structured record when OrleansGate:Audit:ExportSignatures
+            // is on: a copy outside the database and the host, for a collector or a SIEM (docs/audit.md).
+            .WithLogging(l => l.AddOtlpExporter(o => o.Endpoint = otlp));
     }
 }

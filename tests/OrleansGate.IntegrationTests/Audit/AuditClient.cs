@@ -20,6 +20,22 @@ internal sealed class AuditClient(string name, Func<Task<NpgsqlConnection>> conn
     /// <summary>Refused statements (and refused logins, as "(login)") with the SQLSTATE and message the client saw.</summary>
     public List<(string Statement, string SqlState, string Message)> Refused { get; } = [];
 
+    /// <summary>One login and one statement on a connection of its own; false when the gateway refused either.</summary>
+    public static async Task<bool> TryOnceAsync(string connectionString)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            return Equals(await command.ExecuteScalarAsync(), 1);
+        }
+        catch (PostgresException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The normalised text the audit record of statement <paramref name="alias"/> holds.</summary>
     public static string Normalized(string alias) => $"SELECT $1 AS {alias}";
 

@@ -90,6 +90,36 @@ public sealed class AuditClusterFixture : IAsyncLifetime
         return await new AuditVerifier(source).VerifyAsync(AuditKeys.LoadTrusted(PublicKeyPath), [CheckpointFile], CancellationToken.None);
     }
 
+    /// <summary>For a failed verify: each writer's signature numbers in the database and in the checkpoint file.</summary>
+    public async Task<string> DescribeSignaturesAsync()
+    {
+        await using var source = NpgsqlDataSource.Create(AuditConnectionString);
+        var stored = await AuditSignatureReader.ReadAllAsync(source, null, CancellationToken.None);
+        var lines = File.Exists(CheckpointFile)
+            ? File.ReadAllLines(CheckpointFile).Select(l => System.Text.Json.JsonSerializer.Deserialize(l, Grains.Audit.AuditJson.Default.AuditSignature)!).ToList()
+            : [];
+        static string Numbers(IEnumerable<AuditSignature> s) => string.Join(",", s.Select(x => $"{x.Number}:{x.Kind}@{x.WriterSeq}/{x.At:HH:mm:ss.ffffff}"));
+        return string.Join("\n", stored.Concat(lines).Select(s => s.Writer).Distinct().Select(w =>
+            $"{w}: database [{Numbers(stored.Where(s => s.Writer == w))}] file [{Numbers(lines.Where(s => s.Writer == w))}]"));
+    }
+
+    /// <summary>Per normalised text: how many Statement records hold it, and under how many (session, policy version) decisions.</summary>
+    public async Task<Dictionary<string, (int Records, int Distinct)>> StatementDecisionsAsync()
+    {
+        await using var connection = new NpgsqlConnection(AuditConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT statement_normalized, count(*), count(DISTINCT (session_id, policy_version)) FROM orleansgate_audit WHERE kind = 'Statement' GROUP BY 1", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var counts = new Dictionary<string, (int, int)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync())
+        {
+            counts[reader.GetString(0)] = ((int)reader.GetInt64(1), (int)reader.GetInt64(2));
+        }
+
+        return counts;
+    }
+
     /// <summary>How many Statement records hold exactly this normalised text.</summary>
     public async Task<Dictionary<string, int>> StatementCountsAsync()
     {

@@ -36,6 +36,9 @@ public sealed class AuditOutagePreparedTests(AuditClusterFixture fixture)
             ["PGSSLMODE"] = "disable",
         };
 
+        // An outage of an earlier test may have just ended: a login and a statement work first, as a client would retry them.
+        await WaitForAsync(async () => await AuditClient.TryOnceAsync(fixture.Node.ConnectionString(environment["PGPASSWORD"])), "the gateway did not take statements");
+
         // Bounded: 20 s at most; the clients abort on the first refusal (58000) once the store is gone.
         var bench = ExternalCommand.RunAsync("pgbench", ["-n", "-M", "prepared", "-c", "4", "-j", "1", "-T", "20", "-f", script], TimeSpan.FromSeconds(90), environment: environment);
         try

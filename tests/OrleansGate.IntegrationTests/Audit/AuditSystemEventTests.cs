@@ -64,7 +64,7 @@ public sealed class AuditSystemEventTests(AuditClusterFixture fixture)
     private async Task AssertVerifiesAsync()
     {
         var report = await fixture.VerifyAsync();
-        Assert.True(report.Ok, string.Join("\n", report.Problems));
+        Assert.True(report.Ok, string.Join("\n", report.Problems) + "\n" + string.Join("\n", report.Notes) + "\n" + await fixture.DescribeSignaturesAsync());
         Assert.True(report.SystemChains >= 1);
     }
 
