@@ -174,6 +174,25 @@ public sealed class SessionEndCancelTests(GatewayFixture fixture, Xunit.Abstract
         Assert.DoesNotContain(log.Since(mark), e => e.Message.Contains("closing its grains failed", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Sigterm_to_an_edge_process_ends_its_sessions_and_their_running_statements_leave_pg_stat_activity_within_1_s()
+    {
+        using var edge = await NodeProcess.StartAsync(fixture.Settings.OtherNode("edge-end-sigterm"), GatewayRole.Edge);
+        await using var activity = await TargetActivity.OpenAsync(fixture.Postgres);
+        await using var doomed = new NpgsqlConnection(edge.Settings.ConnectionString(await fixture.Node.GetTokenAsync()));
+        await doomed.OpenAsync();
+        var (run, pid, marker) = await StartLongStatementAsync(doomed, activity);
+
+        var signalledAt = DateTimeOffset.UtcNow;
+        await edge.SignalAsync("TERM");
+        AssertWithinBound("SIGTERM to the edge process", signalledAt, await activity.WaitUntilGoneAsync(pid, marker, GiveUpAfter));
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => run);
+        Assert.Equal("57P01", error.SqlState);
+        Assert.Contains("shutting down", error.MessageText, StringComparison.Ordinal);
+        Assert.True(await edge.WaitForExitAsync(TimeSpan.FromSeconds(15)), $"the edge process did not exit within 15 s of SIGTERM:{Environment.NewLine}{edge.OutputTail}");
+    }
+
     private static async Task<NpgsqlConnection> OpenAsync(GatewayNode edge, string user, string token)
     {
         var connection = new NpgsqlConnection(edge.ConnectionString(token, user: user));
