@@ -11,8 +11,9 @@ namespace OrleansGate.Edge.Postgres;
 public sealed partial class PostgresSession
 {
     /// <summary>
-    /// How long an ending session waits for the target to take the cancel of its running statement; a target that has not
-    /// by then is treated as unreachable, so it cannot hold up the close (nor a node's shutdown) for longer.
+    /// How long an ending session may take to send the target the cancel of its running statement (connect and write); a
+    /// target that has not accepted it by then is treated as unreachable, so it cannot hold up the close (nor a node's
+    /// shutdown) for longer.
     /// </summary>
     private static readonly TimeSpan EndCancelTimeout = TimeSpan.FromSeconds(2);
 
@@ -59,9 +60,9 @@ public sealed partial class PostgresSession
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ended ({Reason}) while the target ran one of its statements: cancel delivered to the target in {ElapsedMs:0.0} ms")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ended ({Reason}) while the target ran one of its statements: cancel sent to the target in {ElapsedMs:0.0} ms")]
     private static partial void LogRunningStatementCancelled(ILogger logger, string sessionId, string reason, double elapsedMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} ended ({Reason}) while the target ran one of its statements, and the cancel could not be delivered ({Error}): the statement runs on until it next writes to the closed connection")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} ended ({Reason}) while the target ran one of its statements, and the cancel could not be sent ({Error}): the statement runs on until it next writes to the closed connection")]
     private static partial void LogRunningStatementNotCancelled(ILogger logger, string sessionId, string reason, string error);
 }

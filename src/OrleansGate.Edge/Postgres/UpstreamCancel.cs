@@ -8,12 +8,17 @@ namespace OrleansGate.Edge.Postgres;
 internal static class UpstreamCancel
 {
     /// <summary>
-    /// Connects to the target, sends CancelRequest with the backend's own process id and secret key, and waits until the
-    /// target closes the connection, all within <paramref name="timeout"/>. The target closes it once it has signalled the
-    /// backend (libpq waits for this too), so a return means the cancel was delivered, not merely written to a socket.
-    /// PostgreSQL signals only the backend whose process id and secret both match: a cancel never reaches another session,
-    /// not even one that reused the process id of a backend that has exited.
+    /// Connects to the target and sends CancelRequest with the backend's own process id and secret key, within
+    /// <paramref name="timeout"/>. PostgreSQL signals only the backend whose process id and secret both match: a cancel
+    /// never reaches another session, not even one that reused the process id of a backend that has exited.
     /// </summary>
+    /// <remarks>
+    /// It does not wait for the target to close the connection, as libpq's PQcancel does: libpq waits so that the cancel
+    /// cannot land on the connection's next statement, and the gateway sends no next statement on a connection it
+    /// cancels for (a client's own cancel is its client's to sequence; a session's end closes it). The bytes written are
+    /// delivered even if this process exits next, and a target that never closes the connection (a stand-in, a
+    /// misbehaving server) cannot hold the caller up.
+    /// </remarks>
     /// <exception cref="SocketException">The target could not be reached.</exception>
     /// <exception cref="OperationCanceledException">The target did not take the cancel within <paramref name="timeout"/>.</exception>
     public static async Task SendAsync(CancelTarget target, TimeSpan timeout, TimeProvider time)
@@ -24,11 +29,5 @@ internal static class UpstreamCancel
         var request = new ArrayBufferWriter<byte>(16);
         FrontendWriter.CancelRequest(request, target.UpstreamProcessId, target.UpstreamSecretKey);
         await socket.SendAsync(request.WrittenMemory, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-
-        // The target answers nothing; it closes the connection once the request is handled.
-        var drain = new byte[16];
-        while (await socket.ReceiveAsync(drain, SocketFlags.None, deadline.Token).ConfigureAwait(false) > 0)
-        {
-        }
     }
 }

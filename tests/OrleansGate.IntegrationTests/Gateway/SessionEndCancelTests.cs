@@ -64,8 +64,8 @@ public sealed class SessionEndCancelTests(GatewayFixture fixture, Xunit.Abstract
         Assert.Null(await bystanderRun);
 
         // The busy session's close sent one cancel; the idle one's sent none (its target was waiting for a command).
-        Assert.Single(log.Since(mark), e => e.Message.Contains("cancel delivered to the target", StringComparison.Ordinal) && sessionIds.Any(e.Message.Contains));
-        Assert.DoesNotContain(log.Since(mark), e => e.Message.Contains("could not be delivered", StringComparison.Ordinal));
+        Assert.Single(log.Since(mark), e => e.Message.Contains("cancel sent to the target", StringComparison.Ordinal) && sessionIds.Any(e.Message.Contains));
+        Assert.DoesNotContain(log.Since(mark), e => e.Message.Contains("could not be sent", StringComparison.Ordinal));
     }
 
     [Fact]
