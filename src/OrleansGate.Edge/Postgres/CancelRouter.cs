@@ -1,9 +1,7 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Grains;
-using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.Edge.Postgres;
 
@@ -104,14 +102,9 @@ public sealed partial class CancelRouter : ICancelForwarder
 
         try
         {
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            using var timeout = new CancellationTokenSource(CancelTimeout, _time);
-            await socket.ConnectAsync(target.Host, target.Port, timeout.Token).ConfigureAwait(false);
-            var buffer = new ArrayBufferWriter<byte>(16);
-            FrontendWriter.CancelRequest(buffer, target.UpstreamProcessId, target.UpstreamSecretKey);
-            await socket.SendAsync(buffer.WrittenMemory, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            await UpstreamCancel.SendAsync(target, CancelTimeout, _time).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
             LogCancelFailed(_logger, e.Message);
         }

@@ -334,6 +334,7 @@ public sealed partial class PostgresSession
             await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
             if (result.IsCompleted)
             {
+                _targetClosed = true; // nothing left there to cancel (PostgresSession.Cancel.cs)
                 return "target closed the connection";
             }
         }

@@ -419,8 +419,8 @@ public sealed partial class PostgresSession
         }
 
         var secret = RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
-        var (processId, secretKey) = await _services.Cancels.IssueAsync(
-            new CancelTarget(secret, target.Options.Host, target.Options.Port, upstream.ProcessId, upstream.SecretKey), ct).ConfigureAwait(false);
+        _upstreamCancelKey = new CancelTarget(secret, target.Options.Host, target.Options.Port, upstream.ProcessId, upstream.SecretKey);
+        var (processId, secretKey) = await _services.Cancels.IssueAsync(_upstreamCancelKey, ct).ConfigureAwait(false);
         _gatewayProcessId = processId;
         BackendWriter.BackendKeyData(_clientOutput, processId, secretKey);
         BackendWriter.ReadyForQuery(_clientOutput, upstream.TransactionStatus);

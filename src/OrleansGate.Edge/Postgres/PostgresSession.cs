@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Targets;
@@ -31,6 +32,8 @@ namespace OrleansGate.Edge.Postgres;
 /// </remarks>
 public sealed partial class PostgresSession
 {
+    private const string NodeShuttingDown = "the gateway node is shutting down";
+
     private readonly ConnectionContext _connection;
     private readonly PostgresEdgeServices _services;
     private readonly ILogger _logger;
@@ -63,6 +66,12 @@ public sealed partial class PostgresSession
     {
         var aborted = _connection.ConnectionClosed;
         string closeReason = "client closed the connection";
+
+        // When the node stops (host stop, SIGTERM), Kestrel asks each connection to close, then waits for them up to the
+        // host's shutdown timeout before it stops the silo or cluster client: the session ends as a revoked one does
+        // (its running statement cancelled, FATAL 57P01 to the client) while the cluster can still record its logout.
+        using var draining = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+            .Register(static s => ((PostgresSession)s!).Terminate(NodeShuttingDown), this);
         try
         {
             if (!_services.PendingLogins.TryEnter())
@@ -170,6 +179,7 @@ public sealed partial class PostgresSession
 
         if (_upstream is not null)
         {
+            await CancelRunningStatementAsync(reason).ConfigureAwait(false); // bounded, never throws (PostgresSession.Cancel.cs)
             await _upstream.DisposeAsync().ConfigureAwait(false);
         }
 

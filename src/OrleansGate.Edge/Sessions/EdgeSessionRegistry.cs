@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using OrleansGate.Grains;
 
 namespace OrleansGate.Edge.Sessions;
@@ -7,14 +8,16 @@ namespace OrleansGate.Edge.Sessions;
 /// The sessions this edge process holds, and the one observer through which the cluster closes them.
 /// Agent grains receive <see cref="Terminator"/> with every session registration.
 /// </summary>
-public sealed class EdgeSessionRegistry : ISessionTerminator
+public sealed partial class EdgeSessionRegistry : ISessionTerminator
 {
     private readonly ConcurrentDictionary<string, Action<string>> _sessions = new(StringComparer.Ordinal);
     private readonly Lazy<ISessionTerminator> _reference;
+    private readonly ILogger _logger;
 
-    public EdgeSessionRegistry(IGrainFactory grains)
+    public EdgeSessionRegistry(IGrainFactory grains, ILogger<EdgeSessionRegistry> logger)
     {
         _reference = new Lazy<ISessionTerminator>(() => grains.CreateObjectReference<ISessionTerminator>(this));
+        _logger = logger;
     }
 
     /// <summary>The reference agent grains call back on (created once; it lives as long as this process).</summary>
@@ -36,6 +39,28 @@ public sealed class EdgeSessionRegistry : ISessionTerminator
     public Task<int> Terminate(IReadOnlyList<string> sessionIds, string reason)
     {
         ArgumentNullException.ThrowIfNull(sessionIds);
+        return Task.FromResult(TerminateHeld(sessionIds, reason));
+    }
+
+    /// <summary>
+    /// Ends every session this edge holds. Called when this edge (an Orleans client) has lost its last gateway: its
+    /// sessions can decide nothing without the cluster, and once the gateways drop this client, agent grains drop its
+    /// sessions from their live lists (AgentGrain.Liveness.cs), out of reach of any later revocation. So they must not
+    /// outlive the loss; clients reconnect, and log in again once the cluster answers.
+    /// </summary>
+    public int TerminateAll(string reason)
+    {
+        var closed = TerminateHeld([.. _sessions.Keys], reason);
+        if (closed > 0)
+        {
+            LogTerminatedAll(_logger, closed, reason);
+        }
+
+        return closed;
+    }
+
+    private int TerminateHeld(IEnumerable<string> sessionIds, string reason)
+    {
         var closed = 0;
         foreach (var id in sessionIds)
         {
@@ -46,6 +71,9 @@ public sealed class EdgeSessionRegistry : ISessionTerminator
             }
         }
 
-        return Task.FromResult(closed);
+        return closed;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ended all {Count} session(s) of this edge: {Reason}")]
+    private static partial void LogTerminatedAll(ILogger logger, int count, string reason);
 }

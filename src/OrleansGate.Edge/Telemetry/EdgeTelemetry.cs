@@ -21,6 +21,7 @@ public sealed class EdgeTelemetry : IDisposable
         Decisions = _meter.CreateCounter<long>("orleansgate.edge.decisions", description: "Statement decisions by effect");
         DecisionLatency = _meter.CreateHistogram<double>("orleansgate.edge.decision.duration", unit: "ms", description: "Time to decide one statement");
         ActiveSessions = _meter.CreateUpDownCounter<long>("orleansgate.edge.sessions.active", description: "Sessions currently relayed");
+        EndCancels = _meter.CreateCounter<long>("orleansgate.edge.sessions.end_cancels", description: "Cancels sent to the target for a statement still running when its session ended, by outcome");
     }
 
     public Counter<long> Connections { get; }
@@ -34,6 +35,8 @@ public sealed class EdgeTelemetry : IDisposable
     public Histogram<double> DecisionLatency { get; }
 
     public UpDownCounter<long> ActiveSessions { get; }
+
+    public Counter<long> EndCancels { get; }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -12,8 +12,9 @@ namespace OrleansGate.Grains.Agents;
 /// The live-session list is persisted, so a revocation still reaches every session after the silo that hosted this
 /// grain died and the grain came back elsewhere. It costs no extra write per login: the list rides on the write each
 /// login already makes (login count, last login). Logouts are not written on their own; the next write carries them,
-/// so storage holds a superset of what is live, and edges ignore ids they no longer hold. The alternatives were
-/// worse: broadcasting revocations to every edge needs an edge registry that must itself survive silo loss, and
+/// so storage holds a superset of what is live, and edges ignore ids they no longer hold; the entries of an edge that is
+/// gone are dropped by the edge checks (AgentGrain.Liveness.cs), or else a day after their token expired. The
+/// alternatives were worse: broadcasting revocations to every edge needs an edge registry that must itself survive silo loss, and
 /// edges re-registering their sessions on membership change leave a window in which a revocation misses them.
 /// </remarks>
 public sealed partial class AgentGrain(
@@ -34,6 +35,9 @@ public sealed partial class AgentGrain(
     /// <summary>Sessions removed in memory since the last write.</summary>
     private bool _unwrittenLogouts;
 
+    /// <summary>A revocation this activation holds but could not store: the grain must not be let go idle while it does.</summary>
+    private bool _revocationNotStored;
+
     private Dictionary<string, AgentLiveSession> Sessions => state.State.Sessions;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -44,6 +48,7 @@ public sealed partial class AgentGrain(
             // Sessions registered with an earlier activation are still live: keep this one until they end.
             LogSessionsRestored(logger, this.GetPrimaryKeyString(), Sessions.Count);
             DelayDeactivation(TimeSpan.FromDays(1));
+            ScheduleEdgeChecks(); // some may be of edges that died meanwhile (AgentGrain.Liveness.cs)
         }
 
         if (state.State.UnauditedEvents.Count > 0)
@@ -109,6 +114,7 @@ public sealed partial class AgentGrain(
 
         Sessions[session.SessionId] = new AgentLiveSession(session, terminator);
         DelayDeactivation(TimeSpan.FromDays(1));
+        ScheduleEdgeChecks();
         state.State.TotalLogins++;
         state.State.LastLoginAt = now;
         state.State.LastEdgeNode = session.EdgeNode;
@@ -122,24 +128,44 @@ public sealed partial class AgentGrain(
     public Task UnregisterSession(string sessionId)
     {
         // Not written now: a logout costs no storage round trip (see the remarks on the class).
-        _unwrittenLogouts |= Sessions.Remove(sessionId);
-        if (Sessions.Count == 0)
-        {
-            // Nothing live to remember: idle deactivation may take the grain again.
-            DelayDeactivation(TimeSpan.FromTicks(-1)); // negative: cancels the earlier delay
-        }
-
+        ForgetSessions([sessionId]);
         return Task.CompletedTask;
     }
 
-    public Task<AgentStatus> GetStatus() => Task.FromResult(new AgentStatus(
-        this.GetPrimaryKeyString(),
-        state.State.Revoked,
-        state.State.RevokedReason,
-        [.. state.State.RevokedTokens.Keys.Order(StringComparer.Ordinal)],
-        [.. Sessions.Values.Select(s => s.Session).OrderBy(s => s.OpenedAt)],
-        state.State.TotalLogins,
-        state.State.LastRevocationAt));
+    /// <summary>The sessions listed are those their edges hold, or whose edges did not answer (listed as unconfirmed): asked first.</summary>
+    public async Task<AgentStatus> GetStatus()
+    {
+        await CheckEdgesUnlessFreshAsync(); // AgentGrain.Liveness.cs
+        return new AgentStatus(
+            this.GetPrimaryKeyString(),
+            state.State.Revoked,
+            state.State.RevokedReason,
+            [.. state.State.RevokedTokens.Keys.Order(StringComparer.Ordinal)],
+            [.. Sessions.Values.Select(s => s.Session).OrderBy(s => s.OpenedAt)],
+            state.State.TotalLogins,
+            state.State.LastRevocationAt,
+            [.. _unconfirmed.Where(Sessions.ContainsKey).Order(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>Drops ended sessions from the list; the next write stores that (see the remarks on the class).</summary>
+    private void ForgetSessions(IEnumerable<string> sessionIds)
+    {
+        foreach (var id in sessionIds)
+        {
+            _unwrittenLogouts |= Sessions.Remove(id);
+            _unconfirmed.Remove(id);
+        }
+
+        if (Sessions.Count == 0)
+        {
+            ScheduleEdgeChecks();
+            if (!_revocationNotStored)
+            {
+                // Nothing live to remember: idle deactivation may take the grain again.
+                DelayDeactivation(TimeSpan.FromTicks(-1)); // negative: cancels the earlier delay
+            }
+        }
+    }
 
     public async Task<int> Revoke(string reason)
     {
@@ -192,6 +218,7 @@ public sealed partial class AgentGrain(
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             LogRevocationNotWritten(logger, this.GetPrimaryKeyString(), e.Message);
+            _revocationNotStored = true;
             return e;
         }
     }
@@ -208,7 +235,8 @@ public sealed partial class AgentGrain(
 
     /// <summary>
     /// Closes matching sessions, one call per edge, all edges at once; returns how many the edges actually closed.
-    /// An edge that cannot be reached is gone, and its sessions with it.
+    /// The sessions of an edge that answered, or that is definitely gone, leave the list; those of an edge that did not
+    /// answer stay (unconfirmed), and each edge check sends them the revocation again (AgentGrain.Liveness.cs).
     /// </summary>
     private async Task<int> TerminateAsync(Func<SessionInfo, bool> match, string reason)
     {
@@ -217,29 +245,32 @@ public sealed partial class AgentGrain(
             .GroupBy(s => s.Terminator)
             .Select(async edge =>
             {
+                var ids = edge.Select(s => s.Session.SessionId).ToList();
                 try
                 {
-                    return await edge.Key.Terminate([.. edge.Select(s => s.Session.SessionId)], reason).WaitAsync(EdgeTimeout, time);
+                    return (Closed: await edge.Key.Terminate(ids, reason).WaitAsync(EdgeTimeout, time), Over: ids);
+                }
+                catch (Exception e) when (IsDefinitelyGone(e))
+                {
+                    return (Closed: 0, Over: ids);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     LogEdgeUnreachable(logger, edge.First().Session.EdgeNode, e.Message);
-                    return 0;
+                    _unconfirmed.UnionWith(ids);
+                    return (Closed: 0, Over: []);
                 }
             });
-        var closed = (await Task.WhenAll(calls)).Sum();
-        foreach (var s in doomed)
-        {
-            _unwrittenLogouts |= Sessions.Remove(s.Session.SessionId);
-        }
-
-        return closed;
+        var results = await Task.WhenAll(calls);
+        ForgetSessions(results.SelectMany(r => r.Over));
+        return results.Sum(r => r.Closed);
     }
 
     private async Task WriteAsync()
     {
         await state.WriteStateAsync();
         _unwrittenLogouts = false;
+        _revocationNotStored = false;
     }
 
     /// <summary>Why the issuer's reuse rule refuses this login, or null. The agent grain is the one place that sees every login of the token.</summary>
@@ -265,29 +296,39 @@ public sealed partial class AgentGrain(
         // is not locked out until its token expires.
         foreach (var other in Sessions.Values.Where(s => s.Session.TokenId == jti).ToList())
         {
-            if (await IsLiveAsync(other))
+            switch (await IsLiveAsync(other))
             {
-                return "token already in use by another session";
+                case true:
+                    return "token already in use by another session";
+                case false:
+                    ForgetSessions([other.Session.SessionId]);
+                    break;
+                case null:
+                    // Not known: the login is let in (an unreachable edge must not lock the agent out), but the entry
+                    // stays so that a revocation still tries it (AgentGrain.Liveness.cs).
+                    break;
             }
-
-            _unwrittenLogouts |= Sessions.Remove(other.Session.SessionId);
         }
 
         return null;
     }
 
-    private async Task<bool> IsLiveAsync(AgentLiveSession session)
+    /// <summary>Whether the edge still holds the session; null when the edge did not answer and is not known to be gone.</summary>
+    private async Task<bool?> IsLiveAsync(AgentLiveSession session)
     {
         try
         {
             var live = await session.Terminator.Live([session.Session.SessionId]).WaitAsync(EdgeTimeout, time);
             return live.Count > 0;
         }
+        catch (Exception e) when (IsDefinitelyGone(e))
+        {
+            return false;
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // An edge that cannot answer is gone, and its sessions with it.
             LogEdgeUnreachable(logger, session.Session.EdgeNode, e.Message);
-            return false;
+            return null;
         }
     }
 

@@ -11,6 +11,7 @@ using Orleans.Configuration;
 using OrleansGate.Edge;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Postgres;
+using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Telemetry;
 using OrleansGate.Grains;
 using OrleansGate.Grains.Audit;
@@ -24,6 +25,9 @@ namespace OrleansGate.Host.Hosting;
 public static class GatewayHost
 {
     public const string Section = "OrleansGate";
+
+    /// <summary>See <see cref="AddSilo"/>: bounds how long a dead edge-only process's sessions stay listed.</summary>
+    public static readonly TimeSpan EdgeDropTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Creates the application; <paramref name="configure"/> lets tests and commands add settings.</summary>
     public static WebApplication Build(GatewayRole role, string[] args, Action<IConfigurationBuilder>? configure = null)
@@ -157,6 +161,12 @@ public static class GatewayHost
                 o.ConnectionString = connectionString;
             });
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+
+            // How long a gateway keeps an edge-only process that disconnected before Orleans reports it gone, which is
+            // what lets agent grains drop the sessions of an edge killed with SIGKILL (AgentGrain.Liveness.cs; the
+            // gateway acts on it at its next pass, so within twice this). Orleans' default is 1 min. Shorter is safe
+            // for sessions: an edge that loses its last gateway has ended its sessions already (EdgeSessionRegistry.TerminateAll).
+            silo.Configure<SiloMessagingOptions>(o => o.ClientDropTimeout = EdgeDropTimeout);
             silo.AddActivityPropagation();
         });
 
@@ -169,6 +179,10 @@ public static class GatewayHost
         {
             ConfigureClient(client, cluster, connectionString);
             client.AddActivityPropagation();
+
+            // An edge without any gateway ends its sessions: see EdgeSessionRegistry.TerminateAll.
+            client.AddClusterConnectionLostHandler(services => (_, _) =>
+                services.GetRequiredService<EdgeSessionRegistry>().TerminateAll("the gateway node lost its connection to the cluster"));
         });
 
     /// <summary>How any Orleans client of the cluster finds it: edges and the admin commands alike.</summary>

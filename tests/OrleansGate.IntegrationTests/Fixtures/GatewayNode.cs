@@ -68,7 +68,7 @@ public sealed class GatewayNode : IAsyncDisposable
     }
 
     public string ConnectionString(string token, string database = GatewaySettings.TargetName, string user = GatewaySettings.AgentClientId) =>
-        $"Host=127.0.0.1;Port={Settings.PostgresPort};Database={database};Username={user};Password={token};SSL Mode=Disable;Pooling=false;Timeout=15;Command Timeout=30";
+        Settings.ConnectionString(token, database, user);
 
     public async Task StopAsync()
     {

@@ -84,6 +84,10 @@ public sealed class GatewaySettings
 
     public string ClientSecret(string clientId) => _clientSecrets[clientId];
 
+    /// <summary>An Npgsql connection string to this node's PostgreSQL listener (in this process or in a <see cref="NodeProcess"/>).</summary>
+    public string ConnectionString(string token, string database = TargetName, string user = AgentClientId) =>
+        $"Host=127.0.0.1;Port={PostgresPort};Database={database};Username={user};Password={token};SSL Mode=Disable;Pooling=false;Timeout=15;Command Timeout=30";
+
     /// <summary>Another process of the same cluster: same state database, target and token issuer, its own ports.</summary>
     public GatewaySettings OtherNode(string nodeName, IReadOnlyDictionary<string, string?>? overrides = null) => new(_clientSecrets)
     {

@@ -93,6 +93,13 @@ public sealed class RawPgClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the connection with a TCP reset (linger 0), as a client whose host or network failed does.</summary>
+    public void Reset()
+    {
+        _socket.LingerState = new LingerOption(true, 0);
+        _socket.Close();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Input.CompleteAsync();
