@@ -251,20 +251,20 @@ if [ "$profile" = 1 ]; then
   step "profiling the gateway under pgbench -S -M simple"
   # Audit group commit, measured from the state database: transactions committed and audit rows written.
   audit_counters() {
-    psql -qAtX -d orleansgate_state -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) || ' ' || (SELECT last_value FROM orleansgate_audit_seq)" 2>/dev/null || echo "0 0"
+    psql -qAtX -d orleansgate_state -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) || ' ' || (SELECT last_value FROM orleansgate_audit_seq) || ' ' || (SELECT count(*) FROM orleansgate_audit_signature)" 2>/dev/null || echo "0 0 0"
   }
   "${driver[@]}" load "$work/plan.json" gateway pgbench-S-simple 20 > "$work/profile-load.log" 2>&1 &
   load_pid=$!; pids+=("$load_pid")
   # Let logins finish and tiered compilation settle before sampling; both samplers are bounded to 8 s.
   sleep 10
-  read -r commits_before rows_before <<<"$(audit_counters)"
+  read -r commits_before rows_before signatures_before <<<"$(audit_counters)"
   if command -v perf >/dev/null 2>&1 && timeout 30 perf record -F 499 -g -p "$gw_pid" -o "$work/perf.data" -- sleep 8 > "$work/trace.log" 2>&1 \
      && [ -s "$work/perf.data" ]; then
-    read -r commits_after rows_after <<<"$(audit_counters)"
+    read -r commits_after rows_after signatures_after <<<"$(audit_counters)"
     wait "$load_pid" || true
-    commits=$((commits_after - commits_before)); rows=$((rows_after - rows_before))
+    commits=$((commits_after - commits_before)); rows=$((rows_after - rows_before)); signatures=$((signatures_after - signatures_before))
     # pg_stat counters lag by up to a second (PostgreSQL 15 flushes them at most once a second); over 8 s that is close enough.
-    echo "Audit group commit during those 8 s (state database counters): $rows audit rows in $commits committed transactions of the state database ($(awk -v r="$rows" -v c="$commits" 'BEGIN { if (c > 0) printf "%.1f", r / c; else print "n/a" }') rows per transaction; the count includes Orleans' own membership and grain-state transactions)." > "$work/audit-stats.txt"
+    echo "Audit group commit during those 8 s (state database counters): $rows audit rows in $commits committed transactions of the state database ($(awk -v r="$rows" -v c="$commits" 'BEGIN { if (c > 0) printf "%.1f", r / c; else print "n/a" }') rows per transaction; the count includes Orleans' own membership and grain-state transactions). Signing: $signatures signatures for those $rows rows ($(awk -v r="$rows" -v s="$signatures" 'BEGIN { if (s > 0) printf "%.0f", r / s; else print "n/a" }') rows each); at the micro-benchmark's 0.9 µs per row (digest fold) and 30 µs per signature (ECDSA P-256, \`dotnet run -c Release --project loadtest/OrleansGate.PolicyBenchmarks -- --filter '*AuditSigning*'\`), signing costs $(awk -v r="$rows" -v s="$signatures" 'BEGIN { if (r > 0) printf "%.2f", 0.9 + 30 * s / r; else print "n/a" }') µs of gateway CPU per audit row." > "$work/audit-stats.txt"
     "$root/loadtest/profile-report.sh" perf "$work/perf.data" "$(cat "$work/profile-load.log")" > "$work/profile.md" || true
     { echo; cat "$work/audit-stats.txt"; } >> "$work/profile.md"
   else

@@ -43,13 +43,16 @@ internal static class AuditForger
         await log.TamperAsync(string.Join(";\n", sql));
     }
 
-    /// <summary>Inserts a forged record after the session's last one, with a valid chain hash, claiming <paramref name="writer"/> #<paramref name="writerSeq"/>.</summary>
+    /// <summary>
+    /// Inserts a forged record after the session's last one, with a valid chain hash, claiming <paramref name="writer"/>
+    /// #<paramref name="writerSeq"/>: as the gateway's runtime role, which may insert (no trigger needs switching off).
+    /// </summary>
     public static async Task<long> InsertAfterAsync(AuditLog log, string sessionId, string writer, long writerSeq, string statement)
     {
         var last = (await ReadSessionAsync(log, sessionId))[^1];
         var forged = last with { SessionSeq = last.SessionSeq + 1, PrevHash = last.Hash, Statement = statement, At = last.At.AddMilliseconds(1), CompletesSeq = null };
         forged = forged with { Hash = AuditHash.Compute(forged) };
-        await log.TamperAsync(
+        await log.AsRuntimeRoleAsync(
             $"""
             INSERT INTO orleansgate_audit (writer, writer_seq, at, kind, issuer, subject, token_id, groups, session_id, session_seq, edge_node, client_address,
                 target, protocol, statement_fingerprint, statement_normalized, statement_kinds, relations_read, relations_written, decision, rule, reason,

@@ -7,7 +7,6 @@ using OrleansGate.Grains;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Audit.Signing;
 using OrleansGate.Grains.Audit.Verify;
-using OrleansGate.Grains.Storage;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 using OrleansGate.Model;
@@ -29,11 +28,12 @@ internal sealed class AuditLog : IAsyncDisposable
 
     private readonly ILoggerFactory _loggers;
 
-    private AuditLog(string database, string connectionString, StateDatabase state, AuditOptions options, FakeTimeProvider time, string publicKey, ILoggerFactory loggers)
+    private AuditLog(string database, string connectionString, string runtimeConnectionString, StateDatabase state, AuditOptions options, FakeTimeProvider time, string publicKey, ILoggerFactory loggers)
     {
         _loggers = loggers;
         Database = database;
         ConnectionString = connectionString;
+        RuntimeConnectionString = runtimeConnectionString;
         _database = state;
         Options = options;
         Time = time;
@@ -43,7 +43,11 @@ internal sealed class AuditLog : IAsyncDisposable
 
     public string Database { get; }
 
+    /// <summary>The superuser's: what an attacker who can switch the triggers off uses (and what verify reads with).</summary>
     public string ConnectionString { get; }
+
+    /// <summary>The runtime role's, as the writers use it: it may insert into and read the audit tables, nothing more.</summary>
+    public string RuntimeConnectionString { get; }
 
     public PostgresAuditSink Sink { get; private set; }
 
@@ -57,9 +61,18 @@ internal sealed class AuditLog : IAsyncDisposable
 
     public static async Task<AuditLog> StartAsync(PostgresFixture fixture, Action<AuditOptions>? configure = null, ILoggerFactory? loggers = null)
     {
-        var database = await fixture.CreateDatabaseAsync("audit");
+        // As in production (docs/audit.md, "Privileges"): the owner applies the schema, the writers run as the runtime role.
+        var roles = await TwoRoleDatabase.CreateAsync(fixture.Postgres, "audit");
+        using (var output = new StringWriter())
+        {
+            var applied = await OrleansGate.Host.Commands.CommandLine.RunAsync(
+                ["schema", "apply", "--audit-store", "--owner-connection-string-file", roles.WriteOwnerConnectionFile(), "--runtime-role", roles.RuntimeRole],
+                output, output, CancellationToken.None);
+            Assert.True(applied == 0, output.ToString());
+        }
+
+        var database = roles.Database;
         var connectionString = fixture.Postgres.ConnectionString(database);
-        await new SchemaInstaller(connectionString, NullLogger<SchemaInstaller>.Instance).ApplyAsync(CancellationToken.None);
         var folder = Directory.CreateTempSubdirectory("orleansgate-audit-").FullName;
         var (privateKey, publicKey) = TestAuditKeys.Create("audit");
         var options = new AuditOptions
@@ -68,7 +81,7 @@ internal sealed class AuditLog : IAsyncDisposable
             CheckpointFile = Path.Combine(folder, "checkpoints.jsonl"),
         };
         configure?.Invoke(options);
-        var log = new AuditLog(database, connectionString, new StateDatabase(connectionString), options, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)), publicKey, loggers ?? NullLoggerFactory.Instance);
+        var log = new AuditLog(database, connectionString, roles.RuntimeConnectionString, new StateDatabase(roles.RuntimeConnectionString), options, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)), publicKey, loggers ?? NullLoggerFactory.Instance);
         await log.Sink.StartAsync(CancellationToken.None);
         return log;
     }
@@ -143,6 +156,15 @@ internal sealed class AuditLog : IAsyncDisposable
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SET session_replication_role = replica; " + sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>What the gateway's own database role can do with no trigger switched off: insert (forge), and nothing else.</summary>
+    public async Task AsRuntimeRoleAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(RuntimeConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
     }
 
