@@ -27,6 +27,9 @@ public sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id, part of the names of the node's audit writers (NODE:PID:…).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Starts the executable with <paramref name="settings"/> and waits (bounded) until its PostgreSQL listener accepts connections.</summary>
     public static async Task<NodeProcess> StartAsync(GatewaySettings settings, GatewayRole role)
     {
