@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
-using OrleansGate.Grains.Audit.Signing;
+using OrleansGate.Audit.Signing;
 
 namespace OrleansGate.PolicyBenchmarks;
 

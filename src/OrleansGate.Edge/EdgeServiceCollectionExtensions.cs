@@ -2,7 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
+using OrleansGate.Edge.Decisions;
 using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Postgres;
 using OrleansGate.Edge.Sessions;
@@ -31,7 +33,14 @@ public static class EdgeServiceCollectionExtensions
         services.AddSingleton<CancelRouter>();
         services.AddSingleton(new SqlClassifier(gateway.GetSection("Classification").Get<SqlClassifierOptions>() ?? new SqlClassifierOptions()));
         services.AddSingleton<StatementSummaries>();
+
+        // The edge decides every statement with its own copy of the cluster policy (EdgePolicy); a copy it cannot confirm
+        // for OrleansGate:Policy:MaxStaleness is not trusted.
+        var maxStaleness = gateway.GetSection("Policy").GetValue<TimeSpan?>("MaxStaleness") ?? TimeSpan.FromSeconds(60);
+        services.AddSingleton(sp => new EdgePolicy(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EdgePolicy>>()) { MaxStaleness = maxStaleness });
+        services.AddSingleton<EdgeDecider>();
         services.AddSingleton<EdgeSessionRegistry>();
+        services.AddSingleton<EdgeSessionServices>();
         services.AddSingleton<PostgresEdgeServices>();
         return services;
     }

@@ -1,6 +1,6 @@
 using OrleansGate.Policy.Classification;
 using G = OrleansGate.Policy.Classification.DangerousFunctionGroups;
-using K = OrleansGate.Policy.Classification.StatementKind;
+using K = OrleansGate.Model.StatementKind;
 
 namespace OrleansGate.Policy.Tests;
 

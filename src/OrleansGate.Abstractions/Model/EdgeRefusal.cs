@@ -8,6 +8,6 @@ namespace OrleansGate.Model;
 /// <param name="Statement">What the refused statement does, when the edge knows its text; otherwise no statement text.</param>
 [GenerateSerializer, Immutable]
 public sealed record EdgeRefusal(
-    [property: Id(0)] StatementSummary Statement,
+    [property: Id(0)] SqlAction Statement,
     [property: Id(1)] Decision Decision,
     [property: Id(2)] string SqlState);

@@ -13,12 +13,6 @@ public sealed record StatementCompletion(
     [property: Id(3)] long DurationMicroseconds,
     [property: Id(4)] string Outcome)
 {
-    /// <summary>
-    /// The completion's number in its session (1, 2, 3 … in the order the target answered): the session grain writes each
-    /// number once, so a completion the edge sends again after a lost answer is never recorded twice.
-    /// </summary>
-    [Id(5)] public long Number { get; init; }
-
     /// <summary>Outcome of a statement the target skipped because an earlier message of its pipeline failed.</summary>
     public const string NotRun = "not run";
 

@@ -5,6 +5,8 @@ using OrleansGate.Grains;
 using OrleansGate.Model;
 using OrleansGate.Policy.Loading;
 
+using OrleansGate.Edge.Decisions;
+
 namespace OrleansGate.Edge.Classification;
 
 /// <summary>
@@ -14,7 +16,8 @@ namespace OrleansGate.Edge.Classification;
 /// to know when an <c>Execute</c> must be decided again. It also publishes each new version's <c>targets:</c> to the
 /// <see cref="TargetCatalog"/>, so a target defined in the policy can be logged in to on every edge without a restart.
 /// </summary>
-public sealed partial class PolicyVersionWatcher(IGrainFactory grains, TargetCatalog targets, TimeProvider time, ILogger<PolicyVersionWatcher> logger)
+public sealed partial class PolicyVersionWatcher(
+    IGrainFactory grains, TargetCatalog targets, EdgePolicy policy, TimeProvider time, ILogger<PolicyVersionWatcher> logger)
     : BackgroundService, IPolicyObserver
 {
     /// <summary>Fallback for a lost push; the push itself makes a change visible before <c>policy apply</c> returns.</summary>
@@ -46,6 +49,7 @@ public sealed partial class PolicyVersionWatcher(IGrainFactory grains, TargetCat
     public Task PolicyChanged(PolicySnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        policy.Install(snapshot);
         Observe(snapshot.Version);
         PublishTargets(snapshot);
         return Task.CompletedTask;
@@ -80,16 +84,22 @@ public sealed partial class PolicyVersionWatcher(IGrainFactory grains, TargetCat
         }
     }
 
-    /// <summary>Fetches the current snapshot when the cluster has a version whose targets are not in place here (a lost push, or a start).</summary>
-    private async Task CatchUpTargetsAsync(long version)
+    /// <summary>
+    /// Fetches the current snapshot when the cluster has a version this edge does not decide with, or whose targets are
+    /// not in place here (a lost push, or a start); confirms the version in force otherwise.
+    /// </summary>
+    private async Task CatchUpAsync(long version)
     {
-        if (version <= targets.PolicyVersion || version == Interlocked.Read(ref _unreadableVersion))
+        policy.Confirmed(version);
+        var targetsBehind = version > targets.PolicyVersion && version != Interlocked.Read(ref _unreadableVersion);
+        if (version == 0 || (policy.Version == version && !targetsBehind))
         {
             return;
         }
 
         if (await grains.GetGrain<IPolicyGrain>(IPolicyGrain.Key).GetCurrent().ConfigureAwait(false) is { } snapshot)
         {
+            policy.Install(snapshot);
             PublishTargets(snapshot);
         }
     }
@@ -104,7 +114,7 @@ public sealed partial class PolicyVersionWatcher(IGrainFactory grains, TargetCat
                 _reference ??= grains.CreateObjectReference<IPolicyObserver>(this);
                 var version = await grains.GetGrain<IPolicyGrain>(IPolicyGrain.Key).Subscribe(_reference).ConfigureAwait(false);
                 Observe(version);
-                await CatchUpTargetsAsync(version).ConfigureAwait(false);
+                await CatchUpAsync(version).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
             {

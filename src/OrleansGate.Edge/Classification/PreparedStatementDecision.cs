@@ -21,4 +21,10 @@ public sealed class PreparedStatementDecision(string statementName, string sql, 
     /// otherwise decide, and record, the same statement again at every execution.
     /// </summary>
     public long CheckedVersion { get; set; } = Math.Max(checkedVersion, decision.PolicyVersion);
+
+    /// <summary>
+    /// The statement's audit record while it is not durable yet (a pure read: its Parse was forwarded at once); the
+    /// decision's <see cref="Model.Decision.AuditSequence"/> holds its number once it is.
+    /// </summary>
+    public Sessions.AuditPump.Deferred? Record { get; set; }
 }

@@ -1,3 +1,5 @@
+using OrleansGate.Edge.Sessions;
+
 namespace OrleansGate.Edge.Postgres;
 
 /// <summary>What the target is going to answer next, in order: the relay matches its answers against these.</summary>
@@ -14,8 +16,9 @@ internal enum InFlightKind
 }
 
 /// <summary>
-/// One forwarded message whose answer the relay waits for. <see cref="StatementSeq"/> is the audit record of the
-/// statement (null when nothing is to be recorded: a refusal the gateway injected, a Sync).
+/// One forwarded message whose answer the relay waits for. Its audit record is <see cref="StatementSeq"/> (durable before
+/// it was forwarded) or <see cref="Deferred"/> (a read, or an execution of one, forwarded before its record was durable:
+/// its answer is held until it is); none when nothing is to be recorded (a refusal the gateway injected, a Sync).
 /// A value: one is queued per statement. What its answer adds up to is kept by the relay for the oldest only.
 /// </summary>
-internal readonly record struct InFlightStatement(InFlightKind Kind, long? StatementSeq, long StartedTimestamp);
+internal readonly record struct InFlightStatement(InFlightKind Kind, long? StatementSeq, long StartedTimestamp, AuditPump.Deferred? Deferred = null);

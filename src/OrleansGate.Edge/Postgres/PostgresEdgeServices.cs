@@ -20,6 +20,7 @@ public sealed class PostgresEdgeServices(
     EdgeTelemetry telemetry,
     StatementSummaries statements,
     EdgeSessionRegistry sessions,
+    EdgeSessionServices edgeSessions,
     TimeProvider time)
 {
     public PostgresListenerOptions Options { get; } = options.Value;
@@ -59,6 +60,6 @@ public sealed class PostgresEdgeServices(
 
     public TimeProvider Time { get; } = time;
 
-    /// <summary>Whether the audit store was last seen failing by a session of this edge (executions are then refused at once).</summary>
-    public EdgeAuditHealth AuditHealth { get; } = new();
+    /// <summary>Decisions and audit, shared by the sessions of every protocol.</summary>
+    public EdgeSessionServices EdgeSessions { get; } = edgeSessions;
 }

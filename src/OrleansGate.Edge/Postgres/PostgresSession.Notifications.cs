@@ -19,7 +19,7 @@ public sealed partial class PostgresSession
     /// <summary>Code, length and the notifier's process id: the part of a NotificationResponse that is rewritten.</summary>
     private const int NotificationHeaderLength = 1 + 4 + 4;
 
-    private void RelayNotification(in PgMessage message)
+    private void RelayNotification(IBufferWriter<byte> output, in PgMessage message)
     {
         ValidateUpstreamMessage(message);
         Span<byte> header = stackalloc byte[NotificationHeaderLength];
@@ -28,12 +28,12 @@ public sealed partial class PostgresSession
         var relayed = notifier == _upstream!.ProcessId ? _gatewayProcessId : notifier == _gatewayProcessId ? 0 : notifier;
         if (relayed == notifier)
         {
-            Forward(_clientOutput, message.Raw);
+            Forward(output, message.Raw);
             return;
         }
 
         BinaryPrimitives.WriteInt32BigEndian(header[5..], relayed); // code and length stay as they were
-        _clientOutput.Write(header);
-        Forward(_clientOutput, message.Raw.Slice(NotificationHeaderLength));
+        output.Write(header);
+        Forward(output, message.Raw.Slice(NotificationHeaderLength));
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
+using OrleansGate.Edge.Sessions;
 using OrleansGate.Model;
 using OrleansGate.Postgres.Protocol;
 
@@ -34,8 +35,8 @@ public sealed partial class PostgresSession
     /// </summary>
     private const int MaxAwaitingTarget = 1_000_000;
 
-    private const string StatementLimitRule = "gateway:statement-limit";
-    private const string UnknownStatementRule = "gateway:unknown-statement";
+    private const string StatementLimitRule = GatewayRules.StatementLimit;
+    private const string UnknownStatementRule = GatewayRules.UnknownStatement;
 
     // Written by the upstream loop (answers) and the client loop (sends), read by the client loop: under this lock.
     private readonly Lock _extendedLock = new();
@@ -72,10 +73,10 @@ public sealed partial class PostgresSession
         }
     }
 
-    private void RememberParse(string statementName, string sql, Decision decision, long knownBefore)
+    private void RememberParse(string statementName, string sql, Decision decision, long knownBefore, AuditPump.Deferred? record)
     {
         _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
-        var statement = new PreparedStatementDecision(statementName, sql, decision, knownBefore);
+        var statement = new PreparedStatementDecision(statementName, sql, decision, knownBefore) { Record = record };
         lock (_extendedLock)
         {
             if (decision.IsAllowed)
@@ -132,12 +133,16 @@ public sealed partial class PostgresSession
     /// The decision for executing <paramref name="portalName"/>: the Parse decision, or a new one when the
     /// policy version changed since. A portal this session did not bind (a cursor opened by DECLARE, say) is refused.
     /// </summary>
-    private async ValueTask<Decision> DecideExecuteAsync(string portalName, CancellationToken ct)
+    private async ValueTask<Authorized> DecideExecuteAsync(string portalName, CancellationToken ct)
     {
         var statement = await ResolveOnceAnsweredAsync(portalName, PendingExtendedKind.Bind, _portals, ct).ConfigureAwait(false);
-        return statement is null
-            ? await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}"), null).ConfigureAwait(false)
-            : await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+        if (statement is null)
+        {
+            return new Authorized(await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}"), null).ConfigureAwait(false), null);
+        }
+
+        var decision = await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+        return new Authorized(decision, statement.Record); // a read's Parse record may not be durable yet: its answer waits for it
     }
 
     /// <summary>
@@ -325,11 +330,14 @@ public sealed partial class PostgresSession
     {
         var decision = statement.Decision;
         var known = _services.Statements.PolicyVersions?.Version ?? 0;
-        if (decision.IsAllowed && known > statement.CheckedVersion)
+
+        // Also when its Parse record could not be written: its executions are decided and recorded (waited for) anew.
+        if (decision.IsAllowed && (known > statement.CheckedVersion || statement.Record is { Durable.IsFaulted: true }))
         {
-            decision = await AuthorizeAsync(StatementSource.Parse, statement.StatementName, statement.Sql).ConfigureAwait(false);
+            (decision, _) = await AuthorizeAsync(StatementSource.Parse, statement.Sql).ConfigureAwait(false);
             _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
             statement.Decision = decision;
+            statement.Record = null;
             statement.CheckedVersion = Math.Max(known, decision.PolicyVersion);
         }
         else if (decision.Effect == DecisionEffect.Deny)
@@ -342,7 +350,7 @@ public sealed partial class PostgresSession
     }
 
     /// <summary>
-    /// Records a refusal the edge made without a decision of the session grain now (an unknown name, a limit, a
+    /// Records a refusal the edge made by its own bookkeeping rather than by a decision (an unknown name, a limit, a
     /// repeated refusal) and returns it. One call per refusal, awaited so the session's chain keeps statement order;
     /// the refusal stands when it cannot be recorded. Not for refusals while the cluster or the audit store is unavailable.
     /// </summary>
@@ -350,9 +358,9 @@ public sealed partial class PostgresSession
     {
         try
         {
-            var summary = sql is null ? StatementSummaries.Opaque : _services.Statements.Summarize(sql);
+            var summary = sql is null ? SqlAction.Opaque : _services.Statements.Summarize(sql);
             var refused = new EdgeRefusal(summary, refusal, GatewayRefusalState(refusal) ?? "42501");
-            if (!await _sessionGrain!.Refused(refused).ConfigureAwait(false))
+            if (!await _edge!.RecordRefusalAsync(refused).ConfigureAwait(false))
             {
                 LogRefusalNotAudited(_logger, _session!.SessionId, refusal.Rule, "the audit store could not take it");
             }

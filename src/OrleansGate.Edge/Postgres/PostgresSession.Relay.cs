@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
+using OrleansGate.Edge.Sessions;
 using OrleansGate.Model;
 using OrleansGate.Policy.Classification;
 using OrleansGate.Postgres.Protocol;
@@ -18,6 +19,15 @@ public sealed partial class PostgresSession
 
     /// <summary>ReadyForQuery answers the client side has caused so far (one per Query, Sync or FunctionCall sent upstream).</summary>
     private long _cyclesSent;
+
+    /// <summary>ReadyForQuery answers the target has sent so far (upstream loop only).</summary>
+    private long _cyclesAnswered;
+
+    /// <summary>Answers held until the records of the reads they answer are durable (upstream loop only).</summary>
+    private readonly HeldAnswers _held = new();
+
+    /// <summary>The rest of the current cycle is dropped: a read of it could not be recorded (upstream loop only).</summary>
+    private bool _withholdingCycle;
 
     /// <summary>Runs both directions until one ends; returns why the session closed.</summary>
     private async Task<string> RelayAsync(CancellationToken aborted)
@@ -115,10 +125,11 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Query:
                 {
                     var sql = FrontendMessages.ReadQuery(payload);
-                    var decision = await AuthorizeAsync(StatementSource.SimpleQuery, null, sql).ConfigureAwait(false);
+                    var (decision, record) = await AuthorizeAsync(StatementSource.SimpleQuery, sql, mayDefer: true).ConfigureAwait(false);
                     if (decision.IsAllowed)
                     {
-                        ExpectAnswer(InFlightKind.Query, decision.AuditSequence); // completion record (PostgresSession.Completions.cs)
+                        // completion record; a read's answer is held until its record is durable (PostgresSession.Completions.cs)
+                        ExpectAnswer(InFlightKind.Query, decision.AuditSequence, record);
                         ForgetStatementsIfDeallocating(sql); // policy bookkeeping (PostgresSession.Policy.cs)
                         Forward(upstream, message.Raw);
                         EndCycle();
@@ -141,8 +152,8 @@ public sealed partial class PostgresSession
                     }
 
                     var known = _services.Statements.PolicyVersions?.Version ?? 0;
-                    var decision = await AuthorizeAsync(StatementSource.Parse, parse.StatementName, parse.Sql).ConfigureAwait(false);
-                    RememberParse(parse.StatementName, parse.Sql, decision, known); // policy: recorded when the target confirms it (PostgresSession.Policy.cs)
+                    var (decision, record) = await AuthorizeAsync(StatementSource.Parse, parse.Sql, mayDefer: true).ConfigureAwait(false);
+                    RememberParse(parse.StatementName, parse.Sql, decision, known, record); // policy: recorded when the target confirms it (PostgresSession.Policy.cs)
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -191,14 +202,16 @@ public sealed partial class PostgresSession
                     var (portal, _) = FrontendMessages.ReadExecute(payload);
 
                     // policy: decided again when the policy version changed since Parse (PostgresSession.Policy.cs)
-                    var decision = RefuseExecutionWhileCompletionsUnwritten() ?? await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
+                    var (decision, record) = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
+                        ? new Authorized(unwritten, null)
+                        : await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
                     if (!decision.IsAllowed)
                     {
                         InjectDeniedExtended(upstream, decision);
                     }
                     else
                     {
-                        ExpectAnswer(InFlightKind.Execute, decision.AuditSequence);
+                        ExpectAnswer(InFlightKind.Execute, decision.AuditSequence, record);
                         Forward(upstream, message.Raw);
                     }
 
@@ -222,9 +235,9 @@ public sealed partial class PostgresSession
                 {
                     // The legacy fast-path call names a function by OID, out of the parser's sight: the grain
                     // refuses it, so the refusal is decided and audited like any other statement.
-                    var decision = await AuthorizeAsync(StatementSource.FunctionCall, null, sql: null).ConfigureAwait(false);
+                    var (decision, _) = await AuthorizeAsync(StatementSource.FunctionCall, sql: null).ConfigureAwait(false);
                     InjectDeniedQuery(upstream, decision.IsAllowed
-                        ? decision with { Effect = DecisionEffect.Deny, Rule = "gateway:function-call", Reason = "the function-call message is not allowed" }
+                        ? decision with { Effect = DecisionEffect.Deny, Rule = GatewayRules.FunctionCall, Reason = "the function-call message is not allowed" }
                         : decision);
                     return false;
                 }
@@ -239,43 +252,38 @@ public sealed partial class PostgresSession
     }
 
     /// <summary>
-    /// The one hook every statement passes through: classified here with the real parser, then decided and
-    /// audited by the session grain. The raw text goes no further than this method.
+    /// The one hook every statement passes through: classified here with the real parser, then decided and recorded
+    /// on this edge (EdgeSession). The raw text goes no further than this method. With <paramref name="mayDefer"/>, an
+    /// allowed pure read is not waited for: its record is queued (<see cref="Authorized.Record"/>) and the relay holds
+    /// its answer until the record is durable. Not while this edge sees the audit store failing: the read is then refused
+    /// in its place, as a write is.
     /// </summary>
-    private async ValueTask<Decision> AuthorizeAsync(StatementSource source, string? statementName, string? sql)
+    private async ValueTask<Authorized> AuthorizeAsync(StatementSource source, string? sql, bool mayDefer = false)
     {
         var started = Stopwatch.GetTimestamp();
-        Decision decision;
-        IReadOnlyList<StatementCompletion> completions = [];
+        Authorized authorized;
         try
         {
-            var summary = sql is null ? StatementSummaries.Opaque : _services.Statements.Summarize(sql);
-            completions = TakeCompletions();
-            var request = new StatementRequest(source, statementName, summary) { Completions = completions };
-            decision = await _sessionGrain!.Authorize(request).ConfigureAwait(false);
-            if (decision.AuditSequence == 0 && completions.Count > 0)
-            {
-                ReturnCompletions(completions); // no record of that request was written: they wait for the next one
-            }
-
-            if (decision.AuditSequence > 0 || decision.Rule == "gateway:audit-unavailable")
-            {
-                _services.AuditHealth.Observed(decision.AuditSequence > 0);
-            }
+            var action = sql is null ? SqlAction.Opaque : _services.Statements.Summarize(sql);
+            var decision = _edge!.Decide(source, action);
+            authorized = mayDefer && decision.IsAllowed && action.IsPureRead && !_services.EdgeSessions.AuditHealth.Failing
+                ? new Authorized(decision, _edge.DeferRead(decision, action))
+                : new Authorized(await _edge.RecordAsync(decision, action).ConfigureAwait(false), null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Fail closed: no decision means no statement. The completions it carried may or may not have been written;
-            // they are sent again, and the grain writes each number once.
-            ReturnCompletions(completions);
+            // Fail closed: no decision means no statement.
             LogDecisionUnavailable(_logger, _session!.SessionId, e.Message);
-            decision = new Decision(DecisionEffect.Unavailable, "gateway:cluster-unavailable", "the gateway cluster could not decide", 0, 0);
+            authorized = new Authorized(new Decision(DecisionEffect.Unavailable, GatewayRules.ClusterUnavailable, "the gateway could not decide", 0, 0), null);
         }
 
         _services.Telemetry.DecisionLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        _services.Telemetry.Decisions.Add(1, new KeyValuePair<string, object?>("effect", decision.Effect.ToString()));
-        return decision;
+        _services.Telemetry.Decisions.Add(1, new KeyValuePair<string, object?>("effect", authorized.Decision.Effect.ToString()));
+        return authorized;
     }
+
+    /// <summary>A decision, and the record of an allowed read while it is not durable yet (null once it is, or when it was waited for).</summary>
+    private readonly record struct Authorized(Decision Decision, AuditPump.Deferred? Record);
 
     private void InjectDeniedQuery(IBufferWriter<byte> upstream, Decision decision)
     {
@@ -300,7 +308,6 @@ public sealed partial class PostgresSession
     {
         var upstream = _upstream!.Input;
         var maxLength = _services.Options.MaxUpstreamMessageLength;
-        long cyclesSeen = 0;
         while (true)
         {
             var result = await upstream.ReadAsync(ct).ConfigureAwait(false);
@@ -311,7 +318,7 @@ public sealed partial class PostgresSession
             {
                 while (!_terminate.IsCancellationRequested && MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
                 {
-                    cyclesSeen = RelayUpstreamMessage(message, cyclesSeen);
+                    RelayUpstreamMessage(message);
                     buffer = buffer.Slice(messageEnd);
                     consumed = messageEnd;
                 }
@@ -331,6 +338,13 @@ public sealed partial class PostgresSession
                 return "session terminated";
             }
 
+            if (_held.Active)
+            {
+                // What this read brought waits for the records of the reads it answers; the target is not read meanwhile.
+                await _edge!.AwaitRecordsAsync(_held.Records, ct).ConfigureAwait(false);
+                _withholdingCycle = _held.Release(_clientOutput, WriteWithheld);
+            }
+
             await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
             if (result.IsCompleted)
             {
@@ -340,19 +354,29 @@ public sealed partial class PostgresSession
         }
     }
 
-    /// <summary>Relays one upstream message, rewriting the error of a refused statement; returns the updated cycle count.</summary>
-    private long RelayUpstreamMessage(in PgMessage message, long cyclesSeen)
+    /// <summary>
+    /// Relays one upstream message (to the client, or behind held answers), rewriting the error of a refused statement.
+    /// Everything the relay learns from it (bookkeeping, completions, checks) is learnt here, whether it is held or not.
+    /// </summary>
+    private void RelayUpstreamMessage(in PgMessage message)
     {
+        // The answer of a read whose record is not durable yet: held from here on (HeldAnswers.cs).
+        if (!_withholdingCycle && _inFlight.TryPeek(out var answering) && answering.Deferred is { } record && !record.Durable.IsCompletedSuccessfully)
+        {
+            _held.Require(record);
+        }
+
+        var output = _withholdingCycle ? Discarded : _held.Active ? _held.Writer : _clientOutput;
         TrackStatementAnswer(message); // prepared statements and portals as the target holds them (PostgresSession.Policy.cs)
         switch ((BackendMessageCode)message.Code)
         {
-            case BackendMessageCode.ErrorResponse when _denials.TryPeek(out var denial) && denial.Cycle == cyclesSeen:
+            case BackendMessageCode.ErrorResponse when _denials.TryPeek(out var denial) && denial.Cycle == _cyclesAnswered:
                 var fields = BackendMessages.ReadError(message.Payload);
                 if (fields['M'].Contains(denial.Marker, StringComparison.Ordinal))
                 {
                     _denials.TryDequeue(out _);
-                    WriteRefusal(denial.Decision);
-                    return cyclesSeen;
+                    WriteRefusal(output, denial.Decision);
+                    return;
                 }
 
                 break;
@@ -362,25 +386,35 @@ public sealed partial class PostgresSession
 
                 // A refusal still pending when its cycle ends was skipped by the target after an earlier error
                 // in the same pipeline: the client sees that error, as it would without the gateway.
-                while (_denials.TryPeek(out var skipped) && skipped.Cycle <= cyclesSeen)
+                while (_denials.TryPeek(out var skipped) && skipped.Cycle <= _cyclesAnswered)
                 {
                     _denials.TryDequeue(out _);
                 }
 
                 TrackAnswer(message);
-                Forward(_clientOutput, message.Raw);
-                return cyclesSeen + 1;
+                _cyclesAnswered++;
+                if (_withholdingCycle)
+                {
+                    // The rest of a cycle whose read could not be recorded was dropped: the refusal ends it.
+                    _withholdingCycle = false;
+                    output = _held.Active ? _held.Writer : _clientOutput;
+                    WriteWithheld(output);
+                }
+
+                Forward(output, message.Raw);
+                _held.CycleEnded();
+                return;
 
             case BackendMessageCode.NotificationResponse:
-                RelayNotification(message); // the notifier's process id as the client knows it (PostgresSession.Notifications.cs)
-                return cyclesSeen;
+                RelayNotification(output, message); // the notifier's process id as the client knows it (PostgresSession.Notifications.cs)
+                return;
 
             case BackendMessageCode.ParameterStatus:
                 if (LexicalSettingChanged(message) is { } violation) // reading it is its structure check
                 {
                     // Not relayed: the session ends here (RelayAsync sends the FATAL with this reason).
                     Terminate(violation);
-                    return cyclesSeen;
+                    return;
                 }
 
                 break;
@@ -391,9 +425,15 @@ public sealed partial class PostgresSession
         }
 
         TrackAnswer(message); // completion records (PostgresSession.Completions.cs)
-        Forward(_clientOutput, message.Raw);
-        return cyclesSeen;
+        Forward(output, message.Raw);
     }
+
+    /// <summary>Where the answers of a cycle whose read could not be recorded go: nowhere.</summary>
+    private static readonly IBufferWriter<byte> Discarded = new DiscardingWriter();
+
+    /// <summary>The refusal that replaces the answer of a read whose record could not be written (nothing of it is released).</summary>
+    private void WriteWithheld(IBufferWriter<byte> output) => WriteRefusal(output, new Decision(
+        DecisionEffect.Unavailable, GatewayRules.AuditUnavailable, _edge!.WithheldReason ?? "audit store unavailable", 0, 0));
 
     /// <summary>
     /// Why a ParameterStatus from the target ends the session: client_encoding or standard_conforming_strings
@@ -406,23 +446,23 @@ public sealed partial class PostgresSession
         return LexicalSettings.CheckReported(name, value);
     }
 
-    private void WriteRefusal(Decision decision)
+    private static void WriteRefusal(IBufferWriter<byte> output, Decision decision)
     {
         if (GatewayRefusalState(decision) is { } sqlState)
         {
             // Refused by the gateway's own bookkeeping, not by a policy rule.
-            BackendWriter.ErrorResponse(_clientOutput, "ERROR", sqlState, $"statement refused by the gateway: {decision.Reason}");
+            BackendWriter.ErrorResponse(output, "ERROR", sqlState, $"statement refused by the gateway: {decision.Reason}");
             return;
         }
 
         if (decision.Effect == DecisionEffect.Unavailable)
         {
-            BackendWriter.ErrorResponse(_clientOutput, "ERROR", "58000", $"statement refused by the gateway: {decision.Reason}",
+            BackendWriter.ErrorResponse(output, "ERROR", "58000", $"statement refused by the gateway: {decision.Reason}",
                 hint: "The gateway fails closed while a dependency is unavailable; retry later.");
             return;
         }
 
-        BackendWriter.ErrorResponse(_clientOutput, "ERROR", "42501", $"statement denied by rule \"{decision.Rule}\": {decision.Reason}",
+        BackendWriter.ErrorResponse(output, "ERROR", "42501", $"statement denied by rule \"{decision.Rule}\": {decision.Reason}",
             detail: string.IsNullOrEmpty(decision.PolicyLabel) ? $"policy version {decision.PolicyVersion}" : $"policy version {decision.PolicyVersion} ({decision.PolicyLabel})");
     }
 

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Identity;
+using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Targets;
 using OrleansGate.Grains;
 using OrleansGate.Model;
@@ -327,8 +328,9 @@ public sealed partial class PostgresSession
                 this,
                 untilExpiry > TimeSpan.Zero ? untilExpiry : TimeSpan.Zero,
                 Timeout.InfiniteTimeSpan);
-            _sessionGrain = _services.Grains.GetGrain<ISessionGrain>(session.SessionId);
-            await _sessionGrain.Open(session).WaitAsync(ct).ConfigureAwait(false);
+            var edge = new EdgeSession(session, _services.EdgeSessions);
+            await edge.OpenAsync().WaitAsync(ct).ConfigureAwait(false);
+            _edge = edge; // only a session whose Login record is durable gets a Logout record
             LogSessionOpened(_logger, session.SessionId, valid.Agent.Subject, target.Name, ClientAddress);
             return true;
         }

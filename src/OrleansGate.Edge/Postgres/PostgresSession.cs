@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Identity;
+using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Targets;
 using OrleansGate.Edge.Telemetry;
 using OrleansGate.Grains;
@@ -19,10 +20,11 @@ namespace OrleansGate.Edge.Postgres;
 /// <code>
 ///  client ──Startup──► [1] negotiate (SSLRequest → 'S' + TLS, GSSENCRequest → 'N', CancelRequest → forward)
 ///         ◄─AuthCleartext─ [2] password = the agent's JWT → validate (fail: FATAL 28P01, no upstream dialled)
-///                       [3] IAgentGrain.RegisterSession, ISessionGrain.Open (login audited)
+///                       [3] IAgentGrain.RegisterSession; EdgeSession.OpenAsync (login audited)
 ///                       [4] dial target with the gateway's credentials ──► upstream
 ///         ◄─AuthOk, ParameterStatus…, BackendKeyData (gateway's own key), ReadyForQuery
-///  Query/Parse ─► [5] ISessionGrain.Authorize ─allow─► forwarded unchanged ──► upstream
+///  Query/Parse ─► [5] EdgeSession.AuthorizeAsync ─allow─► forwarded unchanged ──► upstream
+///                    (decided on this edge, recorded on this node's audit store)
 ///                                           └deny──► replaced by a statement the upstream rejects;
 ///                                                    its error is rewritten to 42501 on the way back
 ///  ◄──────────── [6] upstream messages relayed unchanged ◄────────────────────── upstream
@@ -42,7 +44,9 @@ public sealed partial class PostgresSession
     private PipeWriter _clientOutput;
 
     private SessionInfo? _session;
-    private ISessionGrain? _sessionGrain;
+
+    // Decides and records this session's statements (protocol-neutral: Sessions/EdgeSession.cs).
+    private EdgeSession? _edge;
     private UpstreamConnection? _upstream;
     private int _gatewayProcessId;
 
@@ -183,11 +187,16 @@ public sealed partial class PostgresSession
             await _upstream.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_edge is not null)
+        {
+            InterruptInFlight();
+            await _edge.CloseAsync(reason).ConfigureAwait(false);
+        }
+
         if (_session is not null)
         {
             try
             {
-                await _sessionGrain!.Close(reason, await TakeCompletionsAtCloseAsync().ConfigureAwait(false)).ConfigureAwait(false);
                 await _services.Grains.GetGrain<IAgentGrain>(_session.Agent.GrainKey).UnregisterSession(_session.SessionId).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OutOfMemoryException)

@@ -1,4 +1,5 @@
 using Orleans.Storage;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Model;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Model;
 

@@ -1,45 +1,33 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
-using OrleansGate.Grains.Audit.Signing;
+using OrleansGate.Audit;
+using OrleansGate.Audit.Signing;
 
 namespace OrleansGate.Grains.Audit;
 
 public static class AuditServiceCollectionExtensions
 {
     /// <summary>
-    /// The silo's audit writer from section <c>OrleansGate:Audit</c> (or, for benchmarks only and only when consented to,
-    /// none), its writers named after <paramref name="node"/>, and the sealer of dead writers of <paramref name="cluster"/>.
+    /// The silo's audit: the store (<see cref="OrleansGate.Audit.AuditServiceCollectionExtensions.AddAuditStore"/>) with its
+    /// writers named after <paramref name="node"/> and its silo address, the schema of a separate audit store installed at
+    /// its first use, and the sealer of dead writers of <paramref name="cluster"/>.
     /// </summary>
-    public static IServiceCollection AddAudit(this IServiceCollection services, IConfigurationSection section, string node, string cluster)
+    public static IServiceCollection AddAudit(this IServiceCollection services, IConfigurationSection section, string stateConnectionString, string node, string cluster)
     {
         ArgumentNullException.ThrowIfNull(section);
-        services.Configure<AuditOptions>(section);
         services.AddSingleton<StatementRefusalLog>();
-        services.AddSingleton<AuditBacklog>();
-        services.AddHostedService(sp => sp.GetRequiredService<AuditBacklog>());
-        var disable = section[nameof(AuditOptions.DisableForBenchmark)];
-        if (!string.IsNullOrEmpty(disable))
-        {
-            if (disable != AuditOptions.DisableForBenchmarkConsent)
-            {
-                throw new InvalidOperationException(
-                    $"OrleansGate:Audit:DisableForBenchmark is set but not to '{AuditOptions.DisableForBenchmarkConsent}': refusing to start without audit");
-            }
-
-            services.AddSingleton<BenchmarkNoAuditSink>();
-            services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<BenchmarkNoAuditSink>());
-            services.AddHostedService(sp => sp.GetRequiredService<BenchmarkNoAuditSink>());
-            return services;
-        }
+        var separateStore = section[nameof(AuditOptions.ConnectionString)];
+        services.AddSingleton<IAuditSchema>(sp => new SchemaGate(string.IsNullOrWhiteSpace(separateStore) ? null : separateStore, sp.GetRequiredService<ILoggerFactory>()));
 
         // The silo address (with its generation) is what membership declares dead; it is read when a writer starts.
-        services.AddSingleton(sp => new AuditWriterIdentity(node, cluster, () => sp.GetService<ILocalSiloDetails>()?.SiloAddress.ToParsableString()));
-        services.AddSingleton<PostgresAuditSink>();
-        services.AddSingleton<IAuditSink>(sp => sp.GetRequiredService<PostgresAuditSink>());
-        services.AddHostedService(sp => sp.GetRequiredService<PostgresAuditSink>());
-        services.AddHostedService<AuditSealer>();
+        services.AddAuditStore(section, stateConnectionString, sp => new AuditWriterIdentity(node, cluster, () => sp.GetService<ILocalSiloDetails>()?.SiloAddress.ToParsableString()));
+        if (string.IsNullOrEmpty(section[nameof(AuditOptions.DisableForBenchmark)]))
+        {
+            services.AddHostedService<AuditSealer>();
+        }
+
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Model;
+using OrleansGate.Audit;
 
 namespace OrleansGate.Grains.Audit;
 

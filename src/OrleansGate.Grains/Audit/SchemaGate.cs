@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Storage;
 
 namespace OrleansGate.Grains.Audit;
@@ -7,7 +8,7 @@ namespace OrleansGate.Grains.Audit;
 /// For a separate audit store only: installs the audit scripts (9xx) there before the first write, and keeps
 /// trying on later writes while the store is down, so a node starts even when its audit store does not answer yet.
 /// </summary>
-internal sealed class SchemaGate(string? connectionString, ILoggerFactory loggers)
+internal sealed class SchemaGate(string? connectionString, ILoggerFactory loggers) : IAuditSchema
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private volatile bool _done = connectionString is null;

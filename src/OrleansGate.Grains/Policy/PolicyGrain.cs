@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Model;
 using OrleansGate.Policy.Loading;

@@ -16,7 +16,6 @@ public static class PolicyServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.Configure<PolicyOptions>(section);
         services.AddSingleton<PolicyCache>();
-        services.AddSingleton<PolicyDecider>();
         services.AddHostedService<PolicyFileSource>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyCache>());
         return services;

@@ -23,7 +23,7 @@ public static class LexicalSettings
     ];
 
     /// <summary>The decision's rule name for the guard.</summary>
-    public const string GuardRule = "gateway:lexical-settings";
+    public const string GuardRule = GatewayRules.LexicalSettings;
 
     internal const string ChangeRefused =
         "client_encoding and standard_conforming_strings are fixed by the gateway (UTF8, on): with other values the target " +

@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using OrleansGate.Model;
 
 namespace OrleansGate.Policy.Classification;
 
@@ -57,8 +58,30 @@ public sealed class StatementClassification
     public string NormalizedSql { get; init; } = "";
 
     /// <summary>Parsed, only reads, and no dangerous function: what a read-only rule may allow.</summary>
-    public bool IsPureRead =>
-        Parsed && (Kinds & ~StatementKind.Read) == StatementKind.None && DangerousFunctionGroups.Count == 0;
+    public bool IsPureRead => Action.IsPureRead;
+
+    /// <summary>
+    /// What the text does in the form every later stage reads (the policy evaluator, the audit record, a grain):
+    /// made once, on first use, and shared with the classification through the classifier's cache.
+    /// </summary>
+    public SqlAction Action => _action ??= new SqlAction(
+        Parsed,
+        ParseError,
+        Kinds,
+        Sorted(RelationsRead),
+        Sorted(RelationsWritten),
+        Sorted(RelationsLocked),
+        Sorted(Functions),
+        Sorted(DangerousFunctionGroups),
+        HasUnboundedWrite,
+        GuardRefusal,
+        Fingerprint,
+        NormalizedSql);
+
+    // Two threads may both build it the first time; they build equal values, and either one is kept.
+    private SqlAction? _action;
+
+    private static string[] Sorted(IReadOnlySet<string> set) => set.Count == 0 ? [] : [.. set.Order(StringComparer.Ordinal)];
 
     internal static StatementClassification NotParsed(string error, int position) => new()
     {

@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using K = OrleansGate.Policy.Classification.StatementKind;
+using K = OrleansGate.Model.StatementKind;
 
 namespace OrleansGate.Policy.Classification;
 

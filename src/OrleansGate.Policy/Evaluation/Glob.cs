@@ -42,9 +42,9 @@ public static class Glob
 
     public static bool AnyMatch(IReadOnlyList<string> patterns, string text)
     {
-        foreach (var pattern in patterns)
+        for (var i = 0; i < patterns.Count; i++)
         {
-            if (IsMatch(pattern, text))
+            if (IsMatch(patterns[i], text))
             {
                 return true;
             }

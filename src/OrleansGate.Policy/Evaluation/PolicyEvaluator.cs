@@ -1,3 +1,4 @@
+using OrleansGate.Model;
 using OrleansGate.Policy.Classification;
 using OrleansGate.Policy.Model;
 
@@ -10,15 +11,23 @@ namespace OrleansGate.Policy.Evaluation;
 /// </summary>
 public static class PolicyEvaluator
 {
-    public const string NoMatchRule = "default-deny";
+    public const string NoMatchRule = GatewayRules.NoMatch;
 
+    /// <summary>What the offline evaluator names unparsable text (the session names it <see cref="GatewayRules.Unparsable"/> first).</summary>
     public const string UnparsableRule = "unparsable";
+
+    /// <summary>The same for a classification (the offline tools and tests): its <see cref="StatementClassification.Action"/>.</summary>
+    public static PolicyDecision Decide(CompiledPolicy policy, PolicyIdentity identity, string target, StatementClassification statement)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        return Decide(policy, identity, target, statement.Action);
+    }
 
     public static PolicyDecision Decide(
         CompiledPolicy policy,
         PolicyIdentity identity,
         string target,
-        StatementClassification statement)
+        SqlAction statement)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(identity);
@@ -36,9 +45,26 @@ public static class PolicyEvaluator
             return new PolicyDecision(PolicyEffect.Deny, LexicalSettings.GuardRule, guard, policy.Version);
         }
 
+        var best = FindRule(policy, identity, target, statement);
+        return best is null
+            ? new PolicyDecision(PolicyEffect.Deny, NoMatchRule, "no policy rule allows this statement", policy.Version)
+            : new PolicyDecision(best.Effect, best.Name, best.Reason, policy.Version);
+    }
+
+    /// <summary>
+    /// The rule that decides a parsed statement the lexical guard lets through (deny over approve over allow), or null
+    /// when none matches (deny). Allocates nothing: the per-statement path maps the rule to a decision made once.
+    /// </summary>
+    public static PolicyRule? FindRule(CompiledPolicy policy, PolicyIdentity identity, string target, SqlAction statement)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(statement);
         PolicyRule? best = null;
-        foreach (var rule in policy.Rules)
+        var rules = policy.Rules;
+        for (var i = 0; i < rules.Count; i++)
         {
+            var rule = rules[i];
             if ((best is null || rule.Effect > best.Effect)
                 && IdentityMatches(rule, identity)
                 && (rule.Targets.Count == 0 || Glob.AnyMatch(rule.Targets, target))
@@ -52,9 +78,7 @@ public static class PolicyEvaluator
             }
         }
 
-        return best is null
-            ? new PolicyDecision(PolicyEffect.Deny, NoMatchRule, "no policy rule allows this statement", policy.Version)
-            : new PolicyDecision(best.Effect, best.Name, best.Reason, policy.Version);
+        return best;
     }
 
     private static bool IdentityMatches(PolicyRule rule, PolicyIdentity identity)
@@ -69,9 +93,14 @@ public static class PolicyEvaluator
             return false;
         }
 
-        if (rule.Groups.Count > 0 && !rule.Groups.Any(g => identity.Groups.Any(ig => Glob.IsMatch(g, ig))))
+        if (rule.Groups.Count > 0 && !AnyGroupMatches(rule.Groups, identity.Groups))
         {
             return false;
+        }
+
+        if (rule.Claims.Count == 0)
+        {
+            return true;
         }
 
         foreach (var (claim, expected) in rule.Claims)
@@ -98,9 +127,35 @@ public static class PolicyEvaluator
 
     private static bool AnyValueMatches(string pattern, IReadOnlyList<string> values)
     {
-        foreach (var value in values)
+        for (var i = 0; i < values.Count; i++)
         {
-            if (Glob.IsMatch(pattern, value))
+            if (Glob.IsMatch(pattern, values[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AnyGroupMatches(IReadOnlyList<string> patterns, IReadOnlyList<string> groups)
+    {
+        for (var i = 0; i < patterns.Count; i++)
+        {
+            if (AnyValueMatches(patterns[i], groups))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ContainsOrdinal(IReadOnlyList<string> values, string value)
+    {
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (string.Equals(values[i], value, StringComparison.Ordinal))
             {
                 return true;
             }
@@ -110,7 +165,7 @@ public static class PolicyEvaluator
     }
 
     /// <summary>An allow rule must account for everything the statement does.</summary>
-    private static bool Covers(PolicyRule rule, StatementClassification s)
+    private static bool Covers(PolicyRule rule, SqlAction s)
     {
         if (rule.UnboundedWriteOnly && !s.HasUnboundedWrite)
         {
@@ -137,7 +192,7 @@ public static class PolicyEvaluator
         // Dangerous functions need explicit permission, even under a rule that names no functions.
         foreach (var group in s.DangerousFunctionGroups)
         {
-            if (!rule.FunctionGroups.Contains(group, StringComparer.Ordinal))
+            if (!ContainsOrdinal(rule.FunctionGroups, group))
             {
                 return false;
             }
@@ -147,7 +202,7 @@ public static class PolicyEvaluator
     }
 
     /// <summary>A deny/approve rule matches when the statement does any of what it names.</summary>
-    private static bool Touches(PolicyRule rule, StatementClassification s)
+    private static bool Touches(PolicyRule rule, SqlAction s)
     {
         if (rule.UnboundedWriteOnly && !s.HasUnboundedWrite)
         {
@@ -169,7 +224,7 @@ public static class PolicyEvaluator
             return false;
         }
 
-        if (rule.FunctionGroups.Count > 0 && !rule.FunctionGroups.Any(s.DangerousFunctionGroups.Contains))
+        if (rule.FunctionGroups.Count > 0 && !AnyIn(rule.FunctionGroups, s.DangerousFunctionGroups))
         {
             return false;
         }
@@ -177,7 +232,20 @@ public static class PolicyEvaluator
         return true;
     }
 
-    private static bool AllMatch(IReadOnlyList<string> patterns, params IReadOnlySet<string>[] sets)
+    private static bool AnyIn(IReadOnlyList<string> wanted, string[] present)
+    {
+        foreach (var name in present)
+        {
+            if (ContainsOrdinal(wanted, name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool AllMatch(IReadOnlyList<string> patterns, params ReadOnlySpan<string[]> sets)
     {
         foreach (var set in sets)
         {
@@ -193,7 +261,7 @@ public static class PolicyEvaluator
         return true;
     }
 
-    private static bool AnyMatch(IReadOnlyList<string> patterns, params IReadOnlySet<string>[] sets)
+    private static bool AnyMatch(IReadOnlyList<string> patterns, params ReadOnlySpan<string[]> sets)
     {
         foreach (var set in sets)
         {

@@ -10,4 +10,26 @@ public sealed record PolicyIdentity(
     IReadOnlyList<string> Groups,
     IReadOnlyDictionary<string, IReadOnlyList<string>>? Claims = null,
     string Issuer = "",
-    IReadOnlySet<string>? UnreadableClaims = null);
+    IReadOnlySet<string>? UnreadableClaims = null)
+{
+    /// <summary>The identity a validated token carries, as rules match it (once per session).</summary>
+    public static PolicyIdentity From(AgentIdentity agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        var claims = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        HashSet<string>? unreadable = null;
+        foreach (var claim in agent.Claims ?? [])
+        {
+            if (claim.Unreadable)
+            {
+                (unreadable ??= new HashSet<string>(StringComparer.Ordinal)).Add(claim.Name);
+            }
+            else
+            {
+                claims[claim.Name] = claim.Values;
+            }
+        }
+
+        return new PolicyIdentity(agent.Subject, agent.Groups, claims, agent.Issuer, unreadable);
+    }
+}

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Npgsql;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
-using OrleansGate.Grains.Audit.Signing;
-using OrleansGate.Grains.Audit.Verify;
+using OrleansGate.Audit.Signing;
+using OrleansGate.Audit.Verify;
 using OrleansGate.Host.Hosting;
 
 namespace OrleansGate.Host.Commands;

@@ -14,6 +14,7 @@ using OrleansGate.Edge.Postgres;
 using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Telemetry;
 using OrleansGate.Grains;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Storage;
@@ -61,6 +62,9 @@ public static class GatewayHost
         else
         {
             AddClient(builder, cluster, stateConnectionString);
+
+            // No silo here: the sessions' records are written through the silos' audit stores.
+            builder.Services.AddClusterAuditStore();
         }
 
         var http = gateway.GetSection("Http").Get<HttpListenerOptions>() ?? new HttpListenerOptions();
@@ -136,7 +140,7 @@ public static class GatewayHost
     {
         builder.Services.AddSingleton(new StateDatabase(connectionString));
         var node = string.IsNullOrWhiteSpace(gateway["NodeName"]) ? Environment.MachineName : gateway["NodeName"]!;
-        builder.Services.AddAudit(gateway.GetSection("Audit"), node, cluster.ClusterId);
+        builder.Services.AddAudit(gateway.GetSection("Audit"), connectionString, node, cluster.ClusterId);
 
         builder.UseOrleans(silo =>
         {

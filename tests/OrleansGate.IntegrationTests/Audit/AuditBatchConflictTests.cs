@@ -1,3 +1,4 @@
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.IntegrationTests.Infrastructure;
 

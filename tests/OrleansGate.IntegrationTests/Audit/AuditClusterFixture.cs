@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Npgsql;
-using OrleansGate.Grains.Audit.Signing;
-using OrleansGate.Grains.Audit.Verify;
+using OrleansGate.Audit.Signing;
+using OrleansGate.Audit.Verify;
 using OrleansGate.Host.Commands;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
@@ -96,7 +96,7 @@ public sealed class AuditClusterFixture : IAsyncLifetime
         await using var source = NpgsqlDataSource.Create(AuditConnectionString);
         var stored = await AuditSignatureReader.ReadAllAsync(source, null, CancellationToken.None);
         var lines = File.Exists(CheckpointFile)
-            ? File.ReadAllLines(CheckpointFile).Select(l => System.Text.Json.JsonSerializer.Deserialize(l, Grains.Audit.AuditJson.Default.AuditSignature)!).ToList()
+            ? File.ReadAllLines(CheckpointFile).Select(l => System.Text.Json.JsonSerializer.Deserialize(l, OrleansGate.Audit.AuditJson.Default.AuditSignature)!).ToList()
             : [];
         static string Numbers(IEnumerable<AuditSignature> s) => string.Join(",", s.Select(x => $"{x.Number}:{x.Kind}@{x.WriterSeq}/{x.At:HH:mm:ss.ffffff}"));
         return string.Join("\n", stored.Concat(lines).Select(s => s.Writer).Distinct().Select(w =>

@@ -1,6 +1,6 @@
 using Npgsql;
-using OrleansGate.Grains.Audit.Signing;
-using OrleansGate.Grains.Audit.Verify;
+using OrleansGate.Audit.Signing;
+using OrleansGate.Audit.Verify;
 using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
@@ -81,7 +81,7 @@ public sealed class AuditCrashTests(AuditClusterFixture fixture)
             File.Move(checkpointFile, checkpointFile + ".kept");
             Directory.CreateDirectory(checkpointFile);
             var before = await ScalarAsync(superuser, "SELECT count(*) FROM orleansgate_audit");
-            await WaitForAsync(async () => await ScalarAsync(superuser, "SELECT count(*) FROM orleansgate_audit") >= before + 40, "no unsigned rows were written");
+            await Poll.UntilAsync(async () => await ScalarAsync(superuser, "SELECT count(*) FROM orleansgate_audit") >= before + 40, "no unsigned rows were written", seconds: 120);
         });
         Directory.Delete(checkpointFile);
         File.Move(checkpointFile + ".kept", checkpointFile);
@@ -206,18 +206,8 @@ public sealed class AuditCrashTests(AuditClusterFixture fixture)
 
     /// <summary>Bounded polling of the signature table (nothing else tells a test when a sealer has run).</summary>
     private static Task WaitUntilSealedAsync(string connectionString, string writerPrefix, int writers) =>
-        WaitForAsync(
+        Poll.UntilAsync(
             async () => await ScalarAsync(connectionString, $"SELECT count(*) FROM orleansgate_audit_signature WHERE kind = 'seal' AND starts_with(writer, '{writerPrefix}')") >= writers,
-            $"the writers {writerPrefix}* were not sealed within 120 s");
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, what);
-            await tick.WaitForNextTickAsync();
-        }
-    }
+            $"the writers {writerPrefix}* were not sealed within 120 s",
+            seconds: 120);
 }

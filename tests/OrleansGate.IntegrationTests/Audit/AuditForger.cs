@@ -1,4 +1,5 @@
 using Npgsql;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 
 namespace OrleansGate.IntegrationTests.Audit;

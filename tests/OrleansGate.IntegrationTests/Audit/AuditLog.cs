@@ -4,9 +4,10 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using OrleansGate.Grains;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
-using OrleansGate.Grains.Audit.Signing;
-using OrleansGate.Grains.Audit.Verify;
+using OrleansGate.Audit.Signing;
+using OrleansGate.Audit.Verify;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 using OrleansGate.Model;
@@ -21,20 +22,18 @@ namespace OrleansGate.IntegrationTests.Audit;
 /// </summary>
 internal sealed class AuditLog : IAsyncDisposable
 {
-    private readonly StateDatabase _database;
     private readonly List<PostgresAuditSink> _stopped = [];
     private readonly List<PostgresAuditSink> _others = [];
     private readonly List<PostgresAuditSink> _crashed = [];
 
     private readonly ILoggerFactory _loggers;
 
-    private AuditLog(string database, string connectionString, string runtimeConnectionString, StateDatabase state, AuditOptions options, FakeTimeProvider time, string publicKey, ILoggerFactory loggers)
+    private AuditLog(string database, string connectionString, string runtimeConnectionString, AuditOptions options, FakeTimeProvider time, string publicKey, ILoggerFactory loggers)
     {
         _loggers = loggers;
         Database = database;
         ConnectionString = connectionString;
         RuntimeConnectionString = runtimeConnectionString;
-        _database = state;
         Options = options;
         Time = time;
         PublicKeyPath = publicKey;
@@ -81,7 +80,7 @@ internal sealed class AuditLog : IAsyncDisposable
             CheckpointFile = Path.Combine(folder, "checkpoints.jsonl"),
         };
         configure?.Invoke(options);
-        var log = new AuditLog(database, connectionString, roles.RuntimeConnectionString, new StateDatabase(roles.RuntimeConnectionString), options, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)), publicKey, loggers ?? NullLoggerFactory.Instance);
+        var log = new AuditLog(database, connectionString, roles.RuntimeConnectionString, options, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1)), publicKey, loggers ?? NullLoggerFactory.Instance);
         await log.Sink.StartAsync(CancellationToken.None);
         return log;
     }
@@ -104,7 +103,7 @@ internal sealed class AuditLog : IAsyncDisposable
     public async Task<PostgresAuditSink> StartOtherWriterAsync(string privateKey)
     {
         var options = new AuditOptions { SigningKeyPath = privateKey, Writers = 1 };
-        var sink = new PostgresAuditSink(_database, Microsoft.Extensions.Options.Options.Create(options), Time, NullLoggerFactory.Instance, AuditWriterIdentity.Standalone("node-other"));
+        var sink = new PostgresAuditSink(RuntimeConnectionString, Microsoft.Extensions.Options.Options.Create(options), Time, NullLoggerFactory.Instance, AuditWriterIdentity.Standalone("node-other"));
         await sink.StartAsync(CancellationToken.None);
         _others.Add(sink);
         return sink;
@@ -191,9 +190,8 @@ internal sealed class AuditLog : IAsyncDisposable
             stopped.Dispose();
         }
 
-        await _database.DisposeAsync();
     }
 
     private PostgresAuditSink NewSink() =>
-        new(_database, Microsoft.Extensions.Options.Options.Create(Options), Time, _loggers, AuditWriterIdentity.Standalone("node-t"));
+        new(RuntimeConnectionString, Microsoft.Extensions.Options.Options.Create(Options), Time, _loggers, AuditWriterIdentity.Standalone("node-t"));
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.IntegrationTests.Fixtures;
 

@@ -1,5 +1,6 @@
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
-using OrleansGate.Grains.Audit.Verify;
+using OrleansGate.Audit.Verify;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 
@@ -62,7 +63,7 @@ public sealed class AuditSignatureTamperTests(PostgresFixture fixture)
             await log.TamperAsync("DELETE FROM orleansgate_audit_signature WHERE number = 3");
 
             // Verified without the file: the database alone still shows the gap.
-            var report = await log.VerifyWithAsync(Grains.Audit.Signing.AuditKeys.LoadTrusted(log.PublicKeyPath), []);
+            var report = await log.VerifyWithAsync(OrleansGate.Audit.Signing.AuditKeys.LoadTrusted(log.PublicKeyPath), []);
 
             Assert.Contains(report.Problems, p => p.Message.Contains("signatures #3..#3 of writer", StringComparison.Ordinal) && p.Message.Contains("are missing (deleted)", StringComparison.Ordinal));
         }
@@ -91,7 +92,7 @@ public sealed class AuditSignatureTamperTests(PostgresFixture fixture)
         {
             // Everything the last signature covers goes, and the signature with it: the database alone looks consistent.
             await log.TamperAsync("DELETE FROM orleansgate_audit WHERE writer_seq > 12; DELETE FROM orleansgate_audit_signature WHERE number = 4");
-            var databaseOnly = await log.VerifyWithAsync(Grains.Audit.Signing.AuditKeys.LoadTrusted(log.PublicKeyPath), []);
+            var databaseOnly = await log.VerifyWithAsync(OrleansGate.Audit.Signing.AuditKeys.LoadTrusted(log.PublicKeyPath), []);
             Assert.True(databaseOnly.Ok, Describe(databaseOnly));
 
             var report = await log.VerifyAsync();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
-using OrleansGate.Grains.Audit.Signing;
+using OrleansGate.Audit.Signing;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Host.Hosting;
 

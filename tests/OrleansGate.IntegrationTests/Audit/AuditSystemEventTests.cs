@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansGate.Grains;
 using OrleansGate.Grains.Agents;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;

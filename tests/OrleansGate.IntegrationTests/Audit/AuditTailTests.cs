@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.IntegrationTests.Infrastructure;
 

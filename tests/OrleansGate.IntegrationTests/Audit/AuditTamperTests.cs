@@ -1,6 +1,7 @@
 using Npgsql;
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
-using OrleansGate.Grains.Audit.Verify;
+using OrleansGate.Audit.Verify;
 using OrleansGate.Host.Commands;
 using OrleansGate.IntegrationTests.Infrastructure;
 

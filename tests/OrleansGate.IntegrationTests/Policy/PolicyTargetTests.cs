@@ -93,8 +93,9 @@ public sealed class PolicyTargetTests(PolicyFixture fixture)
     {
         var services = fixture.Node.Services;
         var catalog = new TargetCatalog(services.GetRequiredService<IOptionsMonitor<Dictionary<string, TargetOptions>>>());
+        var policy = new OrleansGate.Edge.Decisions.EdgePolicy(TimeProvider.System, services.GetRequiredService<ILogger<OrleansGate.Edge.Decisions.EdgePolicy>>());
         var watcher = new PolicyVersionWatcher(
-            services.GetRequiredService<IGrainFactory>(), catalog, TimeProvider.System, services.GetRequiredService<ILogger<PolicyVersionWatcher>>());
+            services.GetRequiredService<IGrainFactory>(), catalog, policy, TimeProvider.System, services.GetRequiredService<ILogger<PolicyVersionWatcher>>());
         var log = CapturedLog.Of(fixture.Node);
         var mark = log.Mark;
         const string Good = "targets:\n  pushed: { host: 127.0.0.1, database: demo, username: gateway_demo, password_env: UNUSED_VARIABLE }\nrules: []\n";

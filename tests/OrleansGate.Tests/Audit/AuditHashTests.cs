@@ -1,3 +1,4 @@
+using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 
 namespace OrleansGate.Tests.Audit;

@@ -1,0 +1,38 @@
+namespace OrleansGate.Model;
+
+/// <summary>
+/// The names of the gateway's own rules: refusals no policy rule makes and no policy overrides. They appear as the rule
+/// of a decision, in the audit record and in the message the agent gets, on every protocol.
+/// </summary>
+public static class GatewayRules
+{
+    /// <summary>No policy rule matched: no matching rule means deny.</summary>
+    public const string NoMatch = "default-deny";
+
+    /// <summary>The text could not be parsed: refused, never guessed.</summary>
+    public const string Unparsable = "gateway:unparsable";
+
+    /// <summary>The statement would change how the target reads statement text (client_encoding, standard_conforming_strings).</summary>
+    public const string LexicalSettings = "gateway:lexical-settings";
+
+    /// <summary>The legacy function-call message names a function by OID, out of the policy's sight.</summary>
+    public const string FunctionCall = "gateway:function-call";
+
+    /// <summary>No policy can be trusted now (none loaded, or not confirmed for too long): fail closed.</summary>
+    public const string PolicyUnavailable = "gateway:policy-unavailable";
+
+    /// <summary>The audit store cannot make the record durable: fail closed.</summary>
+    public const string AuditUnavailable = "gateway:audit-unavailable";
+
+    /// <summary>The cluster could not be asked: fail closed.</summary>
+    public const string ClusterUnavailable = "gateway:cluster-unavailable";
+
+    /// <summary>A request on a session that is not (or no longer) open.</summary>
+    public const string NoSession = "gateway:no-session";
+
+    /// <summary>A prepared statement or portal the gateway cannot vouch for (not prepared through it in this session).</summary>
+    public const string UnknownStatement = "gateway:unknown-statement";
+
+    /// <summary>A session holds too many prepared statements or portals.</summary>
+    public const string StatementLimit = "gateway:statement-limit";
+}

@@ -1,0 +1,20 @@
+namespace OrleansGate.Audit;
+
+/// <summary>
+/// Ids of the chains that are not sessions. Session ids are 32 hex digits, so a prefix with a colon can never
+/// collide with one; each chain has exactly one writer (the grain named here), as a chain needs.
+/// </summary>
+public static class AuditChainIds
+{
+    /// <summary>Policy changes, written by the policy grain.</summary>
+    public const string Policy = "policy";
+
+    /// <summary>Revocations of one agent (issuer|subject), written by its agent grain.</summary>
+    public static string Agent(string agentKey) => "agent:" + agentKey;
+
+    /// <summary>Revocations of token ids that no login has used (no agent is known), written by the agent directory grain.</summary>
+    public const string TokenRevocations = "revocations:unused-tokens";
+
+    /// <summary>Logins refused by one edge node before any session existed, written by that node's login audit grain.</summary>
+    public static string LoginRefusals(string edgeNode) => "login-refusals:" + edgeNode;
+}

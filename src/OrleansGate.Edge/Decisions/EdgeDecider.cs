@@ -1,0 +1,44 @@
+using OrleansGate.Model;
+using OrleansGate.Policy.Evaluation;
+using OrleansGate.Policy.Model;
+
+namespace OrleansGate.Edge.Decisions;
+
+/// <summary>
+/// Decides one SQL request on this edge, with its copy of the cluster policy: the gateway's own refusals first (the
+/// function-call message, unparsable text, the lexical-settings guard), then the rules (deny over approve over allow;
+/// no matching rule denies). Every decision names the policy version that made it. A decision is shared: the same rule
+/// under the same version gives the same instance, so a cached statement costs no allocation here.
+/// </summary>
+public sealed class EdgeDecider(EdgePolicy policy)
+{
+    public Decision Decide(PolicyIdentity identity, string target, StatementSource source, SqlAction action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (policy.TryGet() is not { } entry)
+        {
+            return new Decision(DecisionEffect.Unavailable, GatewayRules.PolicyUnavailable, policy.UnavailableReason, 0, 0);
+        }
+
+        if (source == StatementSource.FunctionCall)
+        {
+            return entry.Refusal(GatewayRules.FunctionCall, "the function-call message names a function by OID, out of the policy's sight, and is not allowed");
+        }
+
+        if (!action.Parsed)
+        {
+            return entry.Refusal(GatewayRules.Unparsable, $"the statement could not be parsed ({action.ParseError}); what cannot be parsed is refused, never guessed");
+        }
+
+        if (action.GuardRefusal is { } guard)
+        {
+            return entry.Refusal(GatewayRules.LexicalSettings, guard);
+        }
+
+        return entry.DecisionOf(PolicyEvaluator.FindRule(entry.Policy, identity, target, action));
+    }
+
+    /// <summary>A refusal of the edge's own bookkeeping, naming the version this edge decides with (0 when none).</summary>
+    public Decision Refusal(string rule, string reason) =>
+        policy.TryGet() is { } entry ? entry.Refusal(rule, reason) : new Decision(DecisionEffect.Deny, rule, reason, policy.Version, 0);
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+using OrleansGate.Audit;
+using OrleansGate.Edge.Decisions;
+
+namespace OrleansGate.Edge.Sessions;
+
+/// <summary>What every session of this edge shares, whatever its protocol; one instance per process.</summary>
+public sealed class EdgeSessionServices(EdgeDecider decider, IAuditSink audit, AuditBacklog backlog, TimeProvider time, ILogger<EdgeSession> logger)
+{
+    public EdgeDecider Decider { get; } = decider;
+
+    /// <summary>This node's audit store: its own writers where the node runs a silo, else the cluster's (AuditIngest).</summary>
+    public IAuditSink Audit { get; } = audit;
+
+    public AuditBacklog Backlog { get; } = backlog;
+
+    public TimeProvider Time { get; } = time;
+
+    public ILogger Logger { get; } = logger;
+
+    /// <summary>Whether the audit store was last seen failing by a session of this edge (executions are then refused at once).</summary>
+    public EdgeAuditHealth AuditHealth { get; } = new();
+
+    /// <summary>Requests refused because the audit store failed: the first is logged, then a summary a minute, then the end.</summary>
+    public StatementRefusalLog Refusals { get; } = new(time);
+}
