@@ -41,7 +41,7 @@ public sealed partial class PostgresSession
     /// </remarks>
     private async Task CancelRunningStatementAsync(string closeReason)
     {
-        if (_upstreamCancelKey is not { } key || _inFlight.IsEmpty || _targetClosed || closeReason == ClientSentTerminate)
+        if (_upstreamCancelKey is not { } key || InFlight.IsEmpty || _targetClosed || closeReason == ClientSentTerminate)
         {
             return;
         }

@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Sessions;
@@ -15,7 +13,8 @@ public sealed partial class PostgresSession
 {
     private const string ClientSentTerminate = "client sent Terminate";
 
-    private readonly ConcurrentQueue<PendingDenial> _denials = new();
+    /// <summary>Refused statements sent upstream as markers whose errors are replaced by the refusals (InjectedRefusals.cs).</summary>
+    private readonly InjectedRefusals _refusals = new();
 
     /// <summary>ReadyForQuery answers the client side has caused so far (one per Query, Sync or FunctionCall sent upstream).</summary>
     private long _cyclesSent;
@@ -130,7 +129,7 @@ public sealed partial class PostgresSession
                     {
                         // completion record; a read's answer is held until its record is durable (PostgresSession.Completions.cs)
                         ExpectAnswer(InFlightKind.Query, decision.AuditSequence, record);
-                        ForgetStatementsIfDeallocating(sql); // policy bookkeeping (PostgresSession.Policy.cs)
+                        ForgetStatementsIfDeallocating(sql); // policy bookkeeping (PostgresSession.ExtendedProtocol.cs)
                         Forward(upstream, message.Raw);
                         EndCycle();
                     }
@@ -153,7 +152,7 @@ public sealed partial class PostgresSession
 
                     var known = _services.Statements.PolicyVersions?.Version ?? 0;
                     var (decision, record) = await AuthorizeAsync(StatementSource.Parse, parse.Sql, mayDefer: true).ConfigureAwait(false);
-                    RememberParse(parse.StatementName, parse.Sql, decision, known, record); // policy: recorded when the target confirms it (PostgresSession.Policy.cs)
+                    RememberParse(parse.StatementName, parse.Sql, decision, known, record); // policy: recorded when the target confirms it (PostgresSession.ExtendedProtocol.cs)
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -171,7 +170,7 @@ public sealed partial class PostgresSession
                     var bind = FrontendMessages.ReadBind(payload);
 
                     // policy: a refused or unknown statement is refused in the Bind's place; one an earlier, unanswered cycle
-                    // changes is decided once the target has answered it (PostgresSession.Policy.cs)
+                    // changes is decided once the target has answered it (PostgresSession.ExtendedProtocol.cs)
                     if (await DecideBindAsync(bind.PortalName, bind.StatementName, ct).ConfigureAwait(false) is { IsAllowed: false } refused)
                     {
                         InjectDeniedExtended(upstream, refused);
@@ -201,7 +200,7 @@ public sealed partial class PostgresSession
                 {
                     var (portal, _) = FrontendMessages.ReadExecute(payload);
 
-                    // policy: decided again when the policy version changed since Parse (PostgresSession.Policy.cs)
+                    // policy: decided again when the policy version changed since Parse (PostgresSession.ExtendedProtocol.cs)
                     var (decision, record) = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
                         ? new Authorized(unwritten, null)
                         : await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
@@ -287,22 +286,13 @@ public sealed partial class PostgresSession
 
     private void InjectDeniedQuery(IBufferWriter<byte> upstream, Decision decision)
     {
-        var marker = NewMarker();
-        _denials.Enqueue(new PendingDenial(marker, _cyclesSent, decision));
         ExpectAnswer(InFlightKind.Query, null); // its ReadyForQuery ends nothing that is recorded
-        FrontendWriter.Query(upstream, marker);
+        _refusals.InjectQuery(upstream, _cyclesSent, decision);
         EndCycle();
     }
 
-    private void InjectDeniedParse(IBufferWriter<byte> upstream, string statementName, Decision decision)
-    {
-        var marker = NewMarker();
-        _denials.Enqueue(new PendingDenial(marker, _cyclesSent, decision));
-        FrontendWriter.Parse(upstream, statementName, marker);
-    }
-
-    /// <summary>An identifier the target cannot parse as a statement, unique so its error is recognised.</summary>
-    private static string NewMarker() => "ORLEANSGATE_REFUSED_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
+    private void InjectDeniedParse(IBufferWriter<byte> upstream, string statementName, Decision decision) =>
+        _refusals.InjectParse(upstream, _cyclesSent, statementName, decision);
 
     private async Task<string> UpstreamToClientAsync(CancellationToken ct)
     {
@@ -361,37 +351,34 @@ public sealed partial class PostgresSession
     private void RelayUpstreamMessage(in PgMessage message)
     {
         // The answer of a read whose record is not durable yet: held from here on (HeldAnswers.cs).
-        if (!_withholdingCycle && _inFlight.TryPeek(out var answering) && answering.Deferred is { } record && !record.Durable.IsCompletedSuccessfully)
+        if (!_withholdingCycle && InFlight.TryPeek(out var answering) && answering.Deferred is { } record && !record.Durable.IsCompletedSuccessfully)
         {
             _held.Require(record);
         }
 
         var output = _withholdingCycle ? Discarded : _held.Active ? _held.Writer : _clientOutput;
-        TrackStatementAnswer(message); // prepared statements and portals as the target holds them (PostgresSession.Policy.cs)
+        string? sqlState = null;
+        TrackStatementAnswer(message); // prepared statements and portals as the target holds them (PostgresSession.ExtendedProtocol.cs)
         switch ((BackendMessageCode)message.Code)
         {
-            case BackendMessageCode.ErrorResponse when _denials.TryPeek(out var denial) && denial.Cycle == _cyclesAnswered:
+            case BackendMessageCode.ErrorResponse:
+                // Read once: its structure check, the refusal it may carry, and the outcome of the statement it ends.
                 var fields = BackendMessages.ReadError(message.Payload);
-                if (fields['M'].Contains(denial.Marker, StringComparison.Ordinal))
+                if (_refusals.TryTake(fields, _cyclesAnswered, out var refusal))
                 {
-                    _denials.TryDequeue(out _);
-                    WriteRefusal(output, denial.Decision);
+                    WriteRefusal(output, refusal);
                     return;
                 }
 
+                sqlState = fields['C'];
                 break;
 
             case BackendMessageCode.ReadyForQuery:
                 BackendMessages.ReadReadyForQuery(message.Payload);
 
-                // A refusal still pending when its cycle ends was skipped by the target after an earlier error
-                // in the same pipeline: the client sees that error, as it would without the gateway.
-                while (_denials.TryPeek(out var skipped) && skipped.Cycle <= _cyclesAnswered)
-                {
-                    _denials.TryDequeue(out _);
-                }
+                _refusals.CycleEnded(_cyclesAnswered);
 
-                TrackAnswer(message);
+                InFlight.Track(message);
                 _cyclesAnswered++;
                 if (_withholdingCycle)
                 {
@@ -424,7 +411,7 @@ public sealed partial class PostgresSession
                 break;
         }
 
-        TrackAnswer(message); // completion records (PostgresSession.Completions.cs)
+        InFlight.Track(message, sqlState); // completion records (CompletionTracker.cs)
         Forward(output, message.Raw);
     }
 

@@ -11,7 +11,7 @@ public sealed partial class PostgresSession
     /// </summary>
     private void ExpectCopyAllowed()
     {
-        if (!_inFlight.TryPeek(out var answering) || answering.Kind == InFlightKind.Sync)
+        if (!InFlight.TryPeek(out var answering) || answering.Kind == InFlightKind.Sync)
         {
             throw new PgProtocolException(PgSqlState.ProtocolViolation, "a COPY response that answers no Query or Execute");
         }
@@ -55,7 +55,7 @@ public sealed partial class PostgresSession
                 BackendStructure.ValidateCopyResponse(payload);
                 ExpectCopyAllowed();
                 return;
-            case BackendMessageCode.BindComplete: // a completion nobody asked for: PostgresSession.Policy.cs (Confirm)
+            case BackendMessageCode.BindComplete: // a completion nobody asked for: PostgresSession.ExtendedProtocol.cs (Confirm)
             case BackendMessageCode.CloseComplete:
             case BackendMessageCode.CopyData:
             case BackendMessageCode.CopyDone:

@@ -189,7 +189,7 @@ public sealed partial class PostgresSession
 
         if (_edge is not null)
         {
-            InterruptInFlight();
+            InFlight.InterruptAll();
             await _edge.CloseAsync(reason).ConfigureAwait(false);
         }
 
