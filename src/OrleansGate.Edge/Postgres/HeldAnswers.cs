@@ -19,7 +19,8 @@ internal sealed class HeldAnswers
     /// <summary>A ReadyForQuery message: code, length 5, status.</summary>
     private const int ReadyForQueryLength = 6;
 
-    private readonly ArrayBufferWriter<byte> _bytes = new(4096);
+    // Made at the first hold: an idle session (most of them) holds no buffer.
+    private ArrayBufferWriter<byte>? _bytes;
     private readonly List<Cycle> _cycles = [];
     private readonly List<AuditPump.Deferred> _records = [];
     private int _openStart;
@@ -29,7 +30,7 @@ internal sealed class HeldAnswers
     public bool Active { get; private set; }
 
     /// <summary>Where the relay writes while <see cref="Active"/>.</summary>
-    public IBufferWriter<byte> Writer => _bytes;
+    public IBufferWriter<byte> Writer => _bytes ??= new ArrayBufferWriter<byte>(4096);
 
     /// <summary>The records whose durability the held bytes wait for, oldest first.</summary>
     public IReadOnlyList<AuditPump.Deferred> Records => _records;
@@ -53,8 +54,9 @@ internal sealed class HeldAnswers
             return;
         }
 
-        _cycles.Add(new Cycle(_openStart, _bytes.WrittenCount, _openFirstRecord, _records.Count));
-        _openStart = _bytes.WrittenCount;
+        var end = _bytes?.WrittenCount ?? 0;
+        _cycles.Add(new Cycle(_openStart, end, _openFirstRecord, _records.Count));
+        _openStart = end;
         _openFirstRecord = _records.Count;
     }
 
@@ -65,7 +67,7 @@ internal sealed class HeldAnswers
     /// </summary>
     public bool Release(IBufferWriter<byte> client, Action<IBufferWriter<byte>> refusal)
     {
-        var written = _bytes.WrittenSpan;
+        var written = _bytes is null ? default : _bytes.WrittenSpan;
         foreach (var cycle in _cycles)
         {
             var bytes = written[cycle.Start..cycle.End];
@@ -86,7 +88,7 @@ internal sealed class HeldAnswers
             client.Write(written[_openStart..]);
         }
 
-        _bytes.ResetWrittenCount();
+        _bytes?.ResetWrittenCount();
         _cycles.Clear();
         _records.Clear();
         _openStart = 0;
