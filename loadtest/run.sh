@@ -8,6 +8,9 @@
 #   BENCH_WORKLOADS="pgbench-S-simple pgbench-S-extended pgbench-S-prepared select rw prepared"
 #   BENCH_GATEWAY_ENV="NAME=VALUE ..." (extra environment for the gateway process, for experiments)
 #   BENCH_AUDIT_COMPARE=1 (0 skips the audit on/off comparison)  BENCH_PROFILE=1 (0 skips the profile)  BENCH_OUTPUT=docs/benchmarks.md  BENCH_KEEP=1 keeps the work folder
+#   BENCH_LATENCY_DURATION=10 (seconds of the one-client latency runs and the audit store's commit probe; 0 skips them)
+# Every gateway run also reports the gateway's allocations and GCs per statement (its /debug/runtime counters, on
+# here through OrleansGate:Http:RuntimeCounters) and the audit store's CPU per audit row (its writers' backends).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/deploy/local/lib.sh"
@@ -22,6 +25,7 @@ workloads="${BENCH_WORKLOADS:-pgbench-S-simple pgbench-S-extended pgbench-S-prep
 profile="${BENCH_PROFILE:-1}"
 audit_compare="${BENCH_AUDIT_COMPARE:-1}"
 output="${BENCH_OUTPUT:-$root/docs/benchmarks.md}"
+latency_duration="${BENCH_LATENCY_DURATION:-10}"
 started_at=$(date +%s)
 
 ensure_packages
@@ -166,7 +170,7 @@ done
     "Audit": { "SigningKeyPath": "$work/audit-signing.key", "CheckpointFile": "$work/audit-signatures.jsonl" },
     "StateDatabase": "Host=127.0.0.1;Port=$pg_port;Database=orleansgate_state;Username=orleansgate;Password=$state_pw",
     "Cluster": { "ClusterId": "bench", "ServiceId": "orleansgate-bench", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
-    "Http": { "Address": "127.0.0.1", "Port": $http_port },
+    "Http": { "Address": "127.0.0.1", "Port": $http_port, "RuntimeCounters": true },
     "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Insecure": true },
     "Policy": { "File": "$root/loadtest/bench-policy.yaml" },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
@@ -202,9 +206,9 @@ fi
 
 # 4. The plan the driver runs.
 workloads_json=$(printf '"%s",' $workloads); workloads_json="[${workloads_json%,}]"
-target_json() { # name host port database pid [token]
+target_json() { # name host port database pid [token [runtime-counters-url]]
   if [ "${6:-}" = token ]; then
-    echo "{ \"name\": \"$1\", \"host\": \"$2\", \"port\": $3, \"database\": \"$4\", \"pid\": $5, \"tokenUrl\": \"$issuer/v1/token\", \"tokenClients\": [ $plan_clients ] }"
+    echo "{ \"name\": \"$1\", \"host\": \"$2\", \"port\": $3, \"database\": \"$4\", \"pid\": $5, \"tokenUrl\": \"$issuer/v1/token\", \"tokenClients\": [ $plan_clients ]${7:+, \"runtimeUrl\": \"$7\"} }"
   else
     echo "{ \"name\": \"$1\", \"host\": \"$2\", \"port\": $3, \"database\": \"$4\", \"pid\": $5, \"user\": \"bench\", \"password\": \"$bench_pw\" }"
   fi
@@ -220,8 +224,10 @@ fi
   "targets": [
     $(target_json direct 127.0.0.1 "$pg_port" bench 0),
     $(target_json pgbouncer 127.0.0.1 "$bouncer_port" bench "$bouncer_pid"),
-    $(target_json gateway 127.0.0.1 "$gw_port" bench "$gw_pid" token)
+    $(target_json gateway 127.0.0.1 "$gw_port" bench "$gw_pid" token "http://127.0.0.1:$http_port/debug/runtime")
   ],
+  "auditStore": { "name": "audit-store", "host": "127.0.0.1", "port": $pg_port, "database": "orleansgate_state", "user": "postgres", "password": "$super_pw" },
+  "latencyDurationSeconds": $latency_duration,
   "workloads": $workloads_json,
   "clients": $clients, "durationSeconds": $duration, "repeats": $repeats, "scale": $scale,
   "output": "$output",
