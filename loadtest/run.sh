@@ -8,6 +8,10 @@
 #   BENCH_WORKLOADS="pgbench-S-simple pgbench-S-extended pgbench-S-prepared select rw prepared"
 #   BENCH_GATEWAY_ENV="NAME=VALUE ..." (extra environment for the gateway process, for experiments)
 #   BENCH_AUDIT_COMPARE=1 (0 skips the audit on/off comparison)  BENCH_PROFILE=1 (0 skips the profile)  BENCH_OUTPUT=docs/benchmarks.md  BENCH_KEEP=1 keeps the work folder
+#   BENCH_LATENCY_DURATION=10 (seconds of the one-client latency runs and the audit store's commit probe; 0 skips them)
+#   BENCH_AUDIT_STORE=state (the audit in the state database) or separate (a second PostgreSQL instance for the audit)
+# Every gateway run also reports the gateway's allocations and GCs per statement (its /debug/runtime counters, on
+# here through OrleansGate:Http:RuntimeCounters) and the audit store's CPU per audit row (its writers' backends).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/deploy/local/lib.sh"
@@ -22,6 +26,9 @@ workloads="${BENCH_WORKLOADS:-pgbench-S-simple pgbench-S-extended pgbench-S-prep
 profile="${BENCH_PROFILE:-1}"
 audit_compare="${BENCH_AUDIT_COMPARE:-1}"
 output="${BENCH_OUTPUT:-$root/docs/benchmarks.md}"
+latency_duration="${BENCH_LATENCY_DURATION:-10}"
+audit_store="${BENCH_AUDIT_STORE:-state}"
+case "$audit_store" in state | separate) ;; *) echo "error: BENCH_AUDIT_STORE is 'state' or 'separate', not '$audit_store'" >&2; exit 2 ;; esac
 started_at=$(date +%s)
 
 ensure_packages
@@ -50,7 +57,9 @@ cleanup() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   [ -s "$work/pgbouncer/pgbouncer.pid" ] && kill "$(cat "$work/pgbouncer/pgbouncer.pid")" 2>/dev/null
-  [ -s "$work/pg/data/PG_VERSION" ] && as_postgres "$PG_BIN/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1
+  for dir in "$work/pg" "$work/pg-audit"; do
+    [ -s "$dir/data/PG_VERSION" ] && as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
+  done
   [ -n "${gw_pid:-}" ] && rm -f "/tmp/perf-$gw_pid.map" "/tmp/perfinfo-$gw_pid.map"
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
@@ -63,22 +72,22 @@ free_port() { # VAR: sets VAR to the next free port (no subshell, so the search 
   printf -v "$1" '%s' "$next_port"; next_port=$((next_port + 1))
 }
 free_port pg_port; free_port bouncer_port; free_port gw_port; free_port http_port
-free_port silo_port; free_port gateway_port
+free_port silo_port; free_port gateway_port; free_port audit_pg_port
 secret() { openssl rand -hex 16; }
 bench_pw=$(secret); state_pw=$(secret); super_pw=$(secret)
 
 step() { echo "[$(date -u +%H:%M:%S)] $*"; }
 
 # 1. PostgreSQL: a temporary cluster, tuned for a benchmark (large shared buffers, no checkpoints in the window).
-step "PostgreSQL on 127.0.0.1:$pg_port (fsync=$fsync) in $work/pg"
-mkdir -p "$work/pg"; chown postgres:postgres "$work/pg"
-pwfile="$work/pg/pw"; printf '%s\n' "$super_pw" > "$pwfile"; chown postgres "$pwfile"; chmod 600 "$pwfile"
-as_postgres "$PG_BIN/initdb" -D "$work/pg/data" -U postgres --pwfile="$pwfile" --auth-host=scram-sha-256 --auth-local=peer >/dev/null
-rm -f "$pwfile"
-cat >> "$work/pg/data/postgresql.conf" <<CONF
+start_postgres() { # DIR PORT: initdb (superuser postgres, password $super_pw) and start; loopback only
+  mkdir -p "$1"; chown postgres:postgres "$1"
+  local pwfile="$1/pw"; printf '%s\n' "$super_pw" > "$pwfile"; chown postgres "$pwfile"; chmod 600 "$pwfile"
+  as_postgres "$PG_BIN/initdb" -D "$1/data" -U postgres --pwfile="$pwfile" --auth-host=scram-sha-256 --auth-local=peer >/dev/null
+  rm -f "$pwfile"
+  cat >> "$1/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $pg_port
-unix_socket_directories = '$work/pg'
+port = $2
+unix_socket_directories = '$1'
 max_connections = 400
 shared_buffers = 1GB
 effective_cache_size = 4GB
@@ -94,7 +103,10 @@ checkpoint_timeout = 30min
 autovacuum = off
 log_min_messages = warning
 CONF
-as_postgres "$PG_BIN/pg_ctl" -D "$work/pg/data" -l "$work/pg/postgres.log" -w -t 60 start >/dev/null
+  as_postgres "$PG_BIN/pg_ctl" -D "$1/data" -l "$1/postgres.log" -w -t 60 start >/dev/null
+}
+step "PostgreSQL on 127.0.0.1:$pg_port (fsync=$fsync) in $work/pg"
+start_postgres "$work/pg" "$pg_port"
 pg_pid=$(head -n 1 "$work/pg/data/postmaster.pid")
 export PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=postgres PGPASSWORD="$super_pw" PGSSLMODE=disable
 psql -v ON_ERROR_STOP=1 -qAtX -d postgres <<SQL
@@ -103,6 +115,21 @@ CREATE DATABASE bench OWNER bench;
 CREATE ROLE orleansgate LOGIN PASSWORD '$state_pw';
 CREATE DATABASE orleansgate_state OWNER orleansgate;
 SQL
+# 1b. With BENCH_AUDIT_STORE=separate, the audit goes to a second instance, set up as docs/audit.md "Privileges"
+#     says: a schema owner that applies the audit schema (after the build, step 3) and a runtime role the node uses.
+audit_db=orleansgate_state audit_port=$pg_port
+audit_note="The gateway's state database (membership, grain state, audit) is in the same cluster, so audit commits share its WAL and CPU."
+if [ "$audit_store" = separate ]; then
+  step "audit store: a second PostgreSQL on 127.0.0.1:$audit_pg_port in $work/pg-audit"
+  start_postgres "$work/pg-audit" "$audit_pg_port"
+  audit_db=orleansgate_audit audit_port=$audit_pg_port audit_owner_pw=$(secret) audit_pw=$(secret)
+  PGPORT=$audit_port psql -v ON_ERROR_STOP=1 -qAtX -d postgres <<SQL
+CREATE ROLE orleansgate_audit_owner LOGIN PASSWORD '$audit_owner_pw';
+CREATE ROLE orleansgate_audit LOGIN PASSWORD '$audit_pw';
+CREATE DATABASE orleansgate_audit OWNER orleansgate_audit_owner;
+SQL
+  audit_note="The audit is in a separate audit store (BENCH_AUDIT_STORE=separate): a second PostgreSQL instance with the same settings on the same machine (its own WAL, same cores), schema applied by its owner with \`orleansgate schema apply --audit-store\`, written by a runtime role that may only append and read; the state database keeps membership and grain state."
+fi
 step "pgbench -i -s $scale"
 PGUSER=bench PGPASSWORD="$bench_pw" pgbench -i -q -s "$scale" bench 2>&1 | tail -n 1
 PGUSER=bench PGPASSWORD="$bench_pw" psql -qAtX -d bench -c 'VACUUM ANALYZE pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history' >/dev/null
@@ -149,6 +176,14 @@ for project in src/OrleansGate/OrleansGate.csproj:bin loadtest/OrleansGate.LoadT
   fi
 done
 printf '%s' "$bench_pw" > "$work/target-password"; chmod 600 "$work/target-password"
+audit_connection_json=""
+if [ "$audit_store" = separate ]; then
+  (umask 077 && printf 'Host=127.0.0.1;Port=%s;Database=orleansgate_audit;Username=orleansgate_audit_owner;Password=%s' "$audit_port" "$audit_owner_pw" > "$work/audit-owner.connection")
+  if ! "$work/bin/orleansgate" schema apply --audit-store --owner-connection-string-file "$work/audit-owner.connection" --runtime-role orleansgate_audit > "$work/audit-schema.log" 2>&1; then
+    echo "error: schema apply on the audit store failed:" >&2; tail -n 20 "$work/audit-schema.log" >&2; exit 1
+  fi
+  audit_connection_json=", \"ConnectionString\": \"Host=127.0.0.1;Port=$audit_port;Database=orleansgate_audit;Username=orleansgate_audit;Password=$audit_pw\""
+fi
 mkdir -p "$work/keys"; chmod 700 "$work/keys"
 issuer="http://127.0.0.1:$http_port/oauth2/default"
 client_json=""; plan_clients=""
@@ -163,10 +198,10 @@ done
 {
   "OrleansGate": {
     "NodeName": "bench-1",
-    "Audit": { "SigningKeyPath": "$work/audit-signing.key", "CheckpointFile": "$work/audit-signatures.jsonl" },
+    "Audit": { "SigningKeyPath": "$work/audit-signing.key", "CheckpointFile": "$work/audit-signatures.jsonl"$audit_connection_json },
     "StateDatabase": "Host=127.0.0.1;Port=$pg_port;Database=orleansgate_state;Username=orleansgate;Password=$state_pw",
     "Cluster": { "ClusterId": "bench", "ServiceId": "orleansgate-bench", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
-    "Http": { "Address": "127.0.0.1", "Port": $http_port },
+    "Http": { "Address": "127.0.0.1", "Port": $http_port, "RuntimeCounters": true },
     "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Insecure": true },
     "Policy": { "File": "$root/loadtest/bench-policy.yaml" },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
@@ -202,9 +237,9 @@ fi
 
 # 4. The plan the driver runs.
 workloads_json=$(printf '"%s",' $workloads); workloads_json="[${workloads_json%,}]"
-target_json() { # name host port database pid [token]
+target_json() { # name host port database pid [token [runtime-counters-url]]
   if [ "${6:-}" = token ]; then
-    echo "{ \"name\": \"$1\", \"host\": \"$2\", \"port\": $3, \"database\": \"$4\", \"pid\": $5, \"tokenUrl\": \"$issuer/v1/token\", \"tokenClients\": [ $plan_clients ] }"
+    echo "{ \"name\": \"$1\", \"host\": \"$2\", \"port\": $3, \"database\": \"$4\", \"pid\": $5, \"tokenUrl\": \"$issuer/v1/token\", \"tokenClients\": [ $plan_clients ]${7:+, \"runtimeUrl\": \"$7\"} }"
   else
     echo "{ \"name\": \"$1\", \"host\": \"$2\", \"port\": $3, \"database\": \"$4\", \"pid\": $5, \"user\": \"bench\", \"password\": \"$bench_pw\" }"
   fi
@@ -220,8 +255,10 @@ fi
   "targets": [
     $(target_json direct 127.0.0.1 "$pg_port" bench 0),
     $(target_json pgbouncer 127.0.0.1 "$bouncer_port" bench "$bouncer_pid"),
-    $(target_json gateway 127.0.0.1 "$gw_port" bench "$gw_pid" token)
+    $(target_json gateway 127.0.0.1 "$gw_port" bench "$gw_pid" token "http://127.0.0.1:$http_port/debug/runtime")
   ],
+  "auditStore": { "name": "audit-store", "host": "127.0.0.1", "port": $audit_port, "database": "$audit_db", "user": "postgres", "password": "$super_pw" },
+  "latencyDurationSeconds": $latency_duration,
   "workloads": $workloads_json,
   "clients": $clients, "durationSeconds": $duration, "repeats": $repeats, "scale": $scale,
   "output": "$output",
@@ -230,7 +267,7 @@ fi
   "pgbenchPath": "$(command -v pgbench)",
   "scriptStartedAt": $started_at,
   "setupNotes": [
-    "PostgreSQL $pg_version, its own temporary cluster: shared_buffers 1GB, fsync=$fsync, synchronous_commit=on, wal_level minimal, autovacuum off, checkpoints out of the window. The gateway's state database (membership, grain state, audit) is in the same cluster, so audit commits share its WAL and CPU.",
+    "PostgreSQL $pg_version, its own temporary cluster: shared_buffers 1GB, fsync=$fsync, synchronous_commit=on, wal_level minimal, autovacuum off, checkpoints out of the window. $audit_note",
     "PgBouncer $bouncer_version in session mode, pool size $((clients + 16)) (one server connection per client, like the gateway).",
     "Gateway: one node, role all, Release build, started with DOTNET_PerfMapEnabled=3 and DOTNET_EnableWriteXorExecute=0 so that perf can name JIT-compiled frames, plain-text listener (TLS is built but off here, like the other two targets: all plain text on loopback). Each driver client logs in with its own dev-IdP client and token; pgbench uses one agent's token for all its connections.",
     "Idle-session probe: $idle_note",${BENCH_GATEWAY_ENV:+
@@ -251,7 +288,7 @@ if [ "$profile" = 1 ]; then
   step "profiling the gateway under pgbench -S -M simple"
   # Audit group commit, measured from the state database: transactions committed and audit rows written.
   audit_counters() {
-    psql -qAtX -d orleansgate_state -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) || ' ' || (SELECT last_value FROM orleansgate_audit_seq) || ' ' || (SELECT count(*) FROM orleansgate_audit_signature)" 2>/dev/null || echo "0 0 0"
+    PGPORT=$audit_port psql -qAtX -d "$audit_db" -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()) || ' ' || (SELECT last_value FROM orleansgate_audit_seq) || ' ' || (SELECT count(*) FROM orleansgate_audit_signature)" 2>/dev/null || echo "0 0 0"
   }
   "${driver[@]}" load "$work/plan.json" gateway pgbench-S-simple 20 > "$work/profile-load.log" 2>&1 &
   load_pid=$!; pids+=("$load_pid")
@@ -264,7 +301,7 @@ if [ "$profile" = 1 ]; then
     wait "$load_pid" || true
     commits=$((commits_after - commits_before)); rows=$((rows_after - rows_before)); signatures=$((signatures_after - signatures_before))
     # pg_stat counters lag by up to a second (PostgreSQL 15 flushes them at most once a second); over 8 s that is close enough.
-    echo "Audit group commit during those 8 s (state database counters): $rows audit rows in $commits committed transactions of the state database ($(awk -v r="$rows" -v c="$commits" 'BEGIN { if (c > 0) printf "%.1f", r / c; else print "n/a" }') rows per transaction; the count includes Orleans' own membership and grain-state transactions). Signing: $signatures signatures for those $rows rows ($(awk -v r="$rows" -v s="$signatures" 'BEGIN { if (s > 0) printf "%.0f", r / s; else print "n/a" }') rows each); at the micro-benchmark's 0.9 µs per row (digest fold) and 30 µs per signature (ECDSA P-256, \`dotnet run -c Release --project loadtest/OrleansGate.PolicyBenchmarks -- --filter '*AuditSigning*'\`), signing costs $(awk -v r="$rows" -v s="$signatures" 'BEGIN { if (r > 0) printf "%.2f", 0.9 + 30 * s / r; else print "n/a" }') µs of gateway CPU per audit row." > "$work/audit-stats.txt"
+    echo "Audit group commit during those 8 s (audit store counters): $rows audit rows in $commits committed transactions of the $audit_db database ($(awk -v r="$rows" -v c="$commits" 'BEGIN { if (c > 0) printf "%.1f", r / c; else print "n/a" }') rows per transaction$([ "$audit_store" = state ] && printf '%s' "; the count includes Orleans' own membership and grain-state transactions")). Signing: $signatures signatures for those $rows rows ($(awk -v r="$rows" -v s="$signatures" 'BEGIN { if (s > 0) printf "%.0f", r / s; else print "n/a" }') rows each); at the micro-benchmark's 0.9 µs per row (digest fold) and 30 µs per signature (ECDSA P-256, \`dotnet run -c Release --project loadtest/OrleansGate.PolicyBenchmarks -- --filter '*AuditSigning*'\`), signing costs $(awk -v r="$rows" -v s="$signatures" 'BEGIN { if (r > 0) printf "%.2f", 0.9 + 30 * s / r; else print "n/a" }') µs of gateway CPU per audit row." > "$work/audit-stats.txt"
     "$root/loadtest/profile-report.sh" perf "$work/perf.data" "$(cat "$work/profile-load.log")" > "$work/profile.md" || true
     { echo; cat "$work/audit-stats.txt"; } >> "$work/profile.md"
   else

@@ -41,7 +41,22 @@ public static class BenchmarkSuite
         return results;
     }
 
-    public static Task<RunResult> RunOneAsync(Plan plan, Endpoints e, string workload, TimeSpan duration, int rows, int repeat, CancellationToken ct)
+    /// <summary>One run; for a gateway that serves runtime counters, with its <see cref="RunResult.Cost"/> over the run.</summary>
+    public static async Task<RunResult> RunOneAsync(Plan plan, Endpoints e, string workload, TimeSpan duration, int rows, int repeat, CancellationToken ct)
+    {
+        using var probe = await GatewayCostProbe.ForAsync(plan, e.Target, ct).ConfigureAwait(false);
+        if (probe is null)
+        {
+            return await RunWorkloadAsync(plan, e, workload, duration, rows, repeat, ct).ConfigureAwait(false);
+        }
+
+        // Around the whole run, logins included: 64 logins add little to thousands of statements per second.
+        var before = await probe.MarkAsync(ct).ConfigureAwait(false);
+        var result = await RunWorkloadAsync(plan, e, workload, duration, rows, repeat, ct).ConfigureAwait(false);
+        return result with { Cost = await probe.SinceAsync(before, result.Operations, ct).ConfigureAwait(false) };
+    }
+
+    private static Task<RunResult> RunWorkloadAsync(Plan plan, Endpoints e, string workload, TimeSpan duration, int rows, int repeat, CancellationToken ct)
     {
         if (PgbenchRunner.TryParseMode(workload, out var mode))
         {
@@ -61,5 +76,7 @@ public static class BenchmarkSuite
     public static string Describe(RunResult r) =>
         $"[{r.Repeat}] {r.Workload,-40} {r.Target,-10} {r.Throughput,10:F0}/s  p50 {r.Latency.P50,7:F0} µs  p99 {r.Latency.P99,7:F0} µs  " +
         $"max {r.Latency.Max,7:F0} µs  mean {r.Latency.Mean,7:F0} µs  errors {r.Errors}  cpu {r.ProxyCpuPercent,5:F0}%  rss {r.ProxyPeakRssMiB,6:F0} MiB" +
+        (r.Cost is not { } c ? "" : FormattableString.Invariant($"  alloc {c.BytesPerStatement:F0} B/stmt  gc {c.CollectionsPerThousand:F2}/1k stmt") +
+            (c.AuditRowsPerStatement is { } perStatement ? FormattableString.Invariant($"  audit {perStatement:F2} rows/stmt {c.AuditStoreMicrosPerRow ?? 0:F1} µs store CPU/row") : "")) +
         (r.FirstError is null ? "" : $"  first error: {r.FirstError}");
 }

@@ -12,7 +12,7 @@ public static class MarkdownReport
 {
     public const string NotesMarker = "<!-- notes: everything below this line is kept when the benchmark rewrites this file -->";
 
-    public static string Render(Plan plan, IReadOnlyList<RunResult> results, IdleResult? idle, MachineInfo machine, string loadBefore, string loadAfter, DateTimeOffset when, TimeSpan took, string? profile, string? keptNotes, string? auditComparison = null)
+    public static string Render(Plan plan, IReadOnlyList<RunResult> results, IdleResult? idle, MachineInfo machine, string loadBefore, string loadAfter, DateTimeOffset when, TimeSpan took, string? profile, string? keptNotes, string? auditComparison = null, OneClientResult? oneClient = null)
     {
         var s = new StringBuilder();
         s.AppendLine("# Benchmarks");
@@ -88,6 +88,9 @@ public static class MarkdownReport
             s.AppendLine(Inv($"| {workload} | {bouncerCpu:F0} % | {gatewayCpu:F0} % | {perStatement:F0} | {rss:F0} MiB |"));
         }
 
+        AppendGatewayCost(s, results);
+        AppendOneClient(s, oneClient);
+
         s.AppendLine();
         s.AppendLine("## Idle sessions on one node");
         s.AppendLine();
@@ -127,6 +130,65 @@ public static class MarkdownReport
         }
 
         return s.ToString();
+    }
+
+    private static void AppendGatewayCost(StringBuilder s, IReadOnlyList<RunResult> results)
+    {
+        var measured = results.Where(r => r.Cost is not null).ToList();
+        if (measured.Count == 0)
+        {
+            return;
+        }
+
+        s.AppendLine();
+        s.AppendLine("## Gateway allocations and audit-store CPU per statement (median)");
+        s.AppendLine();
+        s.AppendLine("Over each gateway run, logins included: bytes the gateway process allocated and its GCs (every collection counts once), from its own `/debug/runtime` counters, per statement; audit rows the run wrote (`orleansgate_audit`) per statement; and the CPU (utime + stime) of the PostgreSQL backends serving the gateway's audit writers (`application_name` `orleansgate-audit`: batch inserts, signatures, seal checks) per audit row. A record still queued when a run ends is counted in neither run.");
+        s.AppendLine();
+        s.AppendLine("| workload | bytes allocated per statement | GCs per 1,000 statements | gen2 GCs (sum) | audit rows per statement | audit-store CPU µs per audit row |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var group in measured.GroupBy(r => r.Workload))
+        {
+            var costs = group.Select(r => r.Cost!).ToList();
+            var rows = costs.All(c => c.AuditRowsPerStatement is not null) ? Median(costs.Select(c => c.AuditRowsPerStatement!.Value)).ToString("F2", CultureInfo.InvariantCulture) : "–";
+            var cpu = costs.All(c => c.AuditStoreMicrosPerRow is not null) ? Median(costs.Select(c => c.AuditStoreMicrosPerRow!.Value)).ToString("F1", CultureInfo.InvariantCulture) : "–";
+            s.AppendLine(Inv($"| {group.Key} | {Median(costs.Select(c => c.BytesPerStatement)):N0} | {Median(costs.Select(c => c.CollectionsPerThousand)):F2} | {costs.Sum(c => c.Gen2Collections)} | {rows} | {cpu} |"));
+        }
+
+        var lost = measured.Sum(r => r.Cost!.LostBackends);
+        if (lost > 0)
+        {
+            s.AppendLine();
+            s.AppendLine(Inv($"{lost} audit-writer backends ended during a run; their CPU in that run is missing from the last column."));
+        }
+    }
+
+    private static void AppendOneClient(StringBuilder s, OneClientResult? oneClient)
+    {
+        if (oneClient is null)
+        {
+            return;
+        }
+
+        s.AppendLine();
+        s.AppendLine("## Latency with one client (µs)");
+        s.AppendLine();
+        s.AppendLine(Inv($"`pgbench -S -M simple -c 1`, {oneClient.Seconds} s per target, one run each, every transaction logged: the latency a single agent sees with nothing queued."));
+        s.AppendLine();
+        s.AppendLine("| target | statements/s | p50 | p99 | p50 added over direct | p99 added over direct |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var run in oneClient.Runs.OrderBy(r => TargetOrder(r.Target)))
+        {
+            var added = run.Target == "direct" ? null : oneClient.AddedOverDirect(run);
+            var (p50, p99) = added is { } a ? (a.P50.ToString("N0", CultureInfo.InvariantCulture), a.P99.ToString("N0", CultureInfo.InvariantCulture)) : ("–", "–");
+            s.AppendLine(Inv($"| {run.Target} | {run.Throughput:N0} | {run.Latency.P50:N0} | {run.Latency.P99:N0} | {p50} | {p99} |"));
+        }
+
+        if (oneClient.AuditStoreCommit is { } commit)
+        {
+            s.AppendLine();
+            s.AppendLine(Inv($"The audit store's own commit, measured in the same run: one client inserting one row per transaction into a scratch table (`synchronous_commit` on, `-M prepared`), {commit.Operations:N0} commits in {oneClient.Seconds} s: p50 {commit.Latency.P50:N0} µs, p99 {commit.Latency.P99:N0} µs{(commit.Errors > 0 ? Inv($", {commit.Errors} errors ({commit.FirstError})") : "")}. A statement's audit record waits for at least one such commit (group-committed with others under load)."));
+        }
     }
 
     /// <summary>The hand-written part of an existing report (after the marker), or null.</summary>

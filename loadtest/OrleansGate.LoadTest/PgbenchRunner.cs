@@ -16,9 +16,14 @@ public static partial class PgbenchRunner
 
     public static string Name(string mode) => $"pgbench -S -M {mode}";
 
+    public static Task<RunResult> RunAsync(
+        string pgbench, Endpoints endpoints, string mode, int clients, TimeSpan duration, int repeat, CancellationToken ct) =>
+        RunAsync(pgbench, endpoints, PgbenchJob.SelectOnly(mode), clients, duration, repeat, ct);
+
     public static async Task<RunResult> RunAsync(
-        string pgbench, Endpoints endpoints, string mode, int clients, TimeSpan duration, int repeat, CancellationToken ct)
+        string pgbench, Endpoints endpoints, PgbenchJob job, int clients, TimeSpan duration, int repeat, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(job);
         var target = endpoints.Target;
         var (user, password) = endpoints.Credentials(0);
 
@@ -31,13 +36,7 @@ public static partial class PgbenchRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-        {
-            "-n", "-S", "-M", mode, "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
-            "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-            "-l", "--sampling-rate=" + LogSamplingRate.ToString(CultureInfo.InvariantCulture), "--log-prefix=" + Path.Combine(logFolder, "pgbench_log"),
-            "-h", target.Host, "-p", target.Port.ToString(CultureInfo.InvariantCulture), "-U", user, target.Database,
-        })
+        foreach (var arg in Arguments(job, target, user, clients, duration, Path.Combine(logFolder, "pgbench_log")))
         {
             start.ArgumentList.Add(arg);
         }
@@ -46,6 +45,10 @@ public static partial class PgbenchRunner
         start.Environment["PGPASSWORD"] = password;
         start.Environment["PGSSLMODE"] = "disable";
         start.Environment["PGAPPNAME"] = "pgbench";
+        if (job.ServerOptions is not null)
+        {
+            start.Environment["PGOPTIONS"] = job.ServerOptions;
+        }
 
         await using var sampler = new ProcessSampler(target.Pid);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("pgbench did not start");
@@ -79,8 +82,17 @@ public static partial class PgbenchRunner
         var latency = sampled.Count == 0
             ? new LatencySummary(0, 0, 0, 0, latencyMs * 1000)
             : LatencySummary.From([sampled]) with { Mean = latencyMs * 1000 };
-        return new RunResult(Name(mode), target.Name, repeat, clients, duration.TotalSeconds, processed, failed, tps, latency, cpu, rss, firstError);
+        return new RunResult(job.Name, target.Name, repeat, clients, duration.TotalSeconds, processed, failed, tps, latency, cpu, rss, firstError);
     }
+
+    /// <summary>pgbench's command line (<c>-n</c>: no vacuum, there may be no pgbench tables); the password goes by environment.</summary>
+    internal static IReadOnlyList<string> Arguments(PgbenchJob job, TargetSpec target, string user, int clients, TimeSpan duration, string logPrefix) =>
+    [
+        "-n", .. job.Arguments, "-c", clients.ToString(CultureInfo.InvariantCulture), "-j", Math.Min(clients, Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
+        "-T", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+        "-l", "--sampling-rate=" + job.SamplingRate.ToString(CultureInfo.InvariantCulture), "--log-prefix=" + logPrefix,
+        "-h", target.Host, "-p", target.Port.ToString(CultureInfo.InvariantCulture), "-U", user, target.Database,
+    ];
 
     /// <summary>The share of transactions pgbench logs with their latency (its <c>--sampling-rate</c>).</summary>
     public const double LogSamplingRate = 0.1;

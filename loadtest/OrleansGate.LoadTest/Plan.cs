@@ -31,6 +31,16 @@ public sealed record Plan
 
     public string PgbenchPath { get; init; } = "pgbench";
 
+    /// <summary>
+    /// A superuser login to the database holding the gateway's audit table (the state database unless a separate
+    /// audit store is configured): for audit rows and the audit writers' backend CPU per gateway run, and for the
+    /// store's own commit latency. Optional; its <see cref="TargetSpec.Pid"/> is unused.
+    /// </summary>
+    public TargetSpec? AuditStore { get; init; }
+
+    /// <summary>Seconds of the one-client latency runs (pgbench -S -M simple, c=1, per target); 0 skips them.</summary>
+    public int LatencyDurationSeconds { get; init; }
+
     /// <summary>When the runner script started (Unix seconds), so the report can say how long the whole command took; 0 if unknown.</summary>
     public long ScriptStartedAt { get; init; }
 }
@@ -58,6 +68,9 @@ public sealed record TargetSpec
     public string? TokenUrl { get; init; }
 
     public IReadOnlyList<ClientCredential> TokenClients { get; init; } = [];
+
+    /// <summary>Set for a gateway that serves its runtime counters (<c>/debug/runtime</c>): allocations and GCs per run.</summary>
+    public string? RuntimeUrl { get; init; }
 }
 
 public sealed record ClientCredential(string Id, string Secret);

@@ -9,7 +9,7 @@ namespace OrleansGate.LoadTest;
 public sealed class ProcessSampler : IAsyncDisposable
 {
     // USER_HZ: the unit of utime/stime in /proc/PID/stat; 100 on every Linux architecture .NET runs on.
-    private const double TicksPerSecond = 100.0;
+    public const double TicksPerSecond = 100.0;
 
     private readonly int _pid;
     private readonly CancellationTokenSource _stop = new();

@@ -57,6 +57,7 @@ try
                 var started = Stopwatch.GetTimestamp();
                 var loadBefore = MachineInfo.LoadAverage();
                 var results = await BenchmarkSuite.RunAsync(plan, Console.Out, cts.Token);
+                var oneClient = await OneClientLatency.RunAsync(plan, Console.Out, cts.Token);
                 var loadAfter = MachineInfo.LoadAverage();
                 IdleResult? idle = null;
                 if (plan.Idle is { } spec)
@@ -68,7 +69,7 @@ try
                 var profile = plan.ProfileFile is { } p && File.Exists(p) ? await File.ReadAllTextAsync(p) : null;
                 var auditComparison = plan.AuditComparisonFile is { } a && File.Exists(a) ? await File.ReadAllTextAsync(a) : null;
                 var report = MarkdownReport.Render(
-                    plan, results, idle, MachineInfo.Read(), loadBefore, loadAfter, when, Stopwatch.GetElapsedTime(started), profile, MarkdownReport.KeptNotes(plan.Output), auditComparison);
+                    plan, results, idle, MachineInfo.Read(), loadBefore, loadAfter, when, Stopwatch.GetElapsedTime(started), profile, MarkdownReport.KeptNotes(plan.Output), auditComparison, oneClient);
                 await File.WriteAllTextAsync(plan.Output, report);
                 Console.WriteLine($"wrote {plan.Output}");
                 return 0;

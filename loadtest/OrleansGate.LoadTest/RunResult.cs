@@ -13,4 +13,8 @@ public sealed record RunResult(
     LatencySummary Latency,
     double ProxyCpuPercent,
     double ProxyPeakRssMiB,
-    string? FirstError);
+    string? FirstError)
+{
+    /// <summary>The gateway's allocations and audit-store cost over this run; null for targets that are not measured so.</summary>
+    public GatewayCost? Cost { get; init; }
+}

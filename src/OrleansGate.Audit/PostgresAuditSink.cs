@@ -59,11 +59,20 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         var separateStore = !string.IsNullOrWhiteSpace(_options.ConnectionString);
 
         // Its own pool, with the batch insert prepared once per connection instead of parsed and planned per batch.
-        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(separateStore ? _options.ConnectionString : stateConnectionString)
+        var connection = new NpgsqlConnectionStringBuilder(separateStore ? _options.ConnectionString : stateConnectionString)
         {
             MaxAutoPrepare = 16,
             AutoPrepareMinUsages = 2,
-        }.ConnectionString);
+        };
+
+        // Names the writers' backends in pg_stat_activity (operators, and the benchmark's audit-store CPU per row),
+        // unless the connection string names them itself.
+        if (string.IsNullOrEmpty(connection.ApplicationName))
+        {
+            connection.ApplicationName = ApplicationName;
+        }
+
+        _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
         _schema = schema;
         _outage = new OutageLog(time, TimeSpan.FromMinutes(1));
         identity ??= AuditWriterIdentity.Standalone(Environment.MachineName);
@@ -76,6 +85,9 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         _streams = [.. Enumerable.Range(0, _options.Writers).Select(i => new WriterStream($"{WriterId}/{i}"))];
         _signer = new AuditSigner(_options, AuditSigningKey.Load(_options.SigningKeyPath!, _logger), _dataSource, identity, time, loggers);
     }
+
+    /// <summary>The writers' <c>application_name</c> where the connection string sets none.</summary>
+    public const string ApplicationName = "orleansgate-audit";
 
     /// <summary>This process's name in the writer column; each of its writers is <c>WriterId/0</c>, <c>WriterId/1</c> ….</summary>
     public string WriterId { get; }

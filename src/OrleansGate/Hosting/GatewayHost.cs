@@ -111,6 +111,11 @@ public static class GatewayHost
         }
 
         app.MapGet("/healthz", () => Results.Text("ok"));
+        if (http.RuntimeCounters)
+        {
+            app.MapRuntimeCounters();
+        }
+
         app.MapDevIdp();
         return app;
     }
