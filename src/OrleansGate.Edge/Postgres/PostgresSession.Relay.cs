@@ -200,6 +200,9 @@ public sealed partial class PostgresSession
                 {
                     var (portal, _) = FrontendMessages.ReadExecute(payload);
 
+                    // Its completion is its record: not while too many wait behind an append in flight (EdgeSession).
+                    await _edge!.RoomForCompletionAsync().WaitAsync(ct).ConfigureAwait(false);
+
                     // policy: decided again when the policy version changed since Parse (PostgresSession.ExtendedProtocol.cs)
                     var (decision, record) = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
                         ? new Authorized(unwritten, null)

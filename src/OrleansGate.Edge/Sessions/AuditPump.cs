@@ -100,6 +100,20 @@ public sealed class AuditPump
         }
     }
 
+    /// <summary>
+    /// Completes when the session may run another request whose record nobody waits for (an execution, recorded by its
+    /// completion): at once, unless <see cref="LaterCount"/> such records already wait while an append is in flight; then
+    /// when that append has ended. So when the store fails mid-append, at most twice <see cref="LaterCount"/> requests of
+    /// a session ran before it refuses them (the append's records, and those queued behind it).
+    /// </summary>
+    public Task RoomForLaterAsync()
+    {
+        lock (_lock)
+        {
+            return _appending && _later >= LaterCount && _drain is { IsCompleted: false } drain ? drain : Task.CompletedTask;
+        }
+    }
+
     /// <summary>Tries to write what is kept now (an execution refused while the store was failing: the store may be back).</summary>
     public void Retry() => Due();
 

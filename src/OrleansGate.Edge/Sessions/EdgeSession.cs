@@ -42,6 +42,12 @@ public sealed partial class EdgeSession
     /// <summary>Completions that could not be written yet: executions are refused meanwhile (fail closed).</summary>
     public bool CompletionsUnwritten => _audit.HasUnwritten;
 
+    /// <summary>
+    /// Completes when another execution may run: at once, unless many completions already wait behind an append in
+    /// flight (<see cref="AuditPump.RoomForLaterAsync"/>); bounds what runs unrecorded when the store fails meanwhile.
+    /// </summary>
+    public Task RoomForCompletionAsync() => _audit.RoomForLaterAsync();
+
     /// <summary>Writes the Login record; the session may not be used unless it is durable.</summary>
     /// <exception cref="AuditUnavailableException">It could not be written: refuse the login.</exception>
     public Task OpenAsync() => _audit.AppendAsync(new AuditRecord(AuditEventKind.Login, _services.Time.GetUtcNow(), Info, null, null, null));

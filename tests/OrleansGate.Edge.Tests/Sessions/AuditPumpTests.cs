@@ -130,6 +130,30 @@ public sealed class AuditPumpTests
         Assert.Empty(_sink.Rows);
     }
 
+    [Fact]
+    public async Task Requests_recorded_later_wait_while_a_full_queue_waits_behind_an_append_in_flight()
+    {
+        var pump = NewPump();
+        _sink.Hold();
+        var inFlight = pump.AppendAsync(Statement("INSERT"));
+        await _sink.Arrived.Task;
+        for (var i = 1; i < AuditPump.LaterCount; i++)
+        {
+            pump.AppendLater(Completion(1, rows: i));
+        }
+
+        Assert.True(pump.RoomForLaterAsync().IsCompleted); // one short of the bound: the next execution runs at once
+
+        pump.AppendLater(Completion(1, rows: AuditPump.LaterCount));
+        var room = pump.RoomForLaterAsync();
+        Assert.False(room.IsCompleted);
+
+        _sink.Release();
+        await room;
+        await inFlight;
+        Assert.Equal(1 + AuditPump.LaterCount, _sink.Rows.Count());
+    }
+
     private AuditPump NewPump() => new(AuditChain.Start(_sink, Session.SessionId), _time, _observed.Add);
 
     private static AuditRecord Statement(string sql) =>
