@@ -298,24 +298,23 @@ public sealed class AuditPump
                 // Whatever failed (the store, the cluster on the way to it), the records are not known to be written.
                 var e = caught as AuditUnavailableException ?? new AuditUnavailableException($"audit store unavailable: {caught.Message}", caught);
                 _observed(false);
-                var kept = new List<Entry>();
-                foreach (var entry in batch)
-                {
-                    // A deferred record is kept too: its read ran at the target (its result is withheld), so it is recorded once the store answers.
-                    if (entry.Waiter is null || entry is Deferred)
-                    {
-                        kept.Add(entry);
-                    }
 
-                    entry.Waiter?.TrySetException(e);
-                }
-
+                // A deferred record is kept too: its read ran at the target (its result is withheld), so it is recorded once the store answers.
+                var kept = Array.FindAll(batch, entry => entry.Waiter is null || entry is Deferred);
                 lock (_lock)
                 {
                     // Kept first, as they were sent: the chain recognises them if the failed append landed after all.
                     _queue.InsertRange(0, kept);
-                    _later += kept.Count;
-                    HasUnwritten = kept.Count > 0;
+                    _later += kept.Length;
+                    HasUnwritten = kept.Length > 0;
+
+                    // Only now are the waiters told (their continuations run asynchronously, outside this lock): whoever
+                    // learns that its record failed sees what was kept.
+                    foreach (var entry in batch)
+                    {
+                        entry.Waiter?.TrySetException(e);
+                    }
+
                     if (!_queue.Exists(Urgent))
                     {
                         // Nothing waits: retried by the next request, Retry, or the age timer, not in a loop.
