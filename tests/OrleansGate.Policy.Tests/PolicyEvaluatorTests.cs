@@ -56,6 +56,7 @@ public sealed class PolicyEvaluatorTests
                 effect: approve
                 reason: ask
                 match: { kinds: [write], relations: ["public.orders"] }
+                approval: { approvers: { groups: [dba] } }
               - name: deny-audit
                 effect: deny
                 reason: never

@@ -1,3 +1,4 @@
+using OrleansGate.Model;
 using OrleansGate.Policy.Classification;
 using OrleansGate.Policy.Loading;
 using OrleansGate.Policy.Model;
@@ -25,6 +26,7 @@ public sealed class PolicyLoaderTests
                   relations: ["public.*"]
                   functions: [now]
                   function_groups: [dblink]
+                approval: { approvers: { groups: [dba, leads] }, required: 2, mode: retry, timeout: 90s, reuse: shape, max_reuse: 2h }
             """,
             "p.yaml");
 
@@ -37,6 +39,23 @@ public sealed class PolicyLoaderTests
         Assert.Equal(["public.*"], rule.Relations);
         Assert.Equal(["dblink"], rule.FunctionGroups);
         Assert.Equal(3, rule.Line);
+        var terms = rule.Approval!;
+        Assert.Equal(["dba", "leads"], terms.ApproverGroups);
+        Assert.Equal((2, ApprovalMode.Retry, TimeSpan.FromSeconds(90), ApprovalReuse.Shape, TimeSpan.FromHours(2)),
+            (terms.Required, terms.Mode, terms.Timeout, terms.Reuse, terms.MaxReuseWindow));
+    }
+
+    [Fact]
+    public void Approval_settings_default_to_one_approver_waiting_ten_minutes_for_one_request()
+    {
+        var rule = Assert.Single(PolicyLoader.Load(
+            "rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [dba] } }\n", "p.yaml").Rules);
+
+        Assert.Equal(1, rule.Approval!.Required);
+        Assert.Equal(ApprovalMode.Wait, rule.Approval.Mode);
+        Assert.Equal(TimeSpan.FromMinutes(10), rule.Approval.Timeout);
+        Assert.Equal(ApprovalReuse.None, rule.Approval.Reuse);
+        Assert.Equal(TimeSpan.Zero, rule.Approval.MaxReuseWindow);
     }
 
     [Fact]
@@ -68,6 +87,18 @@ public sealed class PolicyLoaderTests
     [InlineData("rules:\n  - name: r\n    effect: deny\n    reason: x\n    match:\n      function_groups: [files]\n", 6, "unknown function group 'files'")]
     [InlineData("rules:\n  - name: r\n    effect: deny\n    reason: x\n  - name: r\n    effect: deny\n    reason: y\n", 5, "duplicate rule name 'r'")]
     [InlineData("version: 1\n", 1, "missing 'rules'")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n", 2, "has effect approve but no 'approval'")]
+    [InlineData("rules:\n  - name: r\n    effect: deny\n    reason: x\n    approval: { approvers: { groups: [dba] } }\n", 5, "has 'approval' but its effect is deny")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { required: 2 }\n", 5, "needs 'approvers'")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [] } }\n", 5, "needs at least one group")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { users: [a] } }\n", 5, "unknown approvers key 'users'")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [dba] }, required: 0 }\n", 5, "'required' must be a whole number from 1 to 10")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [dba] }, mode: later }\n", 5, "'mode' must be wait or retry")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [dba] }, timeout: 10 }\n", 5, "'timeout' must be a duration")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [dba] }, timeout: 2d }\n", 5, "from 1s to 1d")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [dba] }, reuse: always }\n", 5, "'reuse' must be none, exact or shape")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [dba] }, max_reuse: 1h }\n", 5, "'max_reuse' needs 'reuse' exact or shape")]
+    [InlineData("rules:\n  - name: r\n    effect: approve\n    reason: x\n    approval: { approvers: { groups: [dba] }, quorum: 2 }\n", 5, "unknown approval key 'quorum'")]
     [InlineData("rules: [\n", 2, "not valid YAML")]
     [InlineData("rule: []\n", 1, "unknown key 'rule'")]
     [InlineData("guardrails:\n  no_where: deny\nrules: []\n", 2, "unknown guardrail 'no_where'")]

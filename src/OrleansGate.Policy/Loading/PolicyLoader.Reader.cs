@@ -96,6 +96,7 @@ public static partial class PolicyLoader
             string? name = null, reason = null;
             PolicyEffect? effect = null;
             PolicyRule? match = null;
+            YamlNode? approval = null;
             foreach (var (keyNode, value) in map.Children)
             {
                 var key = Key(keyNode);
@@ -105,7 +106,8 @@ public static partial class PolicyLoader
                     case "reason": reason = Scalar(value, key); break;
                     case "effect": effect = Effect(value, Scalar(value, key)); break;
                     case "match": match = Match(value); break;
-                    default: throw Error(keyNode, $"unknown rule key '{key}' (expected name, effect, reason, match)");
+                    case "approval": approval = value; break;
+                    default: throw Error(keyNode, $"unknown rule key '{key}' (expected name, effect, reason, match, approval)");
                 }
             }
 
@@ -124,12 +126,23 @@ public static partial class PolicyLoader
                 throw Error(node, $"rule '{name}' needs a 'reason' (it is shown to the client)");
             }
 
+            if (effect == PolicyEffect.Approve && approval is null)
+            {
+                throw Error(node, $"rule '{name}' has effect approve but no 'approval' (who approves, e.g. approval: {{ approvers: {{ groups: [dba] }} }})");
+            }
+
+            if (effect != PolicyEffect.Approve && approval is not null)
+            {
+                throw Error(approval, $"rule '{name}' has 'approval' but its effect is {effect.Value.ToString().ToLowerInvariant()}, not approve");
+            }
+
             return (match ?? new PolicyRule { Name = "", Effect = PolicyEffect.Deny, Reason = "" }) with
             {
                 Name = name,
                 Effect = effect.Value,
                 Reason = reason,
                 Line = (int)node.Start.Line,
+                Approval = approval is null ? null : Approval(approval, name),
             };
         }
 

@@ -1,3 +1,4 @@
+using OrleansGate.Model;
 using OrleansGate.Policy.Classification;
 
 namespace OrleansGate.Policy.Model;
@@ -45,4 +46,7 @@ public sealed record PolicyRule
 
     /// <summary>Matches only UPDATE/DELETE without WHERE (the "unbounded write" guardrail).</summary>
     public bool UnboundedWriteOnly { get; init; }
+
+    /// <summary>An approve rule's approvers and how the agent waits (<c>approval:</c>); null for allow and deny rules.</summary>
+    public ApprovalTerms? Approval { get; init; }
 }

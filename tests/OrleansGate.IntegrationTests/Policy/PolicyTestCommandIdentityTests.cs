@@ -16,6 +16,7 @@ public sealed class PolicyTestCommandIdentityTests : IDisposable
             effect: approve
             reason: writes need a human
             match: { kinds: [write] }
+            approval: { approvers: { groups: [dba] } }
         """;
 
     private readonly string _file = Path.Combine(Path.GetTempPath(), $"policy-{Guid.NewGuid():N}.yaml");
