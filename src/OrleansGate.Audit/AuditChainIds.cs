@@ -17,4 +17,7 @@ public static class AuditChainIds
 
     /// <summary>Logins refused by one edge node before any session existed, written by that node's login audit grain.</summary>
     public static string LoginRefusals(string edgeNode) => "login-refusals:" + edgeNode;
+
+    /// <summary>One approval's life (requested, votes, decision), written by its approval grain.</summary>
+    public static string Approval(string approvalId) => "approval:" + approvalId;
 }

@@ -104,6 +104,26 @@ public static class AuditRecords
         };
     }
 
+    /// <summary>
+    /// An approval's event in its own chain: who asked (the agent, its session and target), the normalised statement and
+    /// its fingerprint, the rule; never the full text, which only the approvers see.
+    /// </summary>
+    public static AuditRecord Approval(DateTimeOffset at, string approvalId, ApprovalRequest request, AuditEventKind kind, string outcome, string? approver, string? detail)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var session = new SessionInfo(
+            AuditChainIds.Approval(approvalId), request.Agent, null, at, request.Target, request.Protocol, request.EdgeNode, "", at);
+        var decision = new Decision(DecisionEffect.Approve, request.Rule, request.Reason, request.PolicyVersion, 0);
+        return new AuditRecord(kind, at, session, NullIfEmpty(request.Fingerprint), NullIfEmpty(request.Normalized), decision)
+        {
+            StatementKinds = request.Kinds,
+            ApprovalId = approvalId,
+            Approver = approver,
+            Outcome = outcome,
+            Detail = detail is null ? $"session {request.SessionId}" : $"session {request.SessionId}: {detail}",
+        };
+    }
+
     /// <summary>The session part of a system event (docs/audit.md, "System events", says what each field means there).</summary>
     private static SessionInfo SystemSession(
         string chainId, AgentIdentity agent, string? tokenId, string target, string protocol, string edgeNode, string clientAddress, DateTimeOffset at) =>

@@ -35,4 +35,7 @@ public static class GatewayRules
 
     /// <summary>A session holds too many prepared statements or portals.</summary>
     public const string StatementLimit = "gateway:statement-limit";
+
+    /// <summary>The agent withdrew a request that waited for approval (a cancel): refused as cancelled (57014 on PostgreSQL).</summary>
+    public const string ApprovalWithdrawn = "gateway:approval-withdrawn";
 }

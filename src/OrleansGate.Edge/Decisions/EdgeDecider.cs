@@ -41,4 +41,14 @@ public sealed class EdgeDecider(EdgePolicy policy)
     /// <summary>A refusal of the edge's own bookkeeping, naming the version this edge decides with (0 when none).</summary>
     public Decision Refusal(string rule, string reason) =>
         policy.TryGet() is { } entry ? entry.Refusal(rule, reason) : new Decision(DecisionEffect.Deny, rule, reason, policy.Version, 0);
+
+    /// <summary>
+    /// The approval settings behind an approve <paramref name="decision"/>, from the policy version that made it; null when
+    /// this edge no longer holds that version (the request is then refused: it is not asked for under other terms).
+    /// </summary>
+    public ApprovalTerms? TermsOf(Decision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return policy.TryGet() is { } entry && entry.Version == decision.PolicyVersion ? entry.TermsOf(decision.Rule) : null;
+    }
 }

@@ -114,6 +114,7 @@ public sealed partial class EdgePolicy(TimeProvider time, ILogger<EdgePolicy> lo
     {
         private readonly Dictionary<PolicyRule, Decision> _byRule;
         private readonly Decision _noMatch;
+        private readonly Dictionary<string, ApprovalTerms> _terms = new(StringComparer.Ordinal);
 
         public Entry(long version, CompiledPolicy policy)
         {
@@ -126,13 +127,20 @@ public sealed partial class EdgePolicy(TimeProvider time, ILogger<EdgePolicy> lo
                 _byRule[rule] = rule.Effect switch
                 {
                     PolicyEffect.Allow => new Decision(DecisionEffect.Allow, rule.Name, rule.Reason, version, 0, policy.Version),
-                    PolicyEffect.Approve => new Decision(DecisionEffect.Deny, rule.Name, $"{rule.Reason} ({ApprovalUnavailable})", version, 0, policy.Version),
+                    PolicyEffect.Approve => new Decision(DecisionEffect.Approve, rule.Name, rule.Reason, version, 0, policy.Version),
                     _ => new Decision(DecisionEffect.Deny, rule.Name, rule.Reason, version, 0, policy.Version),
                 };
+                if (rule.Approval is { } terms)
+                {
+                    _terms[rule.Name] = terms;
+                }
             }
         }
 
         public long Version { get; }
+
+        /// <summary>The approval settings of the approve rule named <paramref name="rule"/> in this version, or null.</summary>
+        public ApprovalTerms? TermsOf(string rule) => _terms.GetValueOrDefault(rule);
 
         public CompiledPolicy Policy { get; }
 
@@ -142,9 +150,6 @@ public sealed partial class EdgePolicy(TimeProvider time, ILogger<EdgePolicy> lo
         /// <summary>A refusal of the gateway's own (<see cref="GatewayRules"/>) under this version.</summary>
         public Decision Refusal(string rule, string reason) => new(DecisionEffect.Deny, rule, reason, Version, 0, Policy.Version);
     }
-
-    public const string ApprovalUnavailable =
-        "this rule requires a human's approval, and the approval workflow is not available yet, so the statement is refused";
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Policy version {Version} ({Label}) now decides statements on this edge")]
     private static partial void LogInstalled(ILogger logger, long version, string label);

@@ -41,7 +41,8 @@ public static class IdentityServiceCollectionExtensions
         return services;
     }
 
-    private static void Bind(IConfiguration section, IdentityOptions options)
+    /// <summary>Binds issuers from <paramref name="section"/> (its <c>Issuers</c> list), a configured algorithm list replacing the default.</summary>
+    public static void Bind(IConfiguration section, IdentityOptions options)
     {
         foreach (var child in section.GetSection(nameof(IdentityOptions.Issuers)).GetChildren())
         {

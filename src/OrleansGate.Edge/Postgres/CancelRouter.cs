@@ -100,6 +100,12 @@ public sealed partial class CancelRouter : ICancelForwarder
             return false;
         }
 
+        if (target.Waiting.TryWithdraw())
+        {
+            // The session waits for an approval: nothing of that request runs at the target, the cancel withdraws it.
+            return true;
+        }
+
         try
         {
             await UpstreamCancel.SendAsync(target, CancelTimeout, _time).ConfigureAwait(false);

@@ -384,6 +384,7 @@ public sealed partial class PostgresSession
     {
         StatementLimitRule => "54000",
         UnknownStatementRule => "42501",
+        GatewayRules.ApprovalWithdrawn => "57014",
         _ => null,
     };
 

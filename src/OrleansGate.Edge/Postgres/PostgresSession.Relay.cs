@@ -125,6 +125,11 @@ public sealed partial class PostgresSession
                 {
                     var sql = FrontendMessages.ReadQuery(payload);
                     var (decision, record) = await AuthorizeAsync(StatementSource.SimpleQuery, sql, mayDefer: true).ConfigureAwait(false);
+                    if (decision.Effect == DecisionEffect.Approve)
+                    {
+                        decision = await AwaitApprovalAsync(sql, decision, ct).ConfigureAwait(false); // PostgresSession.Approvals.cs
+                    }
+
                     if (decision.IsAllowed)
                     {
                         // completion record; a read's answer is held until its record is durable (PostgresSession.Completions.cs)
@@ -152,6 +157,12 @@ public sealed partial class PostgresSession
 
                     var known = _services.Statements.PolicyVersions?.Version ?? 0;
                     var (decision, record) = await AuthorizeAsync(StatementSource.Parse, parse.Sql, mayDefer: true).ConfigureAwait(false);
+                    if (decision.Effect == DecisionEffect.Approve)
+                    {
+                        // Asked once, when the statement is prepared: an approved prepared statement runs in this session.
+                        decision = await AwaitApprovalAsync(parse.Sql, decision, ct).ConfigureAwait(false);
+                    }
+
                     RememberParse(parse.StatementName, parse.Sql, decision, known, record); // policy: recorded when the target confirms it (PostgresSession.ExtendedProtocol.cs)
                     if (decision.IsAllowed)
                     {
@@ -304,45 +315,55 @@ public sealed partial class PostgresSession
         while (true)
         {
             var result = await upstream.ReadAsync(ct).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var consumed = buffer.Start;
-            var examined = buffer.End;
+
+            // The client's stream has one writer at a time: this loop, or an approval's notice (PostgresSession.Approvals.cs).
+            await _clientWrites.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                while (!_terminate.IsCancellationRequested && MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
+                var buffer = result.Buffer;
+                var consumed = buffer.Start;
+                var examined = buffer.End;
+                try
                 {
-                    RelayUpstreamMessage(message);
-                    buffer = buffer.Slice(messageEnd);
-                    consumed = messageEnd;
+                    while (!_terminate.IsCancellationRequested && MessageFramer.TryRead(buffer, maxLength, out var message, out var messageEnd, out _))
+                    {
+                        RelayUpstreamMessage(message);
+                        buffer = buffer.Slice(messageEnd);
+                        consumed = messageEnd;
+                    }
                 }
-            }
-            catch (PgProtocolException e)
-            {
-                // The upstream is untrusted input too: this session ends, every other one carries on.
-                throw new PgProtocolException("08P01", $"the target sent an invalid message ({e.Message}); session closed");
+                catch (PgProtocolException e)
+                {
+                    // The upstream is untrusted input too: this session ends, every other one carries on.
+                    throw new PgProtocolException("08P01", $"the target sent an invalid message ({e.Message}); session closed");
+                }
+                finally
+                {
+                    upstream.AdvanceTo(consumed, examined);
+                }
+
+                if (_terminate.IsCancellationRequested)
+                {
+                    return "session terminated";
+                }
+
+                if (_held.Active)
+                {
+                    // What this read brought waits for the records of the reads it answers; the target is not read meanwhile.
+                    await _edge!.AwaitRecordsAsync(_held.Records, ct).ConfigureAwait(false);
+                    _withholdingCycle = _held.Release(_clientOutput, WriteWithheld);
+                }
+
+                await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
+                if (result.IsCompleted)
+                {
+                    _targetClosed = true; // nothing left there to cancel (PostgresSession.Cancel.cs)
+                    return "target closed the connection";
+                }
             }
             finally
             {
-                upstream.AdvanceTo(consumed, examined);
-            }
-
-            if (_terminate.IsCancellationRequested)
-            {
-                return "session terminated";
-            }
-
-            if (_held.Active)
-            {
-                // What this read brought waits for the records of the reads it answers; the target is not read meanwhile.
-                await _edge!.AwaitRecordsAsync(_held.Records, ct).ConfigureAwait(false);
-                _withholdingCycle = _held.Release(_clientOutput, WriteWithheld);
-            }
-
-            await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
-            if (result.IsCompleted)
-            {
-                _targetClosed = true; // nothing left there to cancel (PostgresSession.Cancel.cs)
-                return "target closed the connection";
+                _clientWrites.Release();
             }
         }
     }

@@ -1,12 +1,20 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansGate.Audit;
 using OrleansGate.Edge.Decisions;
 
 namespace OrleansGate.Edge.Sessions;
 
 /// <summary>What every session of this edge shares, whatever its protocol; one instance per process.</summary>
-public sealed class EdgeSessionServices(EdgeDecider decider, IAuditSink audit, AuditBacklog backlog, TimeProvider time, ILogger<EdgeSession> logger)
+public sealed class EdgeSessionServices(
+    EdgeDecider decider, IAuditSink audit, AuditBacklog backlog, IGrainFactory grains, IOptions<ApprovalLinks> approvalLinks, TimeProvider time, ILogger<EdgeSession> logger)
 {
+    /// <summary>The cluster: approvals live there (the one cross-silo call a request can make, and only when a rule holds it).</summary>
+    public IGrainFactory Grains { get; } = grains;
+
+    /// <summary>Where approvers decide, as agents are told.</summary>
+    public ApprovalLinks ApprovalLinks { get; } = approvalLinks.Value;
+
     public EdgeDecider Decider { get; } = decider;
 
     /// <summary>This node's audit store: its own writers where the node runs a silo, else the cluster's (AuditIngest).</summary>

@@ -26,6 +26,11 @@ public static class CommandLine
                                           refuse one token id (used or not; --issuer when the id alone is
                                           ambiguous) and close its sessions; cannot be lifted: it lapses when
                                           the token expires (unused: after Identity:RevokedTokenRetention)
+          approvals list | show ID | approve ID [--comment C] [--reuse 30m] | deny ID [--comment C]
+                    [--url URL] [--token-file FILE] [--json]
+                                          the approvers' API, with the approver's own token (--token-file or
+                                          ORLEANSGATE_APPROVER_TOKEN); URL defaults to ORLEANSGATE_URL, then
+                                          Approvals:ApiUrl, then the node's HTTP listener (exit 2 when refused)
           policy check FILE               validate a policy file (errors name file, line and problem)
           policy test --policy FILE --subject S [--groups A,B] [--issuer URL] [--claims NAME=VALUE]... --target T --sql "..."
                                           print the decision, rule and classification; touches no target
@@ -63,6 +68,8 @@ public static class CommandLine
         {
             case "run":
                 return await RunNodeAsync(arguments, configFiles, ct);
+            case "approvals":
+                return await ApprovalsCommand.RunAsync(arguments, LoadConfiguration(configFiles), stdout, stderr, ct);
             case "agents":
                 return await AgentsCommand.RunAsync(arguments, LoadConfiguration(configFiles), stdout, ct);
             case "idp":

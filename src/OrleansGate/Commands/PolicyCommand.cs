@@ -1,3 +1,4 @@
+using OrleansGate.Model;
 using OrleansGate.Policy.Classification;
 using OrleansGate.Policy.Evaluation;
 using OrleansGate.Policy.Loading;
@@ -83,9 +84,11 @@ public static class PolicyCommand
         await stdout.WriteLineAsync($"decision: {decision.Effect.ToString().ToLowerInvariant()}");
         await stdout.WriteLineAsync($"rule:     {decision.Rule}");
         await stdout.WriteLineAsync($"reason:   {decision.Reason}");
-        if (decision.Effect == PolicyEffect.Approve)
+        if (decision.Effect == PolicyEffect.Approve && policy.Rules.FirstOrDefault(r => r.Name == decision.Rule)?.Approval is { } terms)
         {
-            await stdout.WriteLineAsync("note:     the gateway refuses approve decisions today (the approval workflow is not built)");
+            await stdout.WriteLineAsync($"approval: {terms.Required} approval(s) from {string.Join(" or ", terms.ApproverGroups)}; " +
+                $"the agent {(terms.Mode == ApprovalMode.Wait ? "waits" : "retries")} up to {PolicyLoader.FormatDuration(terms.Timeout)}; " +
+                $"reuse {terms.Reuse.ToString().ToLowerInvariant()}{(terms.Reuse == ApprovalReuse.None ? "" : $" for up to {PolicyLoader.FormatDuration(terms.MaxReuseWindow)}")}");
         }
 
         await stdout.WriteLineAsync($"policy:   {decision.PolicyVersion}");

@@ -18,6 +18,7 @@ using OrleansGate.Audit;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Storage;
+using OrleansGate.Host.Approvals;
 using OrleansGate.Host.DevIdp;
 
 namespace OrleansGate.Host.Hosting;
@@ -88,6 +89,7 @@ public static class GatewayHost
         }
 
         builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));
+        builder.Services.AddApprovalsApi(gateway.GetSection("Approvals"));
         AddTelemetry(builder, gateway);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -117,6 +119,7 @@ public static class GatewayHost
         }
 
         app.MapDevIdp();
+        app.MapApprovalsApi();
         return app;
     }
 

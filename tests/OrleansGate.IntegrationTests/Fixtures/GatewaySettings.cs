@@ -14,6 +14,13 @@ public sealed class GatewaySettings
     /// <summary>Revocation tests use their own agent so other tests never see it revoked.</summary>
     public const string RevocableClientId = "agent-r";
 
+    /// <summary>People who approve (group <see cref="ApproverGroup"/>) and one who does not (dave), for the approval tests.</summary>
+    public static readonly IReadOnlyList<string> Approvers = ["alice", "bob", "carol"];
+
+    public const string NonApprover = "dave";
+
+    public const string ApproverGroup = "dba";
+
     private readonly Dictionary<string, string> _clientSecrets;
 
     public required string StateConnectionString { get; init; }
@@ -110,6 +117,10 @@ public sealed class GatewaySettings
             [AgentClientId] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
             [OtherClientId] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
             [RevocableClientId] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+            ["alice"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+            ["bob"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+            ["carol"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+            [NonApprover] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
         })
     {
     }
@@ -141,6 +152,12 @@ public sealed class GatewaySettings
             ["OrleansGate:Targets:demo:Username"] = "gateway_demo",
             ["OrleansGate:Targets:demo:Password"] = TargetPassword,
             ["OrleansGate:Audit:SigningKeyPath"] = TestAuditKeys.SharedPrivate,
+
+            // Approvers' tokens come from the same development IdP; their groups say who may decide.
+            ["OrleansGate:Approvals:Identity:Issuers:0:Issuer"] = Issuer,
+            ["OrleansGate:Approvals:Identity:Issuers:0:Audiences:0"] = Audience,
+            ["OrleansGate:Approvals:Identity:Issuers:0:RequireHttps"] = "false",
+            ["OrleansGate:Approvals:PageUrl"] = $"http://127.0.0.1:{Text(HttpPort)}/approvals",
         };
         if (PolicyFile is not null)
         {
@@ -162,7 +179,7 @@ public sealed class GatewaySettings
         {
             s[$"OrleansGate:DevIdp:Clients:{i}:ClientId"] = client;
             s[$"OrleansGate:DevIdp:Clients:{i}:ClientSecret"] = secret;
-            s[$"OrleansGate:DevIdp:Clients:{i}:Groups:0"] = "developers";
+            s[$"OrleansGate:DevIdp:Clients:{i}:Groups:0"] = Approvers.Contains(client) ? ApproverGroup : client == NonApprover ? "ops" : "developers";
             foreach (var (name, value) in ClientClaims.GetValueOrDefault(client) ?? new Dictionary<string, string>())
             {
                 s[$"OrleansGate:DevIdp:Clients:{i}:Claims:{name}"] = value;

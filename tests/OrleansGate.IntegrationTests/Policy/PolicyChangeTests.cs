@@ -3,7 +3,9 @@ using Npgsql;
 using OrleansGate.Grains;
 using OrleansGate.Host.Commands;
 using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.IntegrationTests.Infrastructure;
 using OrleansGate.Model;
+using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.IntegrationTests.Policy;
 
@@ -102,20 +104,32 @@ public sealed class PolicyChangeTests(PolicyFixture fixture)
     }
 
     [Fact]
-    public async Task Approve_rule_of_the_sample_policy_refuses_with_42501_saying_approval_is_not_available()
+    public async Task Approve_rule_of_the_sample_policy_holds_the_write_with_a_notice_until_an_approver_denies_it()
     {
         await fixture.ApplyAsync(await File.ReadAllTextAsync(Path.Combine(PolicyFixture.RepoRoot(), "deploy", "local", "policy.yaml")));
         try
         {
             await using var session = await RawSession.OpenAsync(fixture.OtherNode);
-            var refused = RawSession.Error(await session.QueryAsync("UPDATE orders SET status = 'x' WHERE id = 1"));
-            var read = RawSession.Error(await session.QueryAsync("SELECT count(*) FROM orders"));
+            await session.SendAsync(w => FrontendWriter.Query(w, "UPDATE orders SET status = 'x' WHERE id = 1"));
+            var grains = fixture.Node.Services.GetRequiredService<IGrainFactory>();
+            string? id = null;
+            await Poll.UntilAsync(async () =>
+            {
+                id = (await grains.GetGrain<IApprovalDirectoryGrain>(ApprovalKeys.Directory).List()).FirstOrDefault();
+                return id is not null;
+            }, "no approval was opened for the write");
+            var approver = new AgentIdentity(fixture.Node.Settings.Issuer, "alice", ["dba"]);
+            var vote = await grains.GetGrain<IApprovalGrain>(id!).Vote(new ApprovalVote(approver, false, "not now", TimeSpan.Zero, "test"));
+            Assert.Equal(ApprovalVoteOutcome.Decided, vote.Outcome);
 
+            var answer = await session.ReadUntilReadyAsync();
+            var notice = answer.Single(m => m.Code == 'N');
+            Assert.Contains($"statement waits for approval {id} (rule \"orders-writes-need-approval\"", System.Text.Encoding.UTF8.GetString(notice.Payload), StringComparison.Ordinal);
+            var refused = RawSession.Error(answer);
             Assert.NotNull(refused);
             Assert.Equal("42501", refused['C']);
-            Assert.StartsWith("statement denied by rule \"orders-writes-need-approval\": changes to orders need a human's approval (", refused['M'], StringComparison.Ordinal);
-            Assert.Contains("approval workflow is not available yet", refused['M'], StringComparison.Ordinal);
-            Assert.Null(read);
+            Assert.Equal($"statement denied by rule \"orders-writes-need-approval\": approval {id} was denied by alice: not now", refused['M']);
+            Assert.Null(RawSession.Error(await session.QueryAsync("SELECT count(*) FROM orders")));
         }
         finally
         {

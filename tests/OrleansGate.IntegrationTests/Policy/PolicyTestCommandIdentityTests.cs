@@ -41,7 +41,7 @@ public sealed class PolicyTestCommandIdentityTests : IDisposable
     }
 
     [Fact]
-    public async Task Approve_decision_says_the_gateway_refuses_it_today()
+    public async Task Approve_decision_names_who_approves_and_how_the_agent_waits()
     {
         await File.WriteAllTextAsync(_file, Policy);
 
@@ -49,7 +49,7 @@ public sealed class PolicyTestCommandIdentityTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Contains("decision: approve", output, StringComparison.Ordinal);
-        Assert.Contains("the gateway refuses approve decisions today", output, StringComparison.Ordinal);
+        Assert.Contains("approval: 1 approval(s) from dba; the agent waits up to 10m; reuse none", output, StringComparison.Ordinal);
     }
 
     private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)

@@ -1,0 +1,124 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.IntegrationTests.Infrastructure;
+
+namespace OrleansGate.IntegrationTests.Approvals;
+
+/// <summary>
+/// Real PostgreSQL and two gateway nodes of one cluster (both silo and edge), with a policy whose approve rules differ by
+/// agent: agent-a waits (one approver), agent-b waits 2 s and expires, agent-r retries (exact reuse), alice needs two
+/// approvers (and is an approver herself).
+/// </summary>
+public sealed class ApprovalFixture : IAsyncLifetime
+{
+    public const string Policy = """
+        version: tests-approvals
+        rules:
+          - name: reads
+            effect: allow
+            reason: agents may read
+            match: { kinds: [read, transaction, session] }
+          - name: orders-wait
+            effect: approve
+            reason: changes need a human
+            match: { subjects: [agent-a], kinds: [write] }
+            approval: { approvers: { groups: [dba] }, mode: wait, timeout: 90s }
+          - name: short-wait
+            effect: approve
+            reason: changes need a human, quickly
+            match: { subjects: [agent-b], kinds: [write] }
+            approval: { approvers: { groups: [dba] }, mode: wait, timeout: 2s }
+          - name: retry-later
+            effect: approve
+            reason: changes are approved out of band
+            match: { subjects: [agent-r], kinds: [write] }
+            approval: { approvers: { groups: [dba] }, mode: retry, timeout: 5m, reuse: exact, max_reuse: 1h }
+          - name: two-approvers
+            effect: approve
+            reason: changes need two people
+            match: { subjects: [alice], kinds: [write] }
+            approval: { approvers: { groups: [dba] }, required: 2, mode: wait, timeout: 90s }
+        """;
+
+    public TempPostgres Postgres { get; private set; } = null!;
+
+    public GatewayNode Node { get; private set; } = null!;
+
+    public GatewayNode Other { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await TempPostgres.StartAsync();
+        var statePassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var targetPassword = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        await Postgres.CreateRoleAsync("orleansgate", statePassword);
+        await Postgres.ExecuteAsync("postgres", "CREATE DATABASE orleansgate_state OWNER orleansgate");
+        await Postgres.CreateRoleAsync("gateway_demo", targetPassword);
+        await Postgres.CreateDatabaseAsync("demo");
+        await Postgres.ExecuteAsync("demo", """
+            CREATE TABLE items (id int PRIMARY KEY, note text NOT NULL);
+            INSERT INTO items SELECT g, 'new' FROM generate_series(1, 100) g;
+            GRANT SELECT, INSERT, UPDATE, DELETE ON items TO gateway_demo;
+            """);
+        var settings = new GatewaySettings
+        {
+            StateConnectionString = Postgres.ConnectionString("orleansgate_state", "orleansgate", statePassword),
+            TargetPort = Postgres.Port,
+            TargetPassword = targetPassword,
+            PolicyFile = GatewaySettings.WritePolicyFile(Policy),
+        };
+        Node = await GatewayNode.StartAsync(settings);
+        Other = await GatewayNode.StartAsync(settings.OtherNode("node-2"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Other is not null)
+        {
+            await Other.DisposeAsync();
+        }
+
+        if (Node is not null)
+        {
+            await Node.DisposeAsync();
+        }
+
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+    }
+
+    /// <summary>The note of one row, read directly from the target.</summary>
+    public async Task<string> NoteAsync(int id)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Postgres.ConnectionString("demo"));
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand($"SELECT note FROM items WHERE id = {id}", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Calls the approvals API of <paramref name="node"/> as <paramref name="approver"/> (a token of the development IdP).</summary>
+    public async Task<(int Status, JsonElement Body)> CallAsync(GatewayNode node, HttpMethod method, string path, string? token, object? body = null)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(method, $"http://127.0.0.1:{node.Settings.HttpPort}{path}");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        using var json = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+        return ((int)response.StatusCode, json.RootElement.Clone());
+    }
+}

@@ -1,0 +1,302 @@
+using System.Text.RegularExpressions;
+using Npgsql;
+using OrleansGate.Host.Commands;
+using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.IntegrationTests.Infrastructure;
+
+namespace OrleansGate.IntegrationTests.Approvals;
+
+/// <summary>
+/// The approve effect through real clients (Npgsql, psql) and the approvers' API and CLI, on two nodes of one cluster:
+/// what the agent sees while it waits, and after approval, denial, expiry and cancel.
+/// </summary>
+[Collection(ApprovalCollection.Name)]
+public sealed partial class ApprovalTests(ApprovalFixture fixture)
+{
+    [GeneratedRegex("apr-[0-9a-f]{20}")]
+    private static partial Regex ApprovalId();
+
+    /// <summary>An agent session that reports the approval id of the first notice it gets.</summary>
+    private sealed class Agent : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource<string> _notice = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private Agent(NpgsqlConnection connection)
+        {
+            Connection = connection;
+            Connection.Notice += (_, e) =>
+            {
+                if (ApprovalId().Match(e.Notice.MessageText) is { Success: true } id)
+                {
+                    NoticeText = $"{e.Notice.MessageText} | {e.Notice.Detail} | {e.Notice.Hint}";
+                    _notice.TrySetResult(id.Value);
+                }
+            };
+        }
+
+        public NpgsqlConnection Connection { get; }
+
+        public string? NoticeText { get; private set; }
+
+        /// <summary>The id in the notice the agent got when its statement started to wait.</summary>
+        public Task<string> Waiting => _notice.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        public static async Task<Agent> OpenAsync(GatewayNode node, string client)
+        {
+            var connection = new NpgsqlConnection(node.ConnectionString(await node.GetTokenAsync(client), user: client));
+            await connection.OpenAsync();
+            return new Agent(connection);
+        }
+
+        public async Task<int> ExecuteAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, Connection);
+            return await command.ExecuteNonQueryAsync();
+        }
+
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    }
+
+    private Task<string> TokenAsync(string client) => fixture.Node.GetTokenAsync(client);
+
+    private async Task<int> CliAsync(GatewayNode node, string approver, params string[] args)
+    {
+        var tokenFile = Path.Combine(Directory.CreateTempSubdirectory("approver-").FullName, "token");
+        await File.WriteAllTextAsync(tokenFile, await TokenAsync(approver));
+        try
+        {
+            return await CommandLine.RunAsync(
+                ["approvals", .. args, "--url", $"http://127.0.0.1:{node.Settings.HttpPort}", "--token-file", tokenFile], TextWriter.Null, TextWriter.Null, CancellationToken.None);
+        }
+        finally
+        {
+            File.Delete(tokenFile);
+        }
+    }
+
+    [Fact]
+    public async Task Wait_mode_approved_by_the_cli_on_another_node_gives_the_statement_s_real_result()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        var running = agent.ExecuteAsync("UPDATE items SET note = 'approved-by-cli' WHERE id = 1");
+        var id = await agent.Waiting;
+        Assert.Contains("rule \"orders-wait\"", agent.NoticeText, StringComparison.Ordinal);
+        Assert.Contains($"orleansgate approvals approve {id}", agent.NoticeText, StringComparison.Ordinal);
+        Assert.Contains($"/approvals/{id}", agent.NoticeText, StringComparison.Ordinal);
+        Assert.False(running.IsCompleted);
+        Assert.Equal("new", await fixture.NoteAsync(1));
+
+        Assert.Equal(0, await CliAsync(fixture.Other, "bob", "approve", id, "--comment", "looks right"));
+
+        Assert.Equal(1, await running);
+        Assert.Equal("approved-by-cli", await fixture.NoteAsync(1));
+
+        // The session goes on as before.
+        await using var next = new NpgsqlCommand("SELECT count(*) FROM items", agent.Connection);
+        Assert.Equal(100L, (long)(await next.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Denied_request_gets_42501_naming_the_approval_the_decision_and_the_comment()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        var running = agent.ExecuteAsync("UPDATE items SET note = 'denied' WHERE id = 2");
+        var id = await agent.Waiting;
+
+        var (status, _) = await fixture.CallAsync(fixture.Other, HttpMethod.Post, $"/api/approvals/{id}/deny", await TokenAsync("carol"), new { comment = "not during the freeze" });
+        Assert.Equal(200, status);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => running);
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains(id, error.MessageText, StringComparison.Ordinal);
+        Assert.Contains("denied by carol: not during the freeze", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal("new", await fixture.NoteAsync(2));
+    }
+
+    [Fact]
+    public async Task Request_nobody_decides_expires_with_42501()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.OtherClientId);
+        var running = agent.ExecuteAsync("UPDATE items SET note = 'expired' WHERE id = 3");
+        var id = await agent.Waiting;
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => running);
+        Assert.Equal("42501", error.SqlState);
+        Assert.Contains($"approval {id} expired", error.MessageText, StringComparison.Ordinal);
+        Assert.Equal("new", await fixture.NoteAsync(3));
+
+        var (status, body) = await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("bob"));
+        Assert.Equal(409, status);
+        Assert.Contains("expired", body.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cancel_withdraws_a_waiting_request_with_57014_and_the_session_stays_usable()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var command = new NpgsqlCommand("UPDATE items SET note = 'cancelled' WHERE id = 4", agent.Connection);
+        var running = command.ExecuteNonQueryAsync();
+        var id = await agent.Waiting;
+
+        command.Cancel();
+
+        // Npgsql reports a cancelled command as it does against PostgreSQL itself: cancelled, with the server's 57014 inside.
+        var cancelled = await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+        var error = Assert.IsType<PostgresException>(cancelled.InnerException);
+        Assert.Equal("57014", error.SqlState);
+        Assert.Contains(id, error.MessageText, StringComparison.Ordinal);
+        var (_, approval) = await fixture.CallAsync(fixture.Node, HttpMethod.Get, $"/api/approvals/{id}", await TokenAsync("bob"));
+        Assert.Equal("withdrawn", approval.GetProperty("status").GetString());
+
+        await using var next = new NpgsqlCommand("SELECT note FROM items WHERE id = 4", agent.Connection);
+        Assert.Equal("new", (string)(await next.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Retry_mode_refuses_at_once_then_runs_once_approved_and_reuses_within_the_window_only()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.RevocableClientId);
+        const string Sql = "UPDATE items SET note = note || '+r' WHERE id = 5";
+
+        var first = await Assert.ThrowsAsync<PostgresException>(() => agent.ExecuteAsync(Sql));
+        Assert.Equal("42501", first.SqlState);
+        var id = ApprovalId().Match(first.MessageText).Value;
+        Assert.Contains("send the same statement again once it is approved", first.MessageText, StringComparison.Ordinal);
+
+        // Sent again before the decision: the same approval, still pending.
+        var again = await Assert.ThrowsAsync<PostgresException>(() => agent.ExecuteAsync(Sql));
+        Assert.Contains(id, again.MessageText, StringComparison.Ordinal);
+
+        var (status, _) = await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("alice"), new { comment = "ok", reuse = "3s" });
+        Assert.Equal(200, status);
+
+        Assert.Equal(1, await agent.ExecuteAsync(Sql));
+        Assert.Equal(1, await agent.ExecuteAsync(Sql)); // within the window granted
+        Assert.Equal("new+r+r", await fixture.NoteAsync(5));
+
+        // Another text is not covered by an exact reuse.
+        var other = await Assert.ThrowsAsync<PostgresException>(() => agent.ExecuteAsync("UPDATE items SET note = note || '+r' WHERE id = 6"));
+        Assert.DoesNotContain(id, other.MessageText, StringComparison.Ordinal);
+
+        // After the window, the same text asks again.
+        string? after = null;
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                await agent.ExecuteAsync(Sql);
+                return false;
+            }
+            catch (PostgresException e) when (e.SqlState == "42501")
+            {
+                after = e.MessageText;
+                return true;
+            }
+        }, "the reuse window never ended", seconds: 30);
+        Assert.DoesNotContain(id, after, StringComparison.Ordinal);
+        Assert.Matches(ApprovalId(), after!);
+    }
+
+    [Fact]
+    public async Task Two_of_three_approvers_are_needed_and_the_agent_cannot_approve_its_own_request()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, "alice");
+        var running = agent.ExecuteAsync("UPDATE items SET note = 'two' WHERE id = 7");
+        var id = await agent.Waiting;
+
+        var (self, selfBody) = await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("alice"));
+        Assert.Equal(403, self);
+        Assert.Equal("self_approval", selfBody.GetProperty("outcome").GetString());
+
+        var (first, firstBody) = await fixture.CallAsync(fixture.Other, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("bob"));
+        Assert.Equal(200, first);
+        Assert.Equal("counted", firstBody.GetProperty("outcome").GetString());
+        var (twice, _) = await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("bob"));
+        Assert.Equal(409, twice);
+        Assert.False(running.IsCompleted);
+
+        var (second, secondBody) = await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("carol"));
+        Assert.Equal(200, second);
+        Assert.Equal("decided", secondBody.GetProperty("outcome").GetString());
+        Assert.Equal(1, await running);
+        Assert.Equal("two", await fixture.NoteAsync(7));
+    }
+
+    [Fact]
+    public async Task Two_approvers_racing_on_two_nodes_make_one_decision()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        var running = agent.ExecuteAsync("UPDATE items SET note = 'raced' WHERE id = 8");
+        var id = await agent.Waiting;
+        var bob = await TokenAsync("bob");
+        var carol = await TokenAsync("carol");
+
+        var votes = await Task.WhenAll(
+            fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", bob),
+            fixture.CallAsync(fixture.Other, HttpMethod.Post, $"/api/approvals/{id}/deny", carol));
+
+        Assert.Single(votes, v => v.Status == 200);
+        var loser = Assert.Single(votes, v => v.Status == 409);
+        Assert.Equal("already_decided", loser.Body.GetProperty("outcome").GetString());
+        var (_, approval) = await fixture.CallAsync(fixture.Node, HttpMethod.Get, $"/api/approvals/{id}", bob);
+        Assert.Equal(1, approval.GetProperty("votes").GetArrayLength());
+        if (votes[0].Status == 200)
+        {
+            Assert.Equal(1, await running);
+        }
+        else
+        {
+            Assert.Equal("42501", (await Assert.ThrowsAsync<PostgresException>(() => running)).SqlState);
+        }
+    }
+
+    [Fact]
+    public async Task Psql_waits_with_a_notice_and_prints_the_result_once_approved()
+    {
+        var settings = fixture.Node.Settings;
+        var psql = ExternalCommand.RunAsync(
+            "psql",
+            [$"host=127.0.0.1 port={settings.PostgresPort} dbname={GatewaySettings.TargetName} user={GatewaySettings.AgentClientId} sslmode=disable",
+             "-X", "-v", "ON_ERROR_STOP=1", "-c", "UPDATE items SET note = 'via-psql' WHERE id = 9"],
+            TimeSpan.FromSeconds(60),
+            environment: new Dictionary<string, string> { ["PGPASSWORD"] = await TokenAsync(GatewaySettings.AgentClientId), ["PGCONNECT_TIMEOUT"] = "15" });
+        var bob = await TokenAsync("bob");
+        string? id = null;
+        await Poll.UntilAsync(async () =>
+        {
+            var (_, list) = await fixture.CallAsync(fixture.Node, HttpMethod.Get, "/api/approvals", bob);
+            var match = list.GetProperty("approvals").EnumerateArray()
+                .FirstOrDefault(a => a.GetProperty("statement").GetString() == "UPDATE items SET note = 'via-psql' WHERE id = 9");
+            id = match.ValueKind == System.Text.Json.JsonValueKind.Object ? match.GetProperty("id").GetString() : null;
+            return id is not null;
+        }, "psql's statement never appeared among the pending approvals");
+
+        Assert.Equal(200, (await fixture.CallAsync(fixture.Other, HttpMethod.Post, $"/api/approvals/{id}/approve", bob)).Status);
+
+        var result = await psql;
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("UPDATE 1", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"NOTICE:  statement waits for approval {id}", result.StandardError, StringComparison.Ordinal);
+        Assert.Equal("via-psql", await fixture.NoteAsync(9));
+    }
+
+    [Fact]
+    public async Task A_statement_waiting_in_a_transaction_is_ended_cleanly_by_the_target_s_idle_in_transaction_timeout()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await agent.ExecuteAsync("SET idle_in_transaction_session_timeout = '1s'");
+        await using var tx = await agent.Connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand("UPDATE items SET note = 'in-tx' WHERE id = 10", agent.Connection, tx);
+        var running = command.ExecuteNonQueryAsync();
+        await agent.Waiting;
+
+        var error = await Assert.ThrowsAnyAsync<NpgsqlException>(() => running);
+        Assert.Equal("25P03", (error as PostgresException)?.SqlState ?? (error.InnerException as PostgresException)?.SqlState);
+        Assert.Equal("new", await fixture.NoteAsync(10));
+
+        // The node carries on: a new session works.
+        await using var next = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var read = new NpgsqlCommand("SELECT count(*) FROM items", next.Connection);
+        Assert.Equal(100L, (long)(await read.ExecuteScalarAsync())!);
+    }
+}
