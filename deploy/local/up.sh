@@ -27,6 +27,17 @@ owner_pw=$(cat "$(secret_file state-db-owner)")         # orleansgate_owner: own
 target_pw_file=$(secret_file demo-target)
 target_pw=$(cat "$target_pw_file")
 agent_secret=$(cat "$(secret_file demo-agent-client-secret)")
+# People who sign in to the approvals page through the dev IdP's login form (authorization code + PKCE): each
+# password is generated once into $home/secrets/idp-user-NAME (0600) and given to the IdP by file, never in the config.
+# alice, bob and carol are approvers (group dba); dave is in no group, to show a refusal.
+idp_users=(alice bob carol dave)
+idp_users_json=""
+for u in "${idp_users[@]}"; do
+  if [ "$u" = dave ]; then groups='[]'; else groups='[ "dba" ]'; fi
+  idp_users_json+="${idp_users_json:+,
+        }{ \"Username\": \"$u\", \"PasswordFile\": \"$(secret_file "idp-user-$u")\", \"Groups\": $groups }"
+done
+approvals_redirect="http://127.0.0.1:$http_port/approvals/callback"
 
 # 1. Local PostgreSQL, owned by the postgres user in a project-local folder.
 pgdata="$home/pg/data"
@@ -111,7 +122,11 @@ issuer="http://127.0.0.1:$http_port/oauth2/default"
       "Issuer": "$issuer",
       "Audience": "api://orleansgate",
       "KeyDirectory": "$home/keys",
-      "Clients": [ { "ClientId": "demo-agent", "ClientSecret": "$agent_secret", "Groups": [ "developers" ] } ]
+      "Clients": [ { "ClientId": "demo-agent", "ClientSecret": "$agent_secret", "Groups": [ "developers" ] } ],
+      "Users": [
+        $idp_users_json
+      ],
+      "PublicClients": [ { "ClientId": "orleansgate-approvals", "RedirectUris": [ "$approvals_redirect" ] } ]
     },
     "Targets": {
       "demo": { "Host": "127.0.0.1", "Port": $pg_port, "Database": "demo", "Username": "gateway_demo", "PasswordFile": "$target_pw_file" }
@@ -176,4 +191,11 @@ OrleansGate is up: gateway on 127.0.0.1:$gw_port, identity provider at $issuer
 "Root Certificate=…") for verify-full, or use sslmode=require to encrypt without checking it)
 (policy: deploy/local/policy.yaml, reloaded when the file changes; writes are refused with 42501)
 (tokens last 15 minutes; run the first line again for a new one. Stop with ./deploy/local/down.sh)
+
+People for the approvals page (dev IdP login form, client orleansgate-approvals, redirect $approvals_redirect);
+passwords are kept in $home/secrets/idp-user-NAME:
 TXT
+for u in "${idp_users[@]}"; do
+  if [ "$u" = dave ]; then role="no group"; else role="group dba"; fi
+  printf '  %-6s %-10s password %s\n' "$u" "($role)" "$(cat "$home/secrets/idp-user-$u")"
+done

@@ -15,17 +15,27 @@ internal static class DevIdpDocuments
         var issuer = options.CurrentValue.Issuer;
         var baseUrl = issuer.TrimEnd('/');
         context.Response.Headers.CacheControl = CacheControl;
+        var scopes = new JsonArray(DevIdpTokenFactory.Scope);
+        foreach (var scope in DevIdpAuthorizationRequest.SupportedScopes.Order(StringComparer.Ordinal))
+        {
+            scopes.Add(scope);
+        }
+
         return Json(new JsonObject
         {
             ["issuer"] = issuer,
             ["jwks_uri"] = baseUrl + "/v1/keys",
+            ["authorization_endpoint"] = baseUrl + "/v1/authorize",
             ["token_endpoint"] = baseUrl + "/v1/token",
-            ["grant_types_supported"] = new JsonArray("client_credentials"),
-            ["response_types_supported"] = new JsonArray("token"),
+            ["grant_types_supported"] = new JsonArray("client_credentials", "authorization_code"),
+            ["response_types_supported"] = new JsonArray("code"),
+            ["response_modes_supported"] = new JsonArray("query"),
+            ["code_challenge_methods_supported"] = new JsonArray("S256"),
             ["subject_types_supported"] = new JsonArray("public"),
-            ["scopes_supported"] = new JsonArray(DevIdpTokenFactory.Scope),
+            ["scopes_supported"] = scopes,
             ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
-            ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_basic", "client_secret_post"),
+            ["token_endpoint_auth_methods_supported"] = new JsonArray("client_secret_basic", "client_secret_post", "none"),
+            ["claims_supported"] = new JsonArray("iss", "sub", "aud", "iat", "exp", "auth_time", "nonce", "preferred_username", "groups", "cid", "scp"),
         });
     }
 

@@ -10,7 +10,8 @@ namespace OrleansGate.Host.DevIdp;
 
 /// <summary>
 /// Registers and serves the development identity provider: an Okta-shaped authorization server issuing
-/// client-credentials access tokens, so <c>orleansgate up</c> and tests run the same token path as production.
+/// client-credentials access tokens to service apps and, through a login page (authorization code with PKCE), tokens
+/// to configured people, so <c>orleansgate up</c> and tests run the same token path as production.
 /// </summary>
 public static class DevIdpEndpoints
 {
@@ -24,13 +25,17 @@ public static class DevIdpEndpoints
         services.TryAddSingleton<DevIdpSigningKey>();
         services.TryAddSingleton<DevIdpTokenFactory>();
         services.TryAddSingleton<DevIdpTokenEndpoint>();
+        services.TryAddSingleton<DevIdpAuthorizationCodes>();
+        services.TryAddSingleton<DevIdpAuthorizationCodeGrant>();
+        services.TryAddSingleton<DevIdpAuthorizeEndpoint>();
         return services;
     }
 
     /// <summary>
-    /// Maps <c>/.well-known/openid-configuration</c>, <c>/v1/keys</c> and <c>/v1/token</c> under the issuer's path;
-    /// does nothing unless the IdP is enabled. The path is fixed here: changing the issuer's path needs a restart,
-    /// while clients, lifetime and the issuer's host and port are re-read from configuration on every request.
+    /// Maps <c>/.well-known/openid-configuration</c>, <c>/v1/keys</c>, <c>/v1/token</c> and <c>/v1/authorize</c> (the
+    /// login page) under the issuer's path; does nothing unless the IdP is enabled. The path is fixed here: changing the
+    /// issuer's path needs a restart, while clients, users, lifetime and the issuer's host and port are re-read from
+    /// configuration on every request.
     /// </summary>
     public static IEndpointRouteBuilder MapDevIdp(this IEndpointRouteBuilder app)
     {
@@ -49,6 +54,8 @@ public static class DevIdpEndpoints
         routes.MapGet("/.well-known/openid-configuration", DevIdpDocuments.Discovery).AllowAnonymous();
         routes.MapGet("/v1/keys", DevIdpDocuments.Keys).AllowAnonymous();
         routes.MapPost("/v1/token", (HttpContext context, DevIdpTokenEndpoint endpoint) => endpoint.HandleAsync(context)).AllowAnonymous();
+        routes.MapGet("/v1/authorize", (HttpContext context, DevIdpAuthorizeEndpoint endpoint) => endpoint.ShowForm(context)).AllowAnonymous();
+        routes.MapPost("/v1/authorize", (HttpContext context, DevIdpAuthorizeEndpoint endpoint) => endpoint.SignInAsync(context)).AllowAnonymous();
         return app;
     }
 }

@@ -23,4 +23,10 @@ public sealed class DevIdpOptions
 
     /// <summary>The service apps allowed to obtain tokens with the client-credentials grant.</summary>
     public List<DevIdpClient> Clients { get; set; } = [];
+
+    /// <summary>The people allowed to sign in on the login page of the authorization code flow.</summary>
+    public List<DevIdpUser> Users { get; set; } = [];
+
+    /// <summary>The apps allowed to use the authorization code flow (with PKCE, without a secret).</summary>
+    public List<DevIdpPublicClient> PublicClients { get; set; } = [];
 }

@@ -1,36 +1,33 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using Microsoft.Net.Http.Headers;
 
 namespace OrleansGate.Host.DevIdp;
 
 /// <summary>
 /// <c>POST /v1/token</c>: the OAuth 2.0 client-credentials grant (RFC 6749 §4.4) with <c>client_secret_basic</c>
-/// or <c>client_secret_post</c>. Errors are OAuth JSON (§5.2) and never repeat what the client sent as its secret.
+/// or <c>client_secret_post</c>, and the authorization code grant of public clients (handed to
+/// <see cref="DevIdpAuthorizationCodeGrant"/>). Errors are OAuth JSON (§5.2) and never repeat what the client sent as its secret.
 /// </summary>
 internal sealed partial class DevIdpTokenEndpoint
 {
-    private const long MaxBodyBytes = 16 * 1024;
+    private const string AuthorizationCode = "authorization_code";
 
     private readonly IOptionsMonitor<DevIdpOptions> _options;
     private readonly DevIdpTokenFactory _tokens;
+    private readonly DevIdpAuthorizationCodeGrant _codeGrant;
     private readonly ILogger<DevIdpTokenEndpoint> _logger;
 
-    // Compared against when the client id is unknown, so that case costs the same as a wrong secret.
-    private readonly byte[] _unknownClientSecretHash = SHA256.HashData(RandomNumberGenerator.GetBytes(32));
-
-    public DevIdpTokenEndpoint(IOptionsMonitor<DevIdpOptions> options, DevIdpTokenFactory tokens, ILogger<DevIdpTokenEndpoint> logger)
+    public DevIdpTokenEndpoint(IOptionsMonitor<DevIdpOptions> options, DevIdpTokenFactory tokens, DevIdpAuthorizationCodeGrant codeGrant, ILogger<DevIdpTokenEndpoint> logger)
     {
         _options = options;
         _tokens = tokens;
+        _codeGrant = codeGrant;
         _logger = logger;
     }
 
@@ -43,31 +40,24 @@ internal sealed partial class DevIdpTokenEndpoint
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Pragma = "no-cache";
 
-        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-            || !contentType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+        var (form, formProblem) = await DevIdpForm.ReadAsync(context);
+        if (form is null)
         {
-            return Error(StatusCodes.Status400BadRequest, "invalid_request", "the request body must be application/x-www-form-urlencoded");
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
-        {
-            bodySize.MaxRequestBodySize = MaxBodyBytes;
-        }
-
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
-        {
-            return Error(StatusCodes.Status400BadRequest, "invalid_request", "the request body is not a valid form");
+            return Error(StatusCodes.Status400BadRequest, "invalid_request", formProblem);
         }
 
         // RFC 6749 §3.2: parameters must not be repeated; which copy would count is ambiguous.
         if (form.Any(field => field.Value.Count > 1))
         {
             return Error(StatusCodes.Status400BadRequest, "invalid_request", "a request parameter is repeated");
+        }
+
+        // Public clients send no secret; PKCE ties the code to the client instead (RFC 7636 §1).
+        var grantType = form["grant_type"].ToString();
+        if (string.Equals(grantType, AuthorizationCode, StringComparison.Ordinal)
+            && request.Headers.Authorization.Count == 0 && StringValues.IsNullOrEmpty(form["client_secret"]))
+        {
+            return _codeGrant.Handle(options, form);
         }
 
         if (!TryReadClientCredentials(context, form, out var clientId, out var clientSecret, out var problem))
@@ -82,15 +72,19 @@ internal sealed partial class DevIdpTokenEndpoint
             return InvalidClient(context, "client authentication failed");
         }
 
-        var grantType = form["grant_type"].ToString();
         if (grantType.Length == 0)
         {
             return Error(StatusCodes.Status400BadRequest, "invalid_request", "grant_type is required");
         }
 
+        if (string.Equals(grantType, AuthorizationCode, StringComparison.Ordinal))
+        {
+            return Error(StatusCodes.Status400BadRequest, "unauthorized_client", "the authorization_code grant is only for public clients, which send no secret");
+        }
+
         if (!string.Equals(grantType, "client_credentials", StringComparison.Ordinal))
         {
-            return Error(StatusCodes.Status400BadRequest, "unsupported_grant_type", "only the client_credentials grant is supported");
+            return Error(StatusCodes.Status400BadRequest, "unsupported_grant_type", "only the client_credentials and authorization_code grants are supported");
         }
 
         var scopes = form["scope"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -201,14 +195,10 @@ internal sealed partial class DevIdpTokenEndpoint
         return clientSecret.Length > 0;
     }
 
-    private DevIdpClient? Authenticate(DevIdpOptions options, string clientId, string clientSecret)
+    private static DevIdpClient? Authenticate(DevIdpOptions options, string clientId, string clientSecret)
     {
         var client = options.Clients.Find(c => string.Equals(c.ClientId, clientId, StringComparison.Ordinal));
-
-        // Hashing first makes the comparison independent of both secrets' lengths.
-        var expected = client is null ? _unknownClientSecretHash : SHA256.HashData(Encoding.UTF8.GetBytes(client.ClientSecret));
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(clientSecret));
-        return CryptographicOperations.FixedTimeEquals(expected, presented) ? client : null;
+        return DevIdpCredentials.SecretsMatch(client?.ClientSecret, clientSecret) ? client : null;
     }
 
     // RFC 6749 §5.2: a 401 for a failed client authentication names the scheme the client may use.
@@ -218,7 +208,7 @@ internal sealed partial class DevIdpTokenEndpoint
         return Error(StatusCodes.Status401Unauthorized, "invalid_client", description);
     }
 
-    private static IResult Error(int statusCode, string error, string description) =>
+    internal static IResult Error(int statusCode, string error, string description) =>
         DevIdpDocuments.Json(new JsonObject { ["error"] = error, ["error_description"] = description }, statusCode);
 
     private static string Printable(string value) =>

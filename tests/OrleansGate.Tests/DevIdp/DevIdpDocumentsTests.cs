@@ -30,9 +30,13 @@ public sealed class DevIdpDocumentsTests : IAsyncLifetime
         Assert.Equal(_server.Issuer, (string?)document["issuer"]);
         Assert.Equal(_server.Issuer + "/v1/keys", (string?)document["jwks_uri"]);
         Assert.Equal(_server.Issuer + "/v1/token", (string?)document["token_endpoint"]);
-        Assert.Equal(["client_credentials"], Strings(document["grant_types_supported"]));
+        Assert.Equal(_server.Issuer + "/v1/authorize", (string?)document["authorization_endpoint"]);
+        Assert.Equal(["client_credentials", "authorization_code"], Strings(document["grant_types_supported"]));
+        Assert.Equal(["code"], Strings(document["response_types_supported"]));
+        Assert.Equal(["S256"], Strings(document["code_challenge_methods_supported"]));
+        Assert.Contains("openid", Strings(document["scopes_supported"]));
         Assert.Equal(["RS256"], Strings(document["id_token_signing_alg_values_supported"]));
-        Assert.Equal(["client_secret_basic", "client_secret_post"], Strings(document["token_endpoint_auth_methods_supported"]));
+        Assert.Equal(["client_secret_basic", "client_secret_post", "none"], Strings(document["token_endpoint_auth_methods_supported"]));
     }
 
     [Fact]

@@ -116,13 +116,22 @@ public sealed class DevIdpTokenEndpointTests : IAsyncLifetime
 
     [Theory]
     [InlineData("password")]
-    [InlineData("authorization_code")]
     [InlineData("CLIENT_CREDENTIALS")]
     public async Task Other_grant_type_is_unsupported_grant_type_400(string grantType)
     {
         using var response = await PostAsync(Form(("grant_type", grantType)), Basic(DevIdpServer.ClientId, DevIdpServer.ClientSecret));
 
         await AssertErrorAsync(response, HttpStatusCode.BadRequest, "unsupported_grant_type");
+    }
+
+    [Fact]
+    public async Task Authorization_code_grant_from_an_authenticated_client_is_unauthorized_client_400()
+    {
+        using var response = await PostAsync(
+            Form(("grant_type", "authorization_code"), ("code", "abc"), ("redirect_uri", "http://127.0.0.1/cb"), ("code_verifier", new string('a', 43))),
+            Basic(DevIdpServer.ClientId, DevIdpServer.ClientSecret));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "unauthorized_client", DevIdpServer.ClientSecret);
     }
 
     [Fact]
