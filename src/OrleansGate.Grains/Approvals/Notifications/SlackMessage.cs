@@ -154,7 +154,8 @@ public static class SlackMessage
         .Replace("<", "&lt;", StringComparison.Ordinal)
         .Replace(">", "&gt;", StringComparison.Ordinal);
 
-    internal static string TimeLeft(TimeSpan left) => left switch
+    /// <summary>How long an approver has left, in the largest unit that fits.</summary>
+    public static string TimeLeft(TimeSpan left) => left switch
     {
         { Ticks: <= 0 } => "expired",
         { TotalMinutes: < 1 } => $"{(int)Math.Ceiling(left.TotalSeconds)} s",
