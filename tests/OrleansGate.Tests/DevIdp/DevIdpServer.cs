@@ -1,13 +1,8 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using OrleansGate.Host.DevIdp;
+using OrleansGate.Tests.Hosting;
 
 namespace OrleansGate.Tests.DevIdp;
 
@@ -70,25 +65,14 @@ internal sealed class DevIdpServer : IAsyncDisposable
         configure?.Invoke(settings);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddSingleton(time);
-        builder.Services.AddDevIdp(configuration.GetSection("OrleansGate:DevIdp"));
-        var app = builder.Build();
-        try
-        {
-            app.MapDevIdp();
-            await app.StartAsync();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        var issuer = address.TrimEnd('/') + IssuerPath;
+        var (app, address) = await LoopbackWebApp.StartAsync(
+            services =>
+            {
+                services.AddSingleton(time);
+                services.AddDevIdp(configuration.GetSection("OrleansGate:DevIdp"));
+            },
+            web => web.MapDevIdp());
+        var issuer = address + IssuerPath;
 
         // The IdP re-reads its options per request, so the real issuer takes effect once configuration reloads.
         configuration["OrleansGate:DevIdp:Issuer"] = issuer;

@@ -1,0 +1,11 @@
+namespace OrleansGate.Grains.Approvals.Notifications;
+
+/// <summary>What an <see cref="ApprovalNotice"/> tells approvers.</summary>
+public enum ApprovalNoticeKind
+{
+    /// <summary>A request waits for a decision.</summary>
+    Requested = 0,
+
+    /// <summary>The approval was approved, denied, expired or withdrawn.</summary>
+    Decided = 1,
+}
