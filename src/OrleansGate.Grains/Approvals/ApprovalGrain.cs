@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OrleansGate.Audit;
+using OrleansGate.Grains.Approvals.Notifications;
 using OrleansGate.Model;
 
 namespace OrleansGate.Grains.Approvals;
@@ -17,6 +18,8 @@ namespace OrleansGate.Grains.Approvals;
 public sealed partial class ApprovalGrain(
     [PersistentState("approval", GrainStorage.Name)] IPersistentState<ApprovalState> state,
     IAuditSink audit,
+    ApprovalNotifications notifications,
+    ApprovalTelemetry telemetry,
     TimeProvider time,
     ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain, IRemindable
 {
@@ -77,6 +80,10 @@ public sealed partial class ApprovalGrain(
         ScheduleExpiry();
         await GrainFactory.GetGrain<IApprovalDirectoryGrain>(ApprovalKeys.Directory).Add(Id);
         LogOpened(logger, Id, request.Rule, request.Target);
+        telemetry.Opened(request.Rule);
+
+        // Queued, never awaited: a notice that cannot be delivered never holds up the request or its decision.
+        notifications.Enqueue(ApprovalNoticeKind.Requested, View());
         return View();
     }
 
@@ -245,6 +252,8 @@ public sealed partial class ApprovalGrain(
         _expiryTimer?.Dispose();
         _expiryTimer = null;
         LogDecided(logger, Id, status);
+        telemetry.Decided(s.Request!.Rule, status, at - s.RequestedAt);
+        notifications.Enqueue(ApprovalNoticeKind.Decided, View());
         try
         {
             await GrainFactory.GetGrain<IApprovalDirectoryGrain>(ApprovalKeys.Directory).Remove(Id);

@@ -15,6 +15,8 @@ using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Telemetry;
 using OrleansGate.Grains;
 using OrleansGate.Audit;
+using OrleansGate.Grains.Approvals;
+using OrleansGate.Grains.Approvals.Notifications;
 using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Storage;
@@ -90,6 +92,12 @@ public static class GatewayHost
 
         builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));
         builder.Services.AddApprovalsApi(gateway.GetSection("Approvals"));
+
+        // Approval notices (Slack, JSON webhook) are sent by the approval grains; the Slack endpoint takes votes on any node.
+        builder.Services.AddApprovalNotifications(gateway.GetSection("Approvals:Notifications"));
+        builder.Services.PostConfigure<ApprovalNotificationOptions>(o => o.PageUrl ??= gateway["Approvals:PageUrl"]);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<ApprovalTelemetry>();
         AddTelemetry(builder, gateway);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -120,6 +128,7 @@ public static class GatewayHost
 
         app.MapDevIdp();
         app.MapApprovalsApi();
+        app.MapSlackInteractive();
         return app;
     }
 
@@ -228,7 +237,7 @@ public static class GatewayHost
                 .AddSource(EdgeTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddOtlpExporter(o => o.Endpoint = otlp))
             .WithMetrics(m => m
-                .AddMeter(EdgeTelemetry.Name, "Microsoft.Orleans")
+                .AddMeter(EdgeTelemetry.Name, ApprovalTelemetry.Name, "Microsoft.Orleans")
                 .AddOtlpExporter(o => o.Endpoint = otlp))
 
             // Logs too, among them each audit signature as a structured record when OrleansGate:Audit:ExportSignatures

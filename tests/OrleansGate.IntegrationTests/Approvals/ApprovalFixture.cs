@@ -102,10 +102,14 @@ public sealed class ApprovalFixture : IAsyncLifetime
     }
 
     /// <summary>Calls the approvals API of <paramref name="node"/> as <paramref name="approver"/> (a token of the development IdP).</summary>
-    public async Task<(int Status, JsonElement Body)> CallAsync(GatewayNode node, HttpMethod method, string path, string? token, object? body = null)
+    public Task<(int Status, JsonElement Body)> CallAsync(GatewayNode node, HttpMethod method, string path, string? token, object? body = null) =>
+        CallAsync(node.Settings.HttpPort, method, path, token, body);
+
+    /// <summary>Calls the approvals API on the node whose HTTP listener is <paramref name="httpPort"/>.</summary>
+    public async Task<(int Status, JsonElement Body)> CallAsync(int httpPort, HttpMethod method, string path, string? token, object? body = null)
     {
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(method, $"http://127.0.0.1:{node.Settings.HttpPort}{path}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var request = new HttpRequestMessage(method, $"http://127.0.0.1:{httpPort}{path}");
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -251,6 +251,90 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     }
 
     [Fact]
+    public async Task Audit_records_the_request_each_vote_and_the_decision_and_the_executed_statement_names_its_approval_and_approvers()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, "alice");
+        var running = agent.ExecuteAsync("UPDATE items SET note = 'audited' WHERE id = 11");
+        var id = await agent.Waiting;
+        Assert.Equal(200, (await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("bob"), new { comment = "first" })).Status);
+        Assert.Equal(200, (await fixture.CallAsync(fixture.Other, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("carol"))).Status);
+        Assert.Equal(1, await running);
+
+        var rows = new List<(string Kind, string? Outcome, string? Approver, string? Statement, string Session)>();
+        await using (var connection = new NpgsqlConnection(fixture.Node.Settings.StateConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var query = new NpgsqlCommand(
+                "SELECT kind, outcome, approver, statement_normalized, session_id FROM orleansgate_audit WHERE approval_id = @id ORDER BY seq", connection);
+            query.Parameters.AddWithValue("id", id);
+            await using var reader = await query.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+            }
+        }
+
+        // The approval's own chain: requested, two votes, the decision; the session's: the statement that ran.
+        Assert.Equal(
+            [("ApprovalRequested", "requested", null), ("ApprovalVote", "approve", "bob"), ("ApprovalVote", "approve", "carol"), ("ApprovalDecision", "approved", "bob,carol")],
+            rows.Where(r => r.Session == $"approval:{id}").Select(r => (r.Kind, r.Outcome, r.Approver)));
+        var executed = Assert.Single(rows, r => r.Kind == "Statement");
+        Assert.Equal("bob,carol", executed.Approver);
+
+        // Only the normalised text is stored, never the literal the approvers saw.
+        Assert.All(rows, r => Assert.DoesNotContain("audited", r.Statement ?? "", StringComparison.Ordinal));
+
+        await using var source = NpgsqlDataSource.Create(fixture.Node.Settings.StateConnectionString);
+        var report = await new OrleansGate.Audit.Verify.AuditVerifier(source).VerifyAsync(
+            OrleansGate.Audit.Signing.AuditKeys.LoadTrusted(TestAuditKeys.SharedPublic), [], CancellationToken.None);
+        Assert.True(report.Ok, string.Join("\n", report.Problems));
+    }
+
+    [Fact]
+    public async Task Metrics_count_pending_approvals_decisions_by_outcome_and_time_to_decision()
+    {
+        var measured = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, double Value, string? Outcome)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == OrleansGate.Grains.Approvals.ApprovalTelemetry.Name)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record(System.Diagnostics.Metrics.Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? rule = null, outcome = null;
+            foreach (var tag in tags)
+            {
+                rule = tag.Key == "rule" ? tag.Value as string : rule;
+                outcome = tag.Key == "outcome" ? tag.Value as string : outcome;
+            }
+
+            if (rule == "orders-wait")
+            {
+                measured.Enqueue((instrument.Name, value, outcome));
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
+
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        var running = agent.ExecuteAsync("UPDATE items SET note = 'metered' WHERE id = 12");
+        var id = await agent.Waiting;
+        Assert.Contains(measured, m => m == ("orleansgate.approvals.pending", 1, null));
+        Assert.Equal(200, (await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/deny", await TokenAsync("bob"))).Status);
+        await Assert.ThrowsAsync<PostgresException>(() => running);
+
+        Assert.Contains(measured, m => m == ("orleansgate.approvals.pending", -1, null));
+        Assert.Contains(measured, m => m == ("orleansgate.approvals.decisions", 1, "denied"));
+        Assert.Contains(measured, m => m.Instrument == "orleansgate.approvals.time_to_decision" && m.Outcome == "denied" && m.Value > 0);
+    }
+
+    [Fact]
     public async Task Psql_waits_with_a_notice_and_prints_the_result_once_approved()
     {
         var settings = fixture.Node.Settings;

@@ -30,7 +30,10 @@ public sealed class NodeProcess : IDisposable
     /// <summary>The process id, part of the names of the node's audit writers (NODE:PID:…).</summary>
     public int ProcessId => _process.Id;
 
-    /// <summary>Starts the executable with <paramref name="settings"/> and waits (bounded) until its PostgreSQL listener accepts connections.</summary>
+    /// <summary>
+    /// Starts the executable with <paramref name="settings"/> and waits (bounded) until its PostgreSQL listener accepts
+    /// connections (a silo-only node, which has none: its HTTP listener).
+    /// </summary>
     public static async Task<NodeProcess> StartAsync(GatewaySettings settings, GatewayRole role)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -53,7 +56,7 @@ public sealed class NodeProcess : IDisposable
             node._process.ErrorDataReceived += (_, e) => node.Keep(e.Data);
             node._process.BeginOutputReadLine();
             node._process.BeginErrorReadLine();
-            await node.WaitUntilListeningAsync(TimeSpan.FromSeconds(90));
+            await node.WaitUntilListeningAsync(role == GatewayRole.Silo ? settings.HttpPort : settings.PostgresPort, TimeSpan.FromSeconds(90));
             return node;
         }
         catch
@@ -124,7 +127,7 @@ public sealed class NodeProcess : IDisposable
     }
 
     /// <summary>Bounded polling, as a client that retries its connection would; fails early if the node died.</summary>
-    private async Task WaitUntilListeningAsync(TimeSpan within)
+    private async Task WaitUntilListeningAsync(int port, TimeSpan within)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -133,7 +136,7 @@ public sealed class NodeProcess : IDisposable
             try
             {
                 using var tcp = new TcpClient();
-                await tcp.ConnectAsync("127.0.0.1", Settings.PostgresPort);
+                await tcp.ConnectAsync("127.0.0.1", port);
                 return;
             }
             catch (SocketException) when (deadline.Elapsed < within)
