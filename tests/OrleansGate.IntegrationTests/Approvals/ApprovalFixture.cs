@@ -49,6 +49,15 @@ public sealed class ApprovalFixture : IAsyncLifetime
 
     public GatewayNode Other { get; private set; } = null!;
 
+    /// <summary>Where both nodes post their approval notices (the JSON webhook).</summary>
+    public WebhookReceiver Webhook { get; private set; } = null!;
+
+    /// <summary>The Slack app's signing secret the nodes check interactive requests against.</summary>
+    public string SlackSigningSecret { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>The Slack user mapped to the approver carol.</summary>
+    public const string SlackUser = "U0CAROL";
+
     public async Task InitializeAsync()
     {
         Postgres = await TempPostgres.StartAsync();
@@ -63,19 +72,39 @@ public sealed class ApprovalFixture : IAsyncLifetime
             INSERT INTO items SELECT g, 'new' FROM generate_series(1, 100) g;
             GRANT SELECT, INSERT, UPDATE, DELETE ON items TO gateway_demo;
             """);
+        Webhook = await WebhookReceiver.StartAsync();
+        var secretFile = Path.Combine(Directory.CreateTempSubdirectory("orleansgate-slack-").FullName, "signing-secret");
+        await File.WriteAllTextAsync(secretFile, SlackSigningSecret + "\n");
+        var httpPort = FreePort.Next();
+        var notifications = new Dictionary<string, string?>
+        {
+            ["OrleansGate:Approvals:Notifications:Webhook:Url"] = Webhook.Url,
+            ["OrleansGate:Approvals:Notifications:Slack:SigningSecretFile"] = secretFile,
+            [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Issuer"] = $"http://127.0.0.1:{httpPort}/oauth2/default",
+            [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Subject"] = "carol",
+            [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Groups:0"] = GatewaySettings.ApproverGroup,
+        };
         var settings = new GatewaySettings
         {
             StateConnectionString = Postgres.ConnectionString("orleansgate_state", "orleansgate", statePassword),
             TargetPort = Postgres.Port,
             TargetPassword = targetPassword,
             PolicyFile = GatewaySettings.WritePolicyFile(Policy),
+            HttpPort = httpPort,
+            Overrides = notifications,
         };
+        Assert.Equal(settings.Issuer, notifications[$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Issuer"]);
         Node = await GatewayNode.StartAsync(settings);
-        Other = await GatewayNode.StartAsync(settings.OtherNode("node-2"));
+        Other = await GatewayNode.StartAsync(settings.OtherNode("node-2", notifications));
     }
 
     public async Task DisposeAsync()
     {
+        if (Webhook is not null)
+        {
+            await Webhook.DisposeAsync();
+        }
+
         if (Other is not null)
         {
             await Other.DisposeAsync();

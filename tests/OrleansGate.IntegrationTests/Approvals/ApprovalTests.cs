@@ -223,6 +223,56 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     }
 
     [Fact]
+    public async Task Api_refuses_no_token_an_untrusted_issuer_and_a_non_approver_with_a_clear_error_and_nothing_changes()
+    {
+        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        var running = agent.ExecuteAsync("UPDATE items SET note = 'refusals' WHERE id = 13");
+        var id = await agent.Waiting;
+        var path = $"/api/approvals/{id}/approve";
+
+        var (none, noneBody) = await fixture.CallAsync(fixture.Node, HttpMethod.Post, path, token: null);
+        Assert.Equal(401, none);
+        Assert.Contains("Bearer token is required", noneBody.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var (untrusted, untrustedBody) = await fixture.CallAsync(fixture.Node, HttpMethod.Post, path, UntrustedToken());
+        Assert.Equal(401, untrusted);
+        Assert.Contains("unknown issuer", untrustedBody.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var dave = await TokenAsync(GatewaySettings.NonApprover);
+        var (outsider, outsiderBody) = await fixture.CallAsync(fixture.Other, HttpMethod.Post, path, dave);
+        Assert.Equal(403, outsider);
+        Assert.Equal("not_an_approver", outsiderBody.GetProperty("outcome").GetString());
+        Assert.False(outsiderBody.TryGetProperty("approval", out _)); // nothing of it is shown to a non-approver
+        Assert.Equal(403, (await fixture.CallAsync(fixture.Node, HttpMethod.Get, $"/api/approvals/{id}", dave)).Status);
+        Assert.Empty((await fixture.CallAsync(fixture.Node, HttpMethod.Get, "/api/approvals", dave)).Body.GetProperty("approvals").EnumerateArray());
+        Assert.Equal(400, (await fixture.CallAsync(fixture.Node, HttpMethod.Post, "/api/approvals/not-an-id/approve", dave)).Status);
+
+        var (_, after) = await fixture.CallAsync(fixture.Node, HttpMethod.Get, $"/api/approvals/{id}", await TokenAsync("bob"));
+        Assert.Equal("pending", after.GetProperty("status").GetString());
+        Assert.Equal(0, after.GetProperty("votes").GetArrayLength());
+        Assert.False(running.IsCompleted);
+
+        Assert.Equal(200, (await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/deny", await TokenAsync("bob"))).Status);
+        await Assert.ThrowsAsync<PostgresException>(() => running);
+        var (decided, decidedBody) = await fixture.CallAsync(fixture.Node, HttpMethod.Post, path, await TokenAsync("carol"));
+        Assert.Equal(409, decided);
+        Assert.Contains("already denied", decidedBody.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A well-formed RS256 token from an issuer the gateway does not trust, signed by a key of its own.</summary>
+    private static string UntrustedToken()
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var header = B64(System.Text.Encoding.UTF8.GetBytes("""{"alg":"RS256","typ":"JWT","kid":"k1"}"""));
+        var payload = B64(System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"iss":"https://untrusted.example/oauth2/default","sub":"mallory","aud":"api://orleansgate","iat":{{now}},"exp":{{now + 300}},"groups":["dba"]}"""));
+        var signature = key.SignData(System.Text.Encoding.ASCII.GetBytes($"{header}.{payload}"), System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        return $"{header}.{payload}.{B64(signature)}";
+    }
+
+    [Fact]
     public async Task Two_approvers_racing_on_two_nodes_make_one_decision()
     {
         await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
