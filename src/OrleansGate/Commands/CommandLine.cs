@@ -17,6 +17,9 @@ public static class CommandLine
           idp token --client ID [--secret S] [--issuer URL]
                                           get an access token from the development identity provider
                                           (issuer and secret default to the DevIdp section of the config)
+          idp login --user NAME [--password-file FILE] [--client ID]
+                                          sign a development user in (authorization code + PKCE, as the
+                                          approvals page does) and print their access token, for approvals
           idp rotate-key                  replace the development IdP's signing key (DevIdp:KeyDirectory); prints
                                           the new kid; the old key stays in the JWKS for DevIdp:PreviousKeyGrace
           agents list | show AGENT | revoke AGENT [--reason R] | unrevoke AGENT
@@ -120,9 +123,27 @@ public static class CommandLine
             return await RotateKeyCommand.RunAsync(keyDirectory, stdout, stderr);
         }
 
+        if (sub == "login")
+        {
+            var user = arguments.TakeValue("--user") ?? throw new CommandLineException("idp login needs --user NAME");
+            var passwordFile = arguments.TakeValue("--password-file");
+            var client = arguments.TakeValue("--client");
+            arguments.EnsureEmpty();
+            var loginConfig = new ConfigurationBuilder();
+            AddConfigFiles(loginConfig, configFiles);
+            loginConfig.AddEnvironmentVariables("ORLEANSGATE__");
+            var idp = loginConfig.Build().GetSection(GatewayHost.Section).GetSection("DevIdp").Get<DevIdpOptions>() ?? new DevIdpOptions();
+            if (string.IsNullOrEmpty(idp.Issuer))
+            {
+                throw new CommandLineException("no DevIdp:Issuer in the configuration");
+            }
+
+            return await LoginCommand.RunAsync(idp, user, passwordFile, client, stdout, stderr, ct);
+        }
+
         if (sub != "token")
         {
-            throw new CommandLineException(sub is null ? "idp needs a subcommand: token or rotate-key" : $"unknown idp subcommand '{sub}'");
+            throw new CommandLineException(sub is null ? "idp needs a subcommand: token, login or rotate-key" : $"unknown idp subcommand '{sub}'");
         }
 
         var clientId = arguments.TakeValue("--client") ?? throw new CommandLineException("idp token needs --client ID");
