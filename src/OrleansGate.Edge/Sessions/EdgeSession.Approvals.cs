@@ -50,7 +50,8 @@ public sealed partial class EdgeSession
                 "the approval could not be asked for (the cluster did not answer); retry later", decision.PolicyVersion, 0), action).ConfigureAwait(false);
         }
 
-        if (ticket.Kind is ApprovalTicketKind.Opened or ApprovalTicketKind.Pending)
+        // A loop: when another session of the agent used up the approval this one waited on, it waits on the next.
+        while (ticket.Kind is ApprovalTicketKind.Opened or ApprovalTicketKind.Pending)
         {
             if (terms.Mode == ApprovalMode.Retry)
             {
@@ -130,7 +131,12 @@ public sealed partial class EdgeSession
         {
             try
             {
-                return await requests.Request(request).WaitAsync(ended).ConfigureAwait(false);
+                var ticket = await requests.Request(request).WaitAsync(ended).ConfigureAwait(false);
+
+                // Withdrawn by the agent: refused, even if the withdrawal did not reach the approval (it then expires).
+                return withdraw.IsCancellationRequested && ticket.Kind != ApprovalTicketKind.Granted
+                    ? new ApprovalTicket(ApprovalTicketKind.Refused, current with { Status = ApprovalStatus.Withdrawn })
+                    : ticket;
             }
             catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
             {
