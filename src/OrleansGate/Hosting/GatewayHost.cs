@@ -90,6 +90,7 @@ public static class GatewayHost
 
         builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));
         builder.Services.AddApprovalsApi(gateway.GetSection("Approvals"));
+        builder.Services.AddApprovalsPage(gateway.GetSection("Approvals"));
         AddTelemetry(builder, gateway);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -120,6 +121,7 @@ public static class GatewayHost
 
         app.MapDevIdp();
         app.MapApprovalsApi();
+        app.MapApprovalsPage();
         return app;
     }
 
