@@ -37,7 +37,8 @@ for u in "${idp_users[@]}"; do
   idp_users_json+="${idp_users_json:+,
         }{ \"Username\": \"$u\", \"PasswordFile\": \"$(secret_file "idp-user-$u")\", \"Groups\": $groups }"
 done
-approvals_redirect="http://127.0.0.1:$http_port/approvals/callback"
+approvals_page="http://127.0.0.1:$http_port/approvals"
+approvals_redirect="$approvals_page/callback"
 
 # 1. Local PostgreSQL, owned by the postgres user in a project-local folder.
 pgdata="$home/pg/data"
@@ -128,6 +129,11 @@ issuer="http://127.0.0.1:$http_port/oauth2/default"
       ],
       "PublicClients": [ { "ClientId": "orleansgate-approvals", "RedirectUris": [ "$approvals_redirect" ] } ]
     },
+    "Approvals": {
+      "PageUrl": "$approvals_page",
+      "Page": { "Issuer": "$issuer", "ClientId": "orleansgate-approvals" },
+      "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] }
+    },
     "Targets": {
       "demo": { "Host": "127.0.0.1", "Port": $pg_port, "Database": "demo", "Username": "gateway_demo", "PasswordFile": "$target_pw_file" }
     }
@@ -192,7 +198,8 @@ OrleansGate is up: gateway on 127.0.0.1:$gw_port, identity provider at $issuer
 (policy: deploy/local/policy.yaml, reloaded when the file changes; writes are refused with 42501)
 (tokens last 15 minutes; run the first line again for a new one. Stop with ./deploy/local/down.sh)
 
-People for the approvals page (dev IdP login form, client orleansgate-approvals, redirect $approvals_redirect);
+Approvals page: $approvals_page
+People who sign in to it (dev IdP login form, client orleansgate-approvals, redirect $approvals_redirect);
 passwords are kept in $home/secrets/idp-user-NAME:
 TXT
 for u in "${idp_users[@]}"; do

@@ -92,6 +92,7 @@ public static class GatewayHost
 
         builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));
         builder.Services.AddApprovalsApi(gateway.GetSection("Approvals"));
+        builder.Services.AddApprovalsPage(gateway.GetSection("Approvals"));
 
         // Approval notices (Slack, JSON webhook) are sent by the approval grains; the Slack endpoint takes votes on any node.
         builder.Services.AddApprovalNotifications(gateway.GetSection("Approvals:Notifications"));
@@ -129,6 +130,7 @@ public static class GatewayHost
         app.MapDevIdp();
         app.MapApprovalsApi();
         app.MapSlackInteractive();
+        app.MapApprovalsPage();
         return app;
     }
 

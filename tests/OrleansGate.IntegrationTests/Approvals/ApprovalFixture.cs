@@ -10,7 +10,7 @@ namespace OrleansGate.IntegrationTests.Approvals;
 /// <summary>
 /// Real PostgreSQL and two gateway nodes of one cluster (both silo and edge), with a policy whose approve rules differ by
 /// agent: agent-a waits (one approver), agent-b waits 2 s and expires, agent-r retries (exact reuse), alice needs two
-/// approvers (and is an approver herself).
+/// approvers (and is an approver herself). The first node also serves the approvals page, for <see cref="PageUser"/>.
 /// </summary>
 public sealed class ApprovalFixture : IAsyncLifetime
 {
@@ -43,7 +43,15 @@ public sealed class ApprovalFixture : IAsyncLifetime
             approval: { approvers: { groups: [dba] }, required: 2, mode: wait, timeout: 90s }
         """;
 
+    /// <summary>The dev IdP user who signs in to the approvals page (group dba), and the page's public client.</summary>
+    public const string PageUser = "erin";
+
+    public const string PageClientId = "orleansgate-approvals";
+
     public TempPostgres Postgres { get; private set; } = null!;
+
+    /// <summary>The password of <see cref="PageUser"/>, given to the IdP by file as deploy/local does.</summary>
+    public string PageUserPassword { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
 
     public GatewayNode Node { get; private set; } = null!;
 
@@ -76,11 +84,12 @@ public sealed class ApprovalFixture : IAsyncLifetime
         var secretFile = Path.Combine(Directory.CreateTempSubdirectory("orleansgate-slack-").FullName, "signing-secret");
         await File.WriteAllTextAsync(secretFile, SlackSigningSecret + "\n");
         var httpPort = FreePort.Next();
+        var issuer = $"http://127.0.0.1:{httpPort}/oauth2/default";
         var notifications = new Dictionary<string, string?>
         {
             ["OrleansGate:Approvals:Notifications:Webhook:Url"] = Webhook.Url,
             ["OrleansGate:Approvals:Notifications:Slack:SigningSecretFile"] = secretFile,
-            [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Issuer"] = $"http://127.0.0.1:{httpPort}/oauth2/default",
+            [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Issuer"] = issuer,
             [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Subject"] = "carol",
             [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Groups:0"] = GatewaySettings.ApproverGroup,
         };
@@ -91,9 +100,20 @@ public sealed class ApprovalFixture : IAsyncLifetime
             TargetPassword = targetPassword,
             PolicyFile = GatewaySettings.WritePolicyFile(Policy),
             HttpPort = httpPort,
-            Overrides = notifications,
+
+            // The approvals page on the first node, and a person (not a client) who signs in to it at the dev IdP.
+            Overrides = new Dictionary<string, string?>(notifications)
+            {
+                ["OrleansGate:DevIdp:Users:0:Username"] = PageUser,
+                ["OrleansGate:DevIdp:Users:0:PasswordFile"] = WritePasswordFile(),
+                ["OrleansGate:DevIdp:Users:0:Groups:0"] = GatewaySettings.ApproverGroup,
+                ["OrleansGate:DevIdp:PublicClients:0:ClientId"] = PageClientId,
+                ["OrleansGate:DevIdp:PublicClients:0:RedirectUris:0"] = $"http://127.0.0.1:{httpPort}/approvals/callback",
+                ["OrleansGate:Approvals:Page:Issuer"] = issuer,
+                ["OrleansGate:Approvals:Page:ClientId"] = PageClientId,
+            },
         };
-        Assert.Equal(settings.Issuer, notifications[$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Issuer"]);
+        Assert.Equal(settings.Issuer, issuer);
         Node = await GatewayNode.StartAsync(settings);
         Other = await GatewayNode.StartAsync(settings.OtherNode("node-2", notifications));
     }
@@ -119,6 +139,13 @@ public sealed class ApprovalFixture : IAsyncLifetime
         {
             await Postgres.DisposeAsync();
         }
+    }
+
+    private string WritePasswordFile()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("orleansgate-idp-user-").FullName, PageUser);
+        File.WriteAllText(path, PageUserPassword + "\n");
+        return path;
     }
 
     /// <summary>The note of one row, read directly from the target.</summary>

@@ -16,47 +16,6 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [GeneratedRegex("apr-[0-9a-f]{20}")]
     private static partial Regex ApprovalId();
 
-    /// <summary>An agent session that reports the approval id of the first notice it gets.</summary>
-    private sealed class Agent : IAsyncDisposable
-    {
-        private readonly TaskCompletionSource<string> _notice = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private Agent(NpgsqlConnection connection)
-        {
-            Connection = connection;
-            Connection.Notice += (_, e) =>
-            {
-                if (ApprovalId().Match(e.Notice.MessageText) is { Success: true } id)
-                {
-                    NoticeText = $"{e.Notice.MessageText} | {e.Notice.Detail} | {e.Notice.Hint}";
-                    _notice.TrySetResult(id.Value);
-                }
-            };
-        }
-
-        public NpgsqlConnection Connection { get; }
-
-        public string? NoticeText { get; private set; }
-
-        /// <summary>The id in the notice the agent got when its statement started to wait.</summary>
-        public Task<string> Waiting => _notice.Task.WaitAsync(TimeSpan.FromSeconds(30));
-
-        public static async Task<Agent> OpenAsync(GatewayNode node, string client)
-        {
-            var connection = new NpgsqlConnection(node.ConnectionString(await node.GetTokenAsync(client), user: client));
-            await connection.OpenAsync();
-            return new Agent(connection);
-        }
-
-        public async Task<int> ExecuteAsync(string sql)
-        {
-            await using var command = new NpgsqlCommand(sql, Connection);
-            return await command.ExecuteNonQueryAsync();
-        }
-
-        public ValueTask DisposeAsync() => Connection.DisposeAsync();
-    }
-
     private Task<string> TokenAsync(string client) => fixture.Node.GetTokenAsync(client);
 
     private async Task<int> CliAsync(GatewayNode node, string approver, params string[] args)
@@ -77,7 +36,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Wait_mode_approved_by_the_cli_on_another_node_gives_the_statement_s_real_result()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
         var running = agent.ExecuteAsync("UPDATE items SET note = 'approved-by-cli' WHERE id = 1");
         var id = await agent.Waiting;
         Assert.Contains("rule \"orders-wait\"", agent.NoticeText, StringComparison.Ordinal);
@@ -99,7 +58,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Denied_request_gets_42501_naming_the_approval_the_decision_and_the_comment()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
         var running = agent.ExecuteAsync("UPDATE items SET note = 'denied' WHERE id = 2");
         var id = await agent.Waiting;
 
@@ -116,7 +75,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Request_nobody_decides_expires_with_42501()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.OtherClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.OtherClientId);
         var running = agent.ExecuteAsync("UPDATE items SET note = 'expired' WHERE id = 3");
         var id = await agent.Waiting;
 
@@ -133,7 +92,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Cancel_withdraws_a_waiting_request_with_57014_and_the_session_stays_usable()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
         await using var command = new NpgsqlCommand("UPDATE items SET note = 'cancelled' WHERE id = 4", agent.Connection);
         var running = command.ExecuteNonQueryAsync();
         var id = await agent.Waiting;
@@ -155,7 +114,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Retry_mode_refuses_at_once_then_runs_once_approved_and_reuses_within_the_window_only()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.RevocableClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.RevocableClientId);
         const string Sql = "UPDATE items SET note = note || '+r' WHERE id = 5";
 
         var first = await Assert.ThrowsAsync<PostgresException>(() => agent.ExecuteAsync(Sql));
@@ -200,7 +159,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Two_of_three_approvers_are_needed_and_the_agent_cannot_approve_its_own_request()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, "alice");
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, "alice");
         var running = agent.ExecuteAsync("UPDATE items SET note = 'two' WHERE id = 7");
         var id = await agent.Waiting;
 
@@ -225,7 +184,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Api_refuses_no_token_an_untrusted_issuer_and_a_non_approver_with_a_clear_error_and_nothing_changes()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
         var running = agent.ExecuteAsync("UPDATE items SET note = 'refusals' WHERE id = 13");
         var id = await agent.Waiting;
         var path = $"/api/approvals/{id}/approve";
@@ -275,7 +234,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Two_approvers_racing_on_two_nodes_make_one_decision()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
         var running = agent.ExecuteAsync("UPDATE items SET note = 'raced' WHERE id = 8");
         var id = await agent.Waiting;
         var bob = await TokenAsync("bob");
@@ -303,7 +262,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task Audit_records_the_request_each_vote_and_the_decision_and_the_executed_statement_names_its_approval_and_approvers()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, "alice");
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, "alice");
         var running = agent.ExecuteAsync("UPDATE items SET note = 'audited' WHERE id = 11");
         var id = await agent.Waiting;
         Assert.Equal(200, (await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("bob"), new { comment = "first" })).Status);
@@ -372,7 +331,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
         listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
         listener.Start();
 
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
         var running = agent.ExecuteAsync("UPDATE items SET note = 'metered' WHERE id = 12");
         var id = await agent.Waiting;
         Assert.Contains(measured, m => m == ("orleansgate.approvals.pending", 1, null));
@@ -417,7 +376,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     [Fact]
     public async Task A_statement_waiting_in_a_transaction_is_ended_cleanly_by_the_target_s_idle_in_transaction_timeout()
     {
-        await using var agent = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
         await agent.ExecuteAsync("SET idle_in_transaction_session_timeout = '1s'");
         await using var tx = await agent.Connection.BeginTransactionAsync();
         await using var command = new NpgsqlCommand("UPDATE items SET note = 'in-tx' WHERE id = 10", agent.Connection, tx);
@@ -429,7 +388,7 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
         Assert.Equal("new", await fixture.NoteAsync(10));
 
         // The node carries on: a new session works.
-        await using var next = await Agent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var next = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
         await using var read = new NpgsqlCommand("SELECT count(*) FROM items", next.Connection);
         Assert.Equal(100L, (long)(await read.ExecuteScalarAsync())!);
     }
