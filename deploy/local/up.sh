@@ -195,12 +195,18 @@ OrleansGate is up: gateway on 127.0.0.1:$gw_port, identity provider at $issuer
 
 (TLS only: the certificate is self-signed; trust $rel_cert as the root (sslrootcert=…, Npgsql
 "Root Certificate=…") for verify-full, or use sslmode=require to encrypt without checking it)
-(policy: deploy/local/policy.yaml, reloaded when the file changes; writes are refused with 42501)
+(policy: deploy/local/policy.yaml, reloaded when the file changes; writes are refused with 42501, except
+ writes to orders, which wait for a dba's approval: the client gets a NOTICE naming the approval)
 (tokens last 15 minutes; run the first line again for a new one. Stop with ./deploy/local/down.sh)
 
 Approvals page: $approvals_page
 People who sign in to it (dev IdP login form, client orleansgate-approvals, redirect $approvals_redirect);
-passwords are kept in $home/secrets/idp-user-NAME:
+passwords are kept in $home/secrets/idp-user-NAME. On the command line (docs/approvals.md):
+
+  export ORLEANSGATE_APPROVER_TOKEN="\$($rel_bin --config $rel_config idp login --user alice)"
+  $rel_bin --config $rel_config approvals list
+  $rel_bin --config $rel_config approvals approve apr-... --comment "checked"
+
 TXT
 for u in "${idp_users[@]}"; do
   if [ "$u" = dave ]; then role="no group"; else role="group dba"; fi
