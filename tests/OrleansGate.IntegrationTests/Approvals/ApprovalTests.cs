@@ -56,6 +56,31 @@ public sealed partial class ApprovalTests(ApprovalFixture fixture)
     }
 
     [Fact]
+    public async Task Statements_pipelined_after_a_held_one_wait_behind_it_and_run_in_order_once_it_is_approved()
+    {
+        await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
+        await using var batch = new NpgsqlBatch(agent.Connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("UPDATE items SET note = 'batched' WHERE id = 14"),
+                new NpgsqlBatchCommand("SELECT note FROM items WHERE id = 14"),
+            },
+        };
+        var reading = batch.ExecuteReaderAsync();
+        var id = await agent.Waiting;
+        Assert.False(reading.IsCompleted);
+
+        Assert.Equal(200, (await fixture.CallAsync(fixture.Node, HttpMethod.Post, $"/api/approvals/{id}/approve", await TokenAsync("bob"))).Status);
+
+        // Npgsql positions the reader on the first result with rows: the SELECT's.
+        await using var reader = await reading;
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("batched", reader.GetString(0)); // the SELECT ran after the UPDATE it waited behind
+        Assert.Equal(1, batch.BatchCommands[0].RecordsAffected);
+    }
+
+    [Fact]
     public async Task Denied_request_gets_42501_naming_the_approval_the_decision_and_the_comment()
     {
         await using var agent = await WaitingAgent.OpenAsync(fixture.Node, GatewaySettings.AgentClientId);
