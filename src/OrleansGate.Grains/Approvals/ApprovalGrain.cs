@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OrleansGate.Audit;
 using OrleansGate.Grains.Approvals.Notifications;
 using OrleansGate.Model;
@@ -19,6 +20,7 @@ public sealed partial class ApprovalGrain(
     [PersistentState("approval", GrainStorage.Name)] IPersistentState<ApprovalState> state,
     IAuditSink audit,
     ApprovalNotifications notifications,
+    IOptions<ApprovalNotificationOptions> notificationOptions,
     ApprovalTelemetry telemetry,
     TimeProvider time,
     ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain, IRemindable
@@ -33,6 +35,8 @@ public sealed partial class ApprovalGrain(
     private readonly TaskCompletionSource _decided = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private AuditChain? _chain;
     private IGrainTimer? _expiryTimer;
+    private IGrainTimer? _remindTimer;
+    private DateTimeOffset _remindedAt;
 
     private string Id => this.GetPrimaryKeyString();
 
@@ -76,7 +80,7 @@ public sealed partial class ApprovalGrain(
         await state.WriteStateAsync();
 
         // Durable expiry: whichever silo holds the grain when it is due expires it (the timer is only the precise path).
-        await this.RegisterOrUpdateReminder(ExpiryReminder, request.Terms.Timeout, TimeSpan.FromMinutes(1));
+        await this.RegisterOrUpdateReminder(ExpiryReminder, FirstTick(request.Terms.Timeout), TimeSpan.FromMinutes(1));
         ScheduleExpiry();
         await GrainFactory.GetGrain<IApprovalDirectoryGrain>(ApprovalKeys.Directory).Add(Id);
         LogOpened(logger, Id, request.Rule, request.Target);
@@ -220,6 +224,7 @@ public sealed partial class ApprovalGrain(
 
         await ExpireIfDueAsync();
         await ForgetTextIfDueAsync();
+        RemindIfDue();
         if (state.State.Status != ApprovalStatus.Pending && state.State.Request?.Text.Length is null or 0)
         {
             await UnregisterExpiryAsync();
@@ -251,6 +256,8 @@ public sealed partial class ApprovalGrain(
         _decided.TrySetResult();
         _expiryTimer?.Dispose();
         _expiryTimer = null;
+        _remindTimer?.Dispose();
+        _remindTimer = null;
         LogDecided(logger, Id, status);
         telemetry.Decided(s.Request!.Rule, status, at - s.RequestedAt);
         notifications.Enqueue(ApprovalNoticeKind.Decided, View());
@@ -277,10 +284,55 @@ public sealed partial class ApprovalGrain(
 
     private void ScheduleExpiry()
     {
+        ScheduleReminders();
         var due = state.State.ExpiresAt - time.GetUtcNow();
         _expiryTimer?.Dispose();
         _expiryTimer = this.RegisterGrainTimer(_ => ExpireIfDueAsync(),
             new GrainTimerCreationOptions(due > TimeSpan.Zero ? due : TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    /// <summary>
+    /// Approvers are reminded every RemindEvery while the request waits: by a timer while the grain is active, and by the
+    /// durable reminder's ticks (once a minute) after a silo that held it died.
+    /// </summary>
+    private void ScheduleReminders()
+    {
+        var every = notificationOptions.Value.RemindEvery;
+        if (every <= TimeSpan.Zero || _remindTimer is not null)
+        {
+            return;
+        }
+
+        _remindedAt = time.GetUtcNow();
+        _remindTimer = this.RegisterGrainTimer(() =>
+        {
+            RemindIfDue();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(every, every) { KeepAlive = true });
+    }
+
+    private void RemindIfDue()
+    {
+        var every = notificationOptions.Value.RemindEvery;
+        var now = time.GetUtcNow();
+        if (every > TimeSpan.Zero && state.State.Status == ApprovalStatus.Pending && now < state.State.ExpiresAt && now - _remindedAt >= every - TimeSpan.FromMilliseconds(50))
+        {
+            _remindedAt = now;
+            notifications.Enqueue(ApprovalNoticeKind.Reminder, View());
+        }
+    }
+
+    /// <summary>The durable reminder's first tick: at the expiry, or sooner when approvers are reminded (Orleans ticks at most once a minute).</summary>
+    private TimeSpan FirstTick(TimeSpan timeout)
+    {
+        var every = notificationOptions.Value.RemindEvery;
+        if (every <= TimeSpan.Zero)
+        {
+            return timeout;
+        }
+
+        var first = every < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : every;
+        return first < timeout ? first : timeout;
     }
 
     private async Task UnregisterExpiryAsync()

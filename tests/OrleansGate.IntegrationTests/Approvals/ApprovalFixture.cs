@@ -88,6 +88,7 @@ public sealed class ApprovalFixture : IAsyncLifetime
         var notifications = new Dictionary<string, string?>
         {
             ["OrleansGate:Approvals:Notifications:Webhook:Url"] = Webhook.Url,
+            ["OrleansGate:Approvals:Notifications:RemindEvery"] = "00:00:01",
             ["OrleansGate:Approvals:Notifications:Slack:SigningSecretFile"] = secretFile,
             [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Issuer"] = issuer,
             [$"OrleansGate:Approvals:Notifications:Slack:Users:{SlackUser}:Subject"] = "carol",

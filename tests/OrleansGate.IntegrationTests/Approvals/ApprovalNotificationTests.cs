@@ -9,7 +9,8 @@ using OrleansGate.IntegrationTests.Fixtures;
 namespace OrleansGate.IntegrationTests.Approvals;
 
 /// <summary>
-/// Notices and Slack on a real cluster: an opened approval is posted to the JSON webhook (normalised text only), a
+/// Notices and Slack on a real cluster: an opened approval is posted to the JSON webhook (normalised text only) and
+/// reminded while it waits, a
 /// correctly signed Slack click decides it and the waiting agent gets its result; a wrongly signed click and a replayed
 /// one (its timestamp older than five minutes) are refused and change nothing.
 /// </summary>
@@ -35,6 +36,10 @@ public sealed partial class ApprovalNotificationTests(ApprovalFixture fixture)
         Assert.Equal("orders-wait", requested.GetProperty("approval").GetProperty("rule").GetString());
         Assert.StartsWith("UPDATE items SET note = $1", requested.GetProperty("approval").GetProperty("normalized").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("slack-secret-literal", requested.GetRawText(), StringComparison.Ordinal);
+
+        // While it waits, approvers are reminded (every second in these tests).
+        var reminder = await fixture.Webhook.NextAsync("approval.reminder", id);
+        Assert.Equal("pending", reminder.GetProperty("approval").GetProperty("status").GetString());
 
         var now = DateTimeOffset.UtcNow;
         var click = Click(ApprovalFixture.SlackUser, "approve", id);

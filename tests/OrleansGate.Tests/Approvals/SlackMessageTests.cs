@@ -22,6 +22,20 @@ public sealed class SlackMessageTests
     }
 
     [Fact]
+    public void Reminder_says_the_request_still_waits_and_offers_the_buttons_again()
+    {
+        var notice = ApprovalNotice.Create(ApprovalNoticeKind.Reminder, ApprovalSamples.Pending(), null);
+
+        using var json = JsonDocument.Parse(SlackMessage.Build(notice, ApprovalSamples.RequestedAt.AddMinutes(5)));
+
+        var blocks = json.RootElement.GetProperty("blocks").EnumerateArray().ToList();
+        Assert.Equal("Approval still waiting", blocks[0].GetProperty("text").GetProperty("text").GetString());
+        var actions = Assert.Single(blocks, b => b.GetProperty("type").GetString() == "actions");
+        Assert.All(actions.GetProperty("elements").EnumerateArray(), b => Assert.Equal(ApprovalSamples.Id, b.GetProperty("value").GetString()));
+        Assert.StartsWith("orleansgate approvals approve", notice.CliLine, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Statement_text_is_escaped_so_it_cannot_form_slack_links_or_mentions()
     {
         var approval = ApprovalSamples.Pending();

@@ -18,7 +18,12 @@ public static class ApprovalEventJson
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("event", notice.Kind == ApprovalNoticeKind.Requested ? "approval.requested" : "approval.decided");
+            json.WriteString("event", notice.Kind switch
+            {
+                ApprovalNoticeKind.Requested => "approval.requested",
+                ApprovalNoticeKind.Reminder => "approval.reminder",
+                _ => "approval.decided",
+            });
             json.WriteStartObject("approval");
             json.WriteString("id", approval.Id);
             json.WriteString("status", approval.Status.ToString().ToLowerInvariant());

@@ -18,7 +18,7 @@ public sealed record ApprovalNotice(ApprovalNoticeKind Kind, ApprovalView Approv
     {
         ArgumentNullException.ThrowIfNull(approval);
         var decideUrl = string.IsNullOrWhiteSpace(pageUrl) ? null : pageUrl.TrimEnd('/') + "/" + approval.Id;
-        var cli = kind == ApprovalNoticeKind.Requested
+        var cli = kind != ApprovalNoticeKind.Decided
             ? $"orleansgate approvals approve {approval.Id} --comment \"<why>\""
             : $"orleansgate approvals show {approval.Id}";
         return new ApprovalNotice(kind, approval.WithoutText(), decideUrl, cli);

@@ -8,4 +8,7 @@ public enum ApprovalNoticeKind
 
     /// <summary>The approval was approved, denied, expired or withdrawn.</summary>
     Decided = 1,
+
+    /// <summary>A request still waits (sent every <see cref="ApprovalNotificationOptions.RemindEvery"/> while it does).</summary>
+    Reminder = 2,
 }

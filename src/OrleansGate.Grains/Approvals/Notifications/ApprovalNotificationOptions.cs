@@ -24,4 +24,7 @@ public sealed class ApprovalNotificationOptions
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often approvers are reminded of a request that still waits (zero: never).</summary>
+    public TimeSpan RemindEvery { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -27,6 +27,11 @@ public sealed class ApprovalNotificationOptionsValidator : IValidateOptions<Appr
             failures.Add($"{At}:QueueCapacity must be between 1 and 100000.");
         }
 
+        if (options.RemindEvery != TimeSpan.Zero && (options.RemindEvery < TimeSpan.FromSeconds(1) || options.RemindEvery > TimeSpan.FromDays(1)))
+        {
+            failures.Add($"{At}:RemindEvery must be zero (no reminders) or between 1 second and 1 day.");
+        }
+
         if (options.MaxAttempts is < 1 or > 20)
         {
             failures.Add($"{At}:MaxAttempts must be between 1 and 20.");

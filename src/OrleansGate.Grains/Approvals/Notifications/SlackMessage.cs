@@ -22,7 +22,7 @@ public static class SlackMessage
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            if (notice.Kind == ApprovalNoticeKind.Requested)
+            if (notice.Kind != ApprovalNoticeKind.Decided)
             {
                 WriteRequested(json, notice, now);
             }
@@ -41,9 +41,10 @@ public static class SlackMessage
     {
         var approval = notice.Approval;
         var request = approval.Request;
-        json.WriteString("text", $"Approval requested: {request.Agent.Subject} on {request.Target} ({approval.Id})");
+        var title = notice.Kind == ApprovalNoticeKind.Reminder ? "Approval still waiting" : "Approval requested";
+        json.WriteString("text", $"{title}: {request.Agent.Subject} on {request.Target} ({approval.Id})");
         json.WriteStartArray("blocks");
-        Header(json, "Approval requested");
+        Header(json, title);
 
         json.WriteStartObject();
         json.WriteString("type", "section");
