@@ -38,4 +38,7 @@ public static class GatewayRules
 
     /// <summary>The agent withdrew a request that waited for approval (a cancel): refused as cancelled (57014 on PostgreSQL).</summary>
     public const string ApprovalWithdrawn = "gateway:approval-withdrawn";
+
+    /// <summary>A mask of the policy applies to the session, and masks are not enforced yet: refused rather than answered in clear.</summary>
+    public const string MaskingUnavailable = "gateway:masking-unavailable";
 }

@@ -35,6 +35,13 @@ public sealed class EdgeDecider(EdgePolicy policy)
             return entry.Refusal(GatewayRules.LexicalSettings, guard);
         }
 
+        // Fail closed: a policy that masks values for this session is not answered in clear by a gateway that cannot mask.
+        if (entry.Policy.Masks.Count > 0 && PolicyEvaluator.FirstMask(entry.Policy, identity, target) is { } mask)
+        {
+            return entry.Refusal(GatewayRules.MaskingUnavailable,
+                $"mask '{mask.Name}' applies to this session and this gateway does not enforce masks yet, so statements are refused rather than answered in clear");
+        }
+
         return entry.DecisionOf(PolicyEvaluator.FindRule(entry.Policy, identity, target, action));
     }
 

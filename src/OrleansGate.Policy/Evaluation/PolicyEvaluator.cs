@@ -81,6 +81,24 @@ public static class PolicyEvaluator
         return best;
     }
 
+    /// <summary>The first of the policy's masks that applies to <paramref name="identity"/> on <paramref name="target"/>, or null.</summary>
+    public static PolicyMask? FirstMask(CompiledPolicy policy, PolicyIdentity identity, string target)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(identity);
+        var masks = policy.Masks;
+        for (var i = 0; i < masks.Count; i++)
+        {
+            var match = masks[i].Match;
+            if (IdentityMatches(match, identity) && (match.Targets.Count == 0 || Glob.AnyMatch(match.Targets, target)))
+            {
+                return masks[i];
+            }
+        }
+
+        return null;
+    }
+
     private static bool IdentityMatches(PolicyRule rule, PolicyIdentity identity)
     {
         if (rule.Issuers.Count > 0 && !Glob.AnyMatch(rule.Issuers, identity.Issuer))

@@ -52,6 +52,7 @@ public static partial class PolicyLoader
         var rules = new List<PolicyRule>();
         var guardrails = new List<PolicyRule>();
         IReadOnlyDictionary<string, PolicyTarget>? targets = null;
+        List<PolicyMask>? masks = null;
         var seenRules = false;
         foreach (var (keyNode, value) in root.Children)
         {
@@ -71,8 +72,11 @@ public static partial class PolicyLoader
                 case "targets":
                     targets = targets is null ? reader.Targets(value) : throw reader.Error(keyNode, "'targets' given twice");
                     break;
+                case "masks":
+                    masks = masks is null ? [.. reader.Masks(value)] : throw reader.Error(keyNode, "'masks' given twice");
+                    break;
                 default:
-                    throw reader.Error(keyNode, $"unknown key '{key}' (expected version, targets, rules, guardrails)");
+                    throw reader.Error(keyNode, $"unknown key '{key}' (expected version, targets, rules, guardrails, masks)");
             }
         }
 
@@ -95,6 +99,7 @@ public static partial class PolicyLoader
             Version = string.IsNullOrWhiteSpace(version) ? ContentVersion(yaml) : version,
             Rules = [.. guardrails, .. rules],
             Targets = targets ?? new Dictionary<string, PolicyTarget>(StringComparer.Ordinal),
+            Masks = masks ?? [],
             Source = source,
         };
     }

@@ -11,6 +11,9 @@ public sealed record CompiledPolicy
     /// <summary>Upstream targets the file defines (<c>targets:</c>), by exact name; empty when it defines none.</summary>
     public IReadOnlyDictionary<string, PolicyTarget> Targets { get; init; } = EmptyTargets;
 
+    /// <summary>The file's masks (<c>masks:</c>); empty when it defines none.</summary>
+    public IReadOnlyList<PolicyMask> Masks { get; init; } = [];
+
     /// <summary>Where it was loaded from, for messages.</summary>
     public string Source { get; init; } = "";
 

@@ -33,7 +33,13 @@ public static class PolicyCommand
                     return 1;
                 }
 
-                await stdout.WriteLineAsync($"{file}: ok, version {policy.Version}, {policy.Rules.Count} rules, {policy.Targets.Count} targets");
+                await stdout.WriteLineAsync($"{file}: ok, version {policy.Version}, {policy.Rules.Count} rules, {policy.Targets.Count} targets, {policy.Masks.Count} masks");
+                foreach (var mask in policy.Masks)
+                {
+                    await stdout.WriteLineAsync($"mask {mask.Name}: columns [{string.Join(", ", mask.Columns)}], detectors [{string.Join(", ", mask.Detectors)}], method {mask.Method.ToString().ToLowerInvariant()}"
+                        + " (not enforced yet: sessions it applies to are refused)");
+                }
+
                 foreach (var target in policy.Targets.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
                 {
                     await stdout.WriteLineAsync($"target {Describe(target)}");

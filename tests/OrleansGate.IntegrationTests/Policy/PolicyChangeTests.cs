@@ -138,6 +138,36 @@ public sealed class PolicyChangeTests(PolicyFixture fixture)
     }
 
     [Fact]
+    public async Task Sessions_a_mask_applies_to_are_refused_with_42501_until_masks_are_enforced_and_others_are_not()
+    {
+        await fixture.ApplyAsync(PolicyFixture.ReadOnlyPolicy.Replace("rules:", $$"""
+            masks:
+              - name: customer-pii
+                match: { subjects: [{{GatewaySettings.AgentClientId}}] }
+                columns: [public.customers.email]
+                method: redact
+            rules:
+            """, StringComparison.Ordinal));
+        try
+        {
+            // Npgsql's own catalog queries at open are refused too: nothing is answered in clear.
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(fixture.OtherNode));
+            Assert.Equal("42501", refused.SqlState);
+            Assert.Contains("gateway:masking-unavailable", refused.MessageText, StringComparison.Ordinal);
+            Assert.Contains("mask 'customer-pii'", refused.MessageText, StringComparison.Ordinal);
+
+            var other = fixture.OtherNode;
+            await using var unmasked = new NpgsqlConnection(other.ConnectionString(await other.GetTokenAsync(GatewaySettings.OtherClientId), user: GatewaySettings.OtherClientId));
+            await unmasked.OpenAsync();
+            Assert.Equal(3L, (long)(await new NpgsqlCommand("SELECT count(*) FROM customers", unmasked).ExecuteScalarAsync())!);
+        }
+        finally
+        {
+            await fixture.ApplyAsync(PolicyFixture.ReadOnlyPolicy);
+        }
+    }
+
+    [Fact]
     public async Task Node_without_a_policy_refuses_statements_until_one_is_applied()
     {
         // Its own cluster and service id: a fresh policy grain that nothing has applied a policy to.
