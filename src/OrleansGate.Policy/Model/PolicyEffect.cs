@@ -7,8 +7,8 @@ public enum PolicyEffect
     Allow = 0,
 
     /// <summary>
-    /// Needs a human's approval. Until approvals exist the gateway refuses it like a deny, with the
-    /// rule's reason, so nothing waits on a workflow that is not there.
+    /// Needs a human's approval: the request is held (or refused naming its approval, in retry mode) until approvers
+    /// of the rule's <c>approval:</c> settings decide (docs/approvals.md).
     /// </summary>
     Approve = 1,
 
