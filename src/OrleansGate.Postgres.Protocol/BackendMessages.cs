@@ -113,6 +113,36 @@ public static class BackendMessages
         return count;
     }
 
+    /// <summary>
+    /// DataRow ('D') in text format, for the gateway's own queries: Int16 column count, then per column an Int32
+    /// length (-1 = NULL) and that many bytes of UTF-8 text.
+    /// </summary>
+    public static string?[] ReadTextDataRow(in ReadOnlySequence<byte> payload)
+    {
+        var reader = new PayloadReader(payload, "DataRow");
+        var count = reader.ReadCount16("column count");
+        reader.EnsureAvailable(count * (long)sizeof(int), "column count");
+        var values = new string?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var length = reader.ReadInt32("column length");
+            if (length == -1)
+            {
+                continue;
+            }
+
+            if (length < 0)
+            {
+                throw PgProtocolException.Violation($"invalid DataRow message: column length {length}");
+            }
+
+            values[i] = reader.ReadText(length, "column value");
+        }
+
+        reader.EnsureEnd();
+        return values;
+    }
+
     /// <summary>NotificationResponse ('A'): Int32 process id of the notifier, channel, payload.</summary>
     public static (int ProcessId, string Channel, string Payload) ReadNotification(in ReadOnlySequence<byte> payload)
     {

@@ -68,6 +68,15 @@ internal ref struct PayloadReader
         return value;
     }
 
+    /// <summary>The next <paramref name="count"/> bytes as strict UTF-8.</summary>
+    public string ReadText(long count, string field)
+    {
+        EnsureAvailable(count, field);
+        var text = PgEncoding.DecodeStrict(_reader.UnreadSequence.Slice(0, count), _messageName);
+        _reader.Advance(count);
+        return text;
+    }
+
     public byte[] ReadBytes(long count, string field)
     {
         EnsureAvailable(count, field);

@@ -34,6 +34,27 @@ public sealed class BackendMessagesTests
     }
 
     [Fact]
+    public void Text_data_row_yields_values_and_nulls_in_any_split()
+    {
+        var bytes = new WireBuilder().Int16(3).Int32(2).Bytes(0x34, 0x32).Int32(-1).Int32(3).Bytes(0xC3, 0xA9, 0x21).ToArray();
+        foreach (var (name, sequence) in Sequences.AllSplits(bytes))
+        {
+            Assert.True(new string?[] { "42", null, "\u00e9!" }.SequenceEqual(BackendMessages.ReadTextDataRow(sequence)), name);
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0, 1, 0, 0, 0, 5, 0x41 })] // value longer than the message
+    [InlineData(new byte[] { 0, 1, 0, 0, 0, 1, 0xFF })] // not UTF-8
+    [InlineData(new byte[] { 0, 2, 0, 0, 0, 0 })]       // a column missing
+    [InlineData(new byte[] { 0, 1, 0xFF, 0xFF, 0xFF, 0xFE })] // negative length other than -1
+    public void Text_data_row_that_does_not_add_up_is_08P01(byte[] payload)
+    {
+        var e = Assert.Throws<PgProtocolException>(() => BackendMessages.ReadTextDataRow(new ReadOnlySequence<byte>(payload)));
+        Assert.Equal("08P01", e.SqlState);
+    }
+
+    [Fact]
     public void Authentication_md5_yields_its_four_byte_salt()
     {
         var request = BackendMessages.ReadAuthentication(Payload(new WireBuilder().Int32(5).Bytes(0xDE, 0xAD, 0xBE, 0xEF)));
