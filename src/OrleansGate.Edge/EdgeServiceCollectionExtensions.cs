@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Decisions;
 using OrleansGate.Edge.Identity;
+using OrleansGate.Edge.Masking;
 using OrleansGate.Edge.Postgres;
 using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Targets;
@@ -29,6 +30,7 @@ public static class EdgeServiceCollectionExtensions
         services.AddSingleton<EdgeTelemetry>();
         services.AddSingleton<TargetCatalog>();
         services.AddSingleton<UpstreamConnector>();
+        services.AddSingleton<MaskCatalogCache>();
         services.AddSingleton<CancelKeyRegistry>();
         services.AddSingleton<CancelRouter>();
         services.AddSingleton(new SqlClassifier(gateway.GetSection("Classification").Get<SqlClassifierOptions>() ?? new SqlClassifierOptions()));
