@@ -88,59 +88,43 @@ public static class BackendMessages
     /// and that many bytes, filling the payload exactly.
     /// </summary>
     /// <returns>The number of columns.</returns>
-    public static int ValidateDataRow(in ReadOnlySequence<byte> payload)
+    public static int ValidateDataRow(in ReadOnlySequence<byte> payload) => ReadDataRow(payload, null);
+
+    /// <summary>A DataRow ('D') in text format, for the gateway's own queries: each value as UTF-8 text, or null.</summary>
+    public static string?[] ReadTextDataRow(in ReadOnlySequence<byte> payload)
+    {
+        var values = new List<string?>();
+        ReadDataRow(payload, values);
+        return [.. values];
+    }
+
+    /// <summary>Walks a DataRow; with <paramref name="values"/>, decodes each value into it, else only skips it.</summary>
+    private static int ReadDataRow(in ReadOnlySequence<byte> payload, List<string?>? values)
     {
         var reader = new PayloadReader(payload, "DataRow");
         var count = reader.ReadCount16("column count");
         reader.EnsureAvailable(count * (long)sizeof(int), "column count");
+        values?.EnsureCapacity(count);
         for (var i = 0; i < count; i++)
         {
             var length = reader.ReadInt32("column length");
-            if (length == -1)
-            {
-                continue;
-            }
-
-            if (length < 0)
+            if (length < -1)
             {
                 throw PgProtocolException.Violation($"invalid DataRow message: column length {length}");
             }
 
-            reader.Skip(length, "column value");
+            if (values is null)
+            {
+                reader.Skip(Math.Max(length, 0), "column value");
+            }
+            else
+            {
+                values.Add(length == -1 ? null : reader.ReadText(length, "column value"));
+            }
         }
 
         reader.EnsureEnd();
         return count;
-    }
-
-    /// <summary>
-    /// DataRow ('D') in text format, for the gateway's own queries: Int16 column count, then per column an Int32
-    /// length (-1 = NULL) and that many bytes of UTF-8 text.
-    /// </summary>
-    public static string?[] ReadTextDataRow(in ReadOnlySequence<byte> payload)
-    {
-        var reader = new PayloadReader(payload, "DataRow");
-        var count = reader.ReadCount16("column count");
-        reader.EnsureAvailable(count * (long)sizeof(int), "column count");
-        var values = new string?[count];
-        for (var i = 0; i < count; i++)
-        {
-            var length = reader.ReadInt32("column length");
-            if (length == -1)
-            {
-                continue;
-            }
-
-            if (length < 0)
-            {
-                throw PgProtocolException.Violation($"invalid DataRow message: column length {length}");
-            }
-
-            values[i] = reader.ReadText(length, "column value");
-        }
-
-        reader.EnsureEnd();
-        return values;
     }
 
     /// <summary>NotificationResponse ('A'): Int32 process id of the notifier, channel, payload.</summary>

@@ -14,11 +14,14 @@ public sealed class NodeUpstreamDialCounter : IDisposable
     private long _count;
 
     public NodeUpstreamDialCounter(GatewayNode node)
+        : this((node ?? throw new ArgumentNullException(nameof(node))).Services.GetRequiredService<IMeterFactory>())
     {
-        ArgumentNullException.ThrowIfNull(node);
+    }
 
+    /// <summary>Counts the dials of the <see cref="EdgeTelemetry"/> made with <paramref name="scope"/>.</summary>
+    public NodeUpstreamDialCounter(IMeterFactory scope)
+    {
         // Meters made by a host's IMeterFactory carry that factory as their scope: one per node.
-        var scope = node.Services.GetRequiredService<IMeterFactory>();
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == EdgeTelemetry.Name && ReferenceEquals(instrument.Meter.Scope, scope)
