@@ -1,4 +1,3 @@
-using System.Buffers;
 using OrleansGate.Edge.Postgres;
 using OrleansGate.Postgres.Protocol;
 
@@ -21,37 +20,8 @@ internal static class SimpleQuery
         await connection.Output.FlushAsync(ct).ConfigureAwait(false);
 
         string? error = null;
-        while (true)
-        {
-            var result = await connection.Input.ReadAsync(ct).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var consumed = buffer.Start;
-            var examined = buffer.End;
-            var ready = false;
-            try
-            {
-                while (!ready && MessageFramer.TryRead(buffer, MaxMessageLength, out var message, out var messageEnd, out _))
-                {
-                    ready = Handle(message, onRow, ref error);
-                    buffer = buffer.Slice(messageEnd);
-                    consumed = messageEnd;
-                }
-            }
-            finally
-            {
-                connection.Input.AdvanceTo(consumed, ready ? consumed : examined);
-            }
-
-            if (ready)
-            {
-                break;
-            }
-
-            if (result.IsCompleted)
-            {
-                throw new IOException("the target closed the connection during a catalog query");
-            }
-        }
+        await connection.ReadUntilAsync(MaxMessageLength, (in PgMessage message) => Handle(message, onRow, ref error), "a catalog query", ct)
+            .ConfigureAwait(false);
 
         if (error is not null)
         {

@@ -80,41 +80,10 @@ public sealed partial class UpstreamConnector(EdgeTelemetry telemetry, ILogger<U
         socket.Dispose();
     }
 
-    private static async Task LoginAsync(ResolvedTarget target, UpstreamConnection connection, CancellationToken ct)
+    private static Task LoginAsync(ResolvedTarget target, UpstreamConnection connection, CancellationToken ct)
     {
         ScramSha256Client? scram = null;
-        while (true)
-        {
-            var result = await connection.Input.ReadAsync(ct).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            var consumed = buffer.Start;
-            var examined = buffer.End;
-            var done = false;
-            try
-            {
-                while (!done && MessageFramer.TryRead(buffer, MaxStartupMessageLength, out var message, out var messageEnd, out _))
-                {
-                    done = Handle(target, connection, message, ref scram);
-                    buffer = buffer.Slice(messageEnd);
-                    consumed = messageEnd;
-                }
-            }
-            finally
-            {
-                connection.Input.AdvanceTo(consumed, done ? consumed : examined);
-            }
-
-            await connection.Output.FlushAsync(ct).ConfigureAwait(false);
-            if (done)
-            {
-                return;
-            }
-
-            if (result.IsCompleted)
-            {
-                throw new IOException("the target closed the connection during login");
-            }
-        }
+        return connection.ReadUntilAsync(MaxStartupMessageLength, (in PgMessage message) => Handle(target, connection, message, ref scram), "login", ct);
     }
 
     /// <summary>Handles one startup-phase message; true once the upstream is ready for queries.</summary>
