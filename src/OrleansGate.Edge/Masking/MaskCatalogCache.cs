@@ -17,8 +17,8 @@ namespace OrleansGate.Edge.Masking;
 ///     ▼
 ///   CatalogSnapshot ──MaskBinder──► TargetMaskCatalog, cached in the entry per (mask names, version)
 /// </code>
-/// Concurrent callers share one load; a caller that gives up does not cancel it for the others. A failed load is not
-/// kept, so the next statement tries again.
+/// Concurrent callers share one load; a caller that gives up does not cancel it for the others. A failed load fails
+/// every statement waiting on it and is then replaced, so the next statement tries again.
 /// </remarks>
 public sealed partial class MaskCatalogCache(UpstreamConnector connector, TimeProvider time, ILogger<MaskCatalogCache> logger)
 {
@@ -44,17 +44,7 @@ public sealed partial class MaskCatalogCache(UpstreamConnector connector, TimePr
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(masks);
         var entry = CurrentEntry(target, policyVersion);
-        CatalogSnapshot snapshot;
-        try
-        {
-            snapshot = await entry.Snapshot.WaitAsync(ct).ConfigureAwait(false);
-        }
-        catch (MaskCatalogUnavailableException)
-        {
-            // Only this entry: a newer one may already be loading.
-            _entries.TryRemove(new KeyValuePair<string, SnapshotEntry>(target.Name, entry));
-            throw;
-        }
+        var snapshot = await entry.Snapshot.WaitAsync(ct).ConfigureAwait(false);
 
         // Binding is pure and quick: two callers racing may both bind, and one result is kept.
         var key = (string.Join('\n', masks.Select(m => m.Name)), policyVersion);
@@ -79,7 +69,7 @@ public sealed partial class MaskCatalogCache(UpstreamConnector connector, TimePr
         {
             if (_entries.TryGetValue(target.Name, out var current))
             {
-                if (current.PolicyVersion >= policyVersion)
+                if (current.PolicyVersion >= policyVersion && !current.Failed)
                 {
                     return current;
                 }
@@ -151,6 +141,9 @@ public sealed partial class MaskCatalogCache(UpstreamConnector connector, TimePr
         public long PolicyVersion { get; } = policyVersion;
 
         public Task<CatalogSnapshot> Snapshot => _snapshot.Value;
+
+        /// <summary>A failed load is replaced by the next caller, even when every caller of this one gave up waiting.</summary>
+        public bool Failed => _snapshot.IsValueCreated && _snapshot.Value is { IsCompleted: true, IsCompletedSuccessfully: false };
 
         public ConcurrentDictionary<(string MaskNames, long PolicyVersion), TargetMaskCatalog> Bound { get; } = new();
     }
