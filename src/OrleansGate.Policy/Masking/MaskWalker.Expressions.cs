@@ -5,6 +5,14 @@ namespace OrleansGate.Policy.Masking;
 /// <summary>Value flow through expressions, and column references resolved against the FROM items in scope.</summary>
 internal sealed partial class MaskWalker
 {
+    // Built-ins that carry their arguments somewhere other than the result rows: a setting read back by SHOW, a
+    // notification payload, a large object, another server.
+    private static readonly HashSet<string> SideChannels = new(StringComparer.Ordinal)
+    {
+        "set_config", "pg_notify", "lo_from_bytea", "lo_put", "lowrite", "pg_logical_emit_message",
+        "dblink", "dblink_exec", "dblink_send_query", "dblink_open",
+    };
+
     /// <summary>
     /// The taint an expression's value may carry. Every object and array is visited; <paramref name="predicate"/> says
     /// whether references here decide which rows come back or their order (checked against predicates: deny).
@@ -93,6 +101,12 @@ internal sealed partial class MaskWalker
             var isPredicate = predicate || property.NameEquals("agg_filter") || property.NameEquals("agg_order")
                 || property.NameEquals("over");
             union = Taint.Union(union, Expression(property.Value, scope, isPredicate));
+        }
+
+        if (union is not null && TryGet(body, "funcname", out var funcname) && Strings(funcname) is { Count: > 0 } name
+            && SideChannels.Contains(name[^1]))
+        {
+            CheckWrite(union, name[^1] + "()", "a channel the relay does not mask");
         }
 
         return Taint.Derive(union);

@@ -285,6 +285,15 @@ internal sealed partial class MaskWalker
             }
         }
 
+        // NATURAL joins on every column name the sides share; which those are is not known here, so every masked one counts.
+        if (GetBool(body, "isNatural"))
+        {
+            foreach (var side in sides)
+            {
+                CheckPredicate(side.WholeRow());
+            }
+        }
+
         if (AliasName(body) is { } alias)
         {
             scope.Items.Add(FromItem.Join(alias, sides));

@@ -43,12 +43,7 @@ internal sealed partial class MaskWalker
             default:
                 // Any other statement that holds a query or an expression over masked data (CALL, CREATE RULE, …)
                 // passes the values somewhere this analysis cannot follow.
-                var taint = Expression(body, new MaskScope(null), predicate: false);
-                if (taint is not null)
-                {
-                    Refuse(RefusalKind.Write, taint.First, $"{type} would pass masked values where they cannot be followed (mask '{taint.First.Name}')");
-                }
-
+                CheckWrite(Expression(body, new MaskScope(null), predicate: false), type, "code or objects this analysis cannot follow");
                 return NoRows();
         }
     }

@@ -307,6 +307,9 @@ public sealed class MaskAnalyzerTests
     [InlineData("CREATE VIEW v AS SELECT c.* FROM customers c")]
     [InlineData("MERGE INTO orders o USING customers c ON o.id = c.id WHEN NOT MATCHED THEN INSERT (total) VALUES (length(c.email))")]
     [InlineData("WITH x AS (SELECT email FROM customers) INSERT INTO orders (total) SELECT length(email) FROM x")]
+    [InlineData("SELECT set_config('app.x', email, false) FROM customers")]
+    [InlineData("SELECT pg_notify('c', card) FROM customers")]
+    [InlineData("CALL p((SELECT email FROM customers LIMIT 1))")]
     public void Writes_of_masked_values_are_refused_whatever_the_settings(string sql)
     {
         Assert.Contains("would copy masked values into", Refused(sql, Relations).Reason, StringComparison.Ordinal);
@@ -344,6 +347,8 @@ public sealed class MaskAnalyzerTests
     [InlineData("DELETE FROM customers WHERE email = 'a@b.c'")]
     [InlineData("SELECT id FROM (SELECT id, upper(email) u FROM customers) s WHERE u = 'A'")]
     [InlineData("EXPLAIN SELECT id FROM customers WHERE email = 'a@b.c'")]
+    [InlineData("SELECT 1 FROM customers NATURAL JOIN customer_view")]
+    [InlineData("SELECT total::text AS t FROM orders UNION SELECT email FROM customers ORDER BY t")]
     public void Predicates_on_masked_columns_follow_the_predicates_setting(string sql)
     {
         var refusal = Refused(sql, RelationsWith(Mask("pii", predicates: true)));
