@@ -1,4 +1,5 @@
 using System.Text.Json;
+using OrleansGate.Policy.Classification;
 
 namespace OrleansGate.Policy.Masking;
 
@@ -103,10 +104,16 @@ internal sealed partial class MaskWalker
             union = Taint.Union(union, Expression(property.Value, scope, isPredicate));
         }
 
-        if (union is not null && TryGet(body, "funcname", out var funcname) && Strings(funcname) is { Count: > 0 } name
-            && SideChannels.Contains(name[^1]))
+        var name = TryGet(body, "funcname", out var funcname) ? Strings(funcname) : [];
+        if (union is not null && name.Count > 0 && SideChannels.Contains(name[^1]))
         {
             CheckWrite(union, name[^1] + "()", "a channel the relay does not mask");
+        }
+
+        // A function that is not built in runs code this analysis cannot see, which may read a masked column.
+        if (!BuiltinFunctions.IsBuiltin(name))
+        {
+            union = Taint.Union(union, AnyMask());
         }
 
         return Taint.Derive(union);
@@ -217,9 +224,20 @@ internal sealed partial class MaskWalker
             "ColumnRef" => TryGet(body, "fields", out var fields) && Strings(fields) is { Count: > 0 } names ? names[^1] : null,
             "FuncCall" => TryGet(body, "funcname", out var function) && Strings(function) is { Count: > 0 } names ? names[^1] : null,
             "TypeCast" => TryGet(body, "arg", out var argument) ? OutputName(argument) : null,
+            "CollateClause" => TryGet(body, "arg", out var collated) ? OutputName(collated) : null,
+            "A_Indirection" => TryGet(body, "indirection", out var path) && Strings(path) is { Count: > 0 } members ? members[^1] : null,
+            "A_Expr" => GetString(body, "kind") == "AEXPR_NULLIF" ? "nullif" : "?column?",
+            "A_Const" or "NullTest" or "BooleanTest" or "BoolExpr" or "ParamRef" => "?column?",
+            "SubLink" => GetString(body, "subLinkType") switch
+            {
+                "EXISTS_SUBLINK" => "exists",
+                "ARRAY_SUBLINK" => "array",
+                _ => null,
+            },
             "CaseExpr" => "case",
             "CoalesceExpr" => "coalesce",
             "A_ArrayExpr" => "array",
+            "RowExpr" => "row",
             _ => null,
         };
     }

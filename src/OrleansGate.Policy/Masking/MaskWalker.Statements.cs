@@ -34,6 +34,13 @@ internal sealed partial class MaskWalker
                 return Copy(body);
             case "CreateTableAsStmt" or "ViewStmt":
                 return CreateFromQuery(type, body);
+            case "CallStmt":
+                // A procedure is user code: its OUT parameters may carry anything it reads.
+                var arguments = TryGet(body, "funccall", out var call) ? Expression(call, new MaskScope(null), predicate: false) : null;
+                CheckWrite(arguments, "CALL", "a procedure");
+                return new StatementMasking { AnyColumn = AnyMask()?.First, TouchesMaskedData = Touches };
+            case "VariableShowStmt":
+                return new StatementMasking { Columns = [null], TouchesMaskedData = Touches };
             case "DoStmt":
                 Refuse(RefusalKind.Opaque, _relations.AnyMask, "DO blocks cannot be analysed for masked values; run their statements directly");
                 return NoRows();
