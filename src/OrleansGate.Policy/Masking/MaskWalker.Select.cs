@@ -274,24 +274,41 @@ internal sealed partial class MaskWalker
 
         var sides = scope.Items.GetRange(first, scope.Items.Count - first);
         Predicates(body, scope, "quals");
+
+        // A FULL JOIN's merged USING (or NATURAL) column is COALESCE(left, right): the server ties it to no table.
+        var full = GetString(body, "jointype") == "JOIN_FULL";
+        var merged = new List<QueryShape.Output>();
         if (TryGet(body, "usingClause", out var usingClause))
         {
             foreach (var column in Strings(usingClause))
             {
+                Taint? taint = null;
                 foreach (var side in sides)
                 {
-                    CheckPredicate(side.Column(column));
+                    taint = Taint.Union(taint, side.Column(column));
                 }
+
+                CheckPredicate(taint);
+                merged.Add(new QueryShape.Output(column, Taint.Derive(taint), null));
             }
         }
 
         // NATURAL joins on every column name the sides share; which those are is not known here, so every masked one counts.
         if (GetBool(body, "isNatural"))
         {
+            Taint? taint = null;
             foreach (var side in sides)
             {
-                CheckPredicate(side.WholeRow());
+                taint = Taint.Union(taint, side.WholeRow());
             }
+
+            CheckPredicate(taint);
+            merged.Add(new QueryShape.Output(null, Taint.Derive(taint), null));
+        }
+
+        if (full && merged.Any(static m => m.Taint is not null))
+        {
+            scope.Items.Add(FromItem.Derived(null, new QueryShape(merged)));
         }
 
         if (AliasName(body) is { } alias)

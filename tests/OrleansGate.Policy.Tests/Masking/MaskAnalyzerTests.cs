@@ -140,6 +140,15 @@ public sealed class MaskAnalyzerTests
     }
 
     [Fact]
+    public void Full_join_using_a_masked_column_merges_it_into_an_untied_column()
+    {
+        Assert.Equal(Pii, Single("SELECT * FROM customers a FULL JOIN customers b USING (email)").AnyColumn);
+        Assert.Equal([Derived], Columns("SELECT email FROM customers a FULL JOIN customers b USING (email)"));
+        Assert.Null(Single("SELECT * FROM customers a JOIN orders b USING (id)").AnyColumn);
+        Assert.Null(Single("SELECT * FROM customers a FULL JOIN orders b USING (id)").AnyColumn);
+    }
+
+    [Fact]
     public void Star_over_clean_subquery_gives_no_any_column()
     {
         Assert.Null(Single("SELECT * FROM (SELECT id, name FROM customers) s").AnyColumn);
