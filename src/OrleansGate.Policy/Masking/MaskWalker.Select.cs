@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace OrleansGate.Policy.Masking;
 
-/// <summary>Queries: SELECT (plain, VALUES, set operations), their WITH, FROM and target lists.</summary>
+/// <summary>Queries: SELECT (plain, VALUES, set operations), their WITH clauses, target lists and predicates.</summary>
 internal sealed partial class MaskWalker
 {
     /// <summary>The output shape of a query node (a SELECT, or a DML statement's RETURNING).</summary>

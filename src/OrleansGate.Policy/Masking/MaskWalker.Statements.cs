@@ -24,10 +24,12 @@ internal sealed partial class MaskWalker
             case "PrepareStmt":
                 var prepared = Result(QueryOf(body));
                 return Named(prepared, prepares: GetString(body, "name"));
+            // What the cursor or prepared statement reads was declared in another text: it may be masked data (an
+            // error raised while fetching may quote a value), so these touch it whenever anything is masked.
             case "FetchStmt":
-                return new StatementMasking { FetchesCursor = GetString(body, "portalname"), TouchesMaskedData = Touches };
+                return new StatementMasking { FetchesCursor = GetString(body, "portalname"), TouchesMaskedData = !_relations.IsEmpty };
             case "ExecuteStmt":
-                return new StatementMasking { ExecutesName = GetString(body, "name"), TouchesMaskedData = Touches };
+                return new StatementMasking { ExecutesName = GetString(body, "name"), TouchesMaskedData = !_relations.IsEmpty };
             case "ExplainStmt":
                 return Explain(body);
             case "CopyStmt":

@@ -25,7 +25,10 @@ public sealed class StatementMasking
     /// </summary>
     public PolicyMask? AnyColumn { get; internal init; }
 
-    /// <summary>True when the statement names a masked relation (or cannot be shown not to).</summary>
+    /// <summary>
+    /// True when the statement names a masked relation, or cannot be shown not to (a function that is not built in,
+    /// a FETCH or EXECUTE whose query came in another text).
+    /// </summary>
     public bool TouchesMaskedData { get; internal init; }
 
     /// <summary><c>DECLARE name CURSOR FOR query</c>: this describes the query's result.</summary>

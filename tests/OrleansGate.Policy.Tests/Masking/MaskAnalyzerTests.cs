@@ -255,6 +255,9 @@ public sealed class MaskAnalyzerTests
         Assert.Equal("c", analysis.Statements[0].DeclaresCursor);
         Assert.Equal([null, Derived], analysis.Statements[0].Columns);
         Assert.Equal("c", analysis.Statements[1].FetchesCursor);
+        Assert.Null(analysis.Statements[1].Columns);
+        Assert.True(analysis.Statements[1].TouchesMaskedData);
+        Assert.False(MaskAnalyzer.Analyze("FETCH c", MaskedRelations.Empty).Statements[0].TouchesMaskedData);
         Assert.Equal("c", analysis.Statements[2].FetchesCursor);
     }
 
