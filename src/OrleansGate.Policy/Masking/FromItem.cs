@@ -66,7 +66,7 @@ internal sealed class FromItem
             return _shape.Column(column);
         }
 
-        return _children is not null ? Union(_children, c => c.Column(column)) : _opaque;
+        return _children is not null ? Taint.Union(_children.Select(c => c.Column(column))) : _opaque;
     }
 
     /// <summary>The taint of any of its columns: what a whole-row reference (<c>c</c>, <c>c.*</c>) or a set operation carries.</summary>
@@ -74,16 +74,10 @@ internal sealed class FromItem
     {
         if (_masked is not null)
         {
-            Taint? union = null;
-            foreach (var mask in _masked.Values)
-            {
-                union = Taint.Union(union, Taint.Of(mask, derived: false));
-            }
-
-            return union;
+            return Taint.Union(_masked.Values.Select(static mask => (Taint?)Taint.Of(mask, derived: false)));
         }
 
-        return _shape?.All() ?? (_children is not null ? Union(_children, static c => c.WholeRow()) : _opaque);
+        return _shape?.All() ?? (_children is not null ? Taint.Union(_children.Select(static c => c.WholeRow())) : _opaque);
     }
 
     /// <summary>
@@ -92,18 +86,7 @@ internal sealed class FromItem
     /// </summary>
     public Taint? UntiedTaint() =>
         _masked is not null ? null
-        : _children is not null ? Union(_children, static c => c.UntiedTaint())
+        : _children is not null ? Taint.Union(_children.Select(static c => c.UntiedTaint()))
         : _shape is not null ? _shape.All()
         : _opaque;
-
-    private static Taint? Union(IReadOnlyList<FromItem> items, Func<FromItem, Taint?> select)
-    {
-        Taint? union = null;
-        foreach (var item in items)
-        {
-            union = Taint.Union(union, select(item));
-        }
-
-        return union;
-    }
 }

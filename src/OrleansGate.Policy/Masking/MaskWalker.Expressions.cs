@@ -196,13 +196,7 @@ internal sealed partial class MaskWalker
     {
         if (qualifier.Count == 0)
         {
-            Taint? union = null;
-            foreach (var item in scope.Items)
-            {
-                union = Taint.Union(union, item.WholeRow());
-            }
-
-            return union;
+            return Taint.Union(scope.Items.Select(static item => item.WholeRow()));
         }
 
         return scope.FindItem(qualifier[^1]) is { } found ? found.WholeRow() : AnyMask();

@@ -88,11 +88,7 @@ internal sealed partial class MaskWalker
         {
             foreach (var column in Strings(usingClause))
             {
-                Taint? taint = null;
-                foreach (var side in sides)
-                {
-                    taint = Taint.Union(taint, side.Column(column));
-                }
+                var taint = Taint.Union(sides.Select(side => side.Column(column)));
 
                 CheckPredicate(taint);
                 merged.Add(new QueryShape.Output(column, Taint.Derive(taint), null));
@@ -102,11 +98,7 @@ internal sealed partial class MaskWalker
         // NATURAL joins on every column name the sides share; which those are is not known here, so every masked one counts.
         if (GetBool(body, "isNatural"))
         {
-            Taint? taint = null;
-            foreach (var side in sides)
-            {
-                taint = Taint.Union(taint, side.WholeRow());
-            }
+            var taint = Taint.Union(sides.Select(static side => side.WholeRow()));
 
             CheckPredicate(taint);
             merged.Add(new QueryShape.Output(null, Taint.Derive(taint), null));

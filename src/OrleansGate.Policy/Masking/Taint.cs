@@ -32,6 +32,8 @@ internal sealed class Taint
     public static Taint? Derive(Taint? taint) =>
         taint is null || taint.Derived ? taint : new Taint(taint._masks, derived: true);
 
+    public static Taint? Union(IEnumerable<Taint?> taints) => taints.Aggregate((Taint?)null, Union);
+
     public static Taint? Union(Taint? a, Taint? b)
     {
         if (a is null || ReferenceEquals(a, b))
