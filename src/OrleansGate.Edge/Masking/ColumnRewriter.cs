@@ -32,13 +32,19 @@ internal sealed class ColumnRewriter
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(detectors);
         var plans = new FieldPlan[fields.Count];
+        var detecting = false;
+        for (var g = 0; g < detectors.Count; g++)
+        {
+            detecting |= detectors[g].Detectors.Detectors.Count > 0;
+        }
+
         var masked = false;
         var scanned = false;
         for (var i = 0; i < plans.Length; i++)
         {
             plans[i] = fields[i];
             masked |= plans[i].Masker is not null;
-            scanned |= plans[i].Masker is null && detectors.Count > 0 && DetectorScan.Scans(plans[i].TypeOid, unknownIsText);
+            scanned |= plans[i].Masker is null && detecting && DetectorScan.Scans(plans[i].TypeOid, unknownIsText);
         }
 
         return masked || scanned

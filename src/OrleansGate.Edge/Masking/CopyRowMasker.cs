@@ -14,7 +14,8 @@ namespace OrleansGate.Edge.Masking;
 /// </remarks>
 public sealed partial class CopyRowMasker
 {
-    private static ReadOnlySpan<byte> BinarySignature => "PGCOPY\n\xff\r\n\0"u8;
+    // Not a u8 literal: "\xff" there would be U+00FF, two bytes in UTF-8.
+    private static ReadOnlySpan<byte> BinarySignature => [(byte)'P', (byte)'G', (byte)'C', (byte)'O', (byte)'P', (byte)'Y', (byte)'\n', 0xFF, (byte)'\r', (byte)'\n', 0];
 
     private readonly ColumnRewriter _columns;
     private readonly CopyFormatKind _format;
