@@ -9,8 +9,6 @@ namespace OrleansGate.Edge.Tests.Masking;
 
 public sealed class CopyRowMaskerTests
 {
-    private static readonly DetectorGroup[] NoDetectors = [];
-
     private static CopyRowMasker Text(FieldPlan[] fields, DetectorGroup[]? detectors = null, bool header = false) =>
         CopyRowMasker.Create(fields, detectors ?? NoDetectors, CopyFormatKind.Text, header, '\t', "\\N", '"', '"')!;
 

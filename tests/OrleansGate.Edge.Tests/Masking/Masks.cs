@@ -15,6 +15,8 @@ internal static class Masks
     public const uint Text = 25, Varchar = 1043, Bpchar = 1042, Name = 19, Unknown = 705, Json = 114, Jsonb = 3802;
     public const uint Bytea = 17, Uuid = 2950, Int2 = 21, Int4 = 23, Int8 = 20, Float8 = 701;
 
+    public static readonly DetectorGroup[] NoDetectors = [];
+
     public static readonly byte[] Key = "test-key-0123456789"u8.ToArray();
 
     public static ValueMasker Masker(MaskMethod method, int keep = 0, string name = "pii") =>

@@ -9,8 +9,6 @@ namespace OrleansGate.Edge.Tests.Masking;
 
 public sealed class RowMaskerTests
 {
-    private static readonly DetectorGroup[] NoDetectors = [];
-
     [Fact]
     public void Nothing_to_mask_and_no_detectors_gives_no_plan()
     {
