@@ -10,6 +10,8 @@
 #   BENCH_AUDIT_COMPARE=1 (0 skips the audit on/off comparison)  BENCH_PROFILE=1 (0 skips the profile)  BENCH_OUTPUT=docs/benchmarks.md  BENCH_KEEP=1 keeps the work folder
 #   BENCH_LATENCY_DURATION=10 (seconds of the one-client latency runs and the audit store's commit probe; 0 skips them)
 #   BENCH_AUDIT_STORE=state (the audit in the state database) or separate (a second PostgreSQL instance for the audit)
+#   BENCH_MASKING=1 (0 skips the masking comparison: a point select with one masked column against the same select
+#   unmasked, through one gateway, alternately; and the masking micro-benchmarks, per masked field and per detected value)
 # Every gateway run also reports the gateway's allocations and GCs per statement (its /debug/runtime counters, on
 # here through OrleansGate:Http:RuntimeCounters) and the audit store's CPU per audit row (its writers' backends).
 set -euo pipefail
@@ -25,6 +27,7 @@ idle_sessions="${BENCH_IDLE_SESSIONS:-10000}"
 workloads="${BENCH_WORKLOADS:-pgbench-S-simple pgbench-S-extended pgbench-S-prepared select rw prepared}"
 profile="${BENCH_PROFILE:-1}"
 audit_compare="${BENCH_AUDIT_COMPARE:-1}"
+masking="${BENCH_MASKING:-1}"
 output="${BENCH_OUTPUT:-$root/docs/benchmarks.md}"
 latency_duration="${BENCH_LATENCY_DURATION:-10}"
 audit_store="${BENCH_AUDIT_STORE:-state}"
@@ -208,7 +211,8 @@ done
     "DevIdp": { "Enabled": true, "Issuer": "$issuer", "Audience": "api://orleansgate", "KeyDirectory": "$work/keys", "TokenLifetime": "01:00:00", "Clients": [ $client_json ] },
     "Targets": {
       "bench": { "Host": "127.0.0.1", "Port": $pg_port, "Database": "bench", "Username": "bench", "PasswordFile": "$work/target-password" },
-      "bench_pooled": { "Host": "127.0.0.1", "Port": $bouncer_port, "Database": "bench_tx", "Username": "bench", "PasswordFile": "$work/target-password" }
+      "bench_pooled": { "Host": "127.0.0.1", "Port": $bouncer_port, "Database": "bench_tx", "Username": "bench", "PasswordFile": "$work/target-password" },
+      "bench_masked": { "Host": "127.0.0.1", "Port": $pg_port, "Database": "bench", "Username": "bench", "PasswordFile": "$work/target-password" }
     }
   }
 }
@@ -264,6 +268,7 @@ fi
   "output": "$output",
   "profileFile": "$work/profile.md",
   "auditComparisonFile": "$work/audit-compare.md",
+  "maskingComparisonFile": "$work/masking-compare.md",
   "pgbenchPath": "$(command -v pgbench)",
   "scriptStartedAt": $started_at,
   "setupNotes": [
@@ -320,6 +325,20 @@ if [ "$profile" = 1 ]; then
   fi
 fi
 
+# The A/B comparisons below read the driver's "load" lines ("[1] WORKLOAD  TARGET  N/s ... cpu C% ..."): the median
+# of one target's runs, statements per second (tps) or CPU (cpu). LOG TARGET FIELD.
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# A two-row table of an A/B comparison: FIRST-COLUMN-TITLE NAME-A TPS-A CPU-A NAME-B TPS-B CPU-B.
+ab_table() {
+  echo "| $1 | statements/s | CPU (% of one core) | CPU µs per statement |"
+  echo "|---|---:|---:|---:|"
+  awk -v n="$2" -v t="$3" -v c="$4" 'BEGIN { printf "| %s | %d | %d %% | %.0f |\n", n, t, c, (t > 0 ? c * 10000 / t : 0) }'
+  awk -v n="$5" -v t="$6" -v c="$7" 'BEGIN { printf "| %s | %d | %d %% | %.0f |\n", n, t, c, (t > 0 ? c * 10000 / t : 0) }'
+}
+column_of() {
+  awk -v t="$2" -v f="$3" '$0 ~ /^\[1\]/ { for (i = 1; i <= NF; i++) { if ($i == t) hit = 1; if (hit && f == "tps" && $i ~ /\/s$/) { sub(/\/s$/, "", $i); print $i; hit = 0; break } if (hit && f == "cpu" && $i == "cpu") { v = $(i + 1); sub(/%/, "", v); print v; hit = 0; break } } }' "$1" | median
+}
+
 # 5b. Audit on vs off (issue: "throughput with audit on vs. off is measured"): the same build as a second, separate
 #     cluster (its own cluster id and ports; tokens from the first node's dev IdP) with the benchmark-only switch
 #     that drops audit records. pgbench -S -M simple through each, alternately; the first node keeps full enforcement.
@@ -362,26 +381,59 @@ JSON
       done
     done
     kill "$gw2_pid" 2>/dev/null || true; wait "$gw2_pid" 2>/dev/null || true
-    # Each line: "[1] pgbench -S -M simple  TARGET  N/s ... cpu C% ...": the median of each target's runs.
-    median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-    column_of() { # TARGET FIELD(tps|cpu)
-      awk -v t="$1" -v f="$2" '$0 ~ /^\[1\]/ { for (i = 1; i <= NF; i++) { if ($i == t) hit = 1; if (hit && f == "tps" && $i ~ /\/s$/) { sub(/\/s$/, "", $i); print $i; hit = 0; break } if (hit && f == "cpu" && $i == "cpu") { v = $(i + 1); sub(/%/, "", v); print v; hit = 0; break } } }' "$work/audit-compare.log" | median
-    }
-    on_tps=$(column_of gateway tps); off_tps=$(column_of gateway-noaudit tps)
-    on_cpu=$(column_of gateway cpu); off_cpu=$(column_of gateway-noaudit cpu)
+    on_tps=$(column_of "$work/audit-compare.log" gateway tps); off_tps=$(column_of "$work/audit-compare.log" gateway-noaudit tps)
+    on_cpu=$(column_of "$work/audit-compare.log" gateway cpu); off_cpu=$(column_of "$work/audit-compare.log" gateway-noaudit cpu)
     {
       echo "pgbench -S -M simple, $clients clients, $duration s per run, $repeats runs each, alternately (median shown). Audit on is the gateway"
       echo "of the tables above (a durable, chained record per statement and a completion record per statement); audit off is the"
       echo "same build in a second, separate cluster with the benchmark-only switch \`OrleansGate:Audit:DisableForBenchmark\`, which"
       echo "drops every record (never use it elsewhere). Both decide every statement with the same policy."
       echo
-      echo "| gateway | statements/s | CPU (% of one core) | CPU µs per statement |"
-      echo "|---|---:|---:|---:|"
-      awk -v n="audit on" -v t="$on_tps" -v c="$on_cpu" 'BEGIN { printf "| %s | %d | %d %% | %.0f |\n", n, t, c, (t > 0 ? c * 10000 / t : 0) }'
-      awk -v n="audit off" -v t="$off_tps" -v c="$off_cpu" 'BEGIN { printf "| %s | %d | %d %% | %.0f |\n", n, t, c, (t > 0 ? c * 10000 / t : 0) }'
+      ab_table gateway "audit on" "$on_tps" "$on_cpu" "audit off" "$off_tps" "$off_cpu"
       awk -v a="$on_tps" -v b="$off_tps" 'BEGIN { if (b > 0) printf "\nAudit on reaches %.2f of the audit-off throughput.\n", a / b }'
     } > "$work/audit-compare.md"
   fi
+fi
+
+# 5c. Masking (issue 15): the driver's point select (SELECT abalance … WHERE aid = $1, one row, one column) through
+#     the same gateway to two targets on the same database: "bench", where nothing is masked, and "bench_masked",
+#     where the policy's mask redacts pgbench_accounts.abalance (an int4: replaced by NULL). Alternately; then the
+#     micro-benchmarks of the rewriting itself (BenchmarkDotNet, loadtest/OrleansGate.PolicyBenchmarks/MaskingBenchmarks.cs).
+: > "$work/masking-compare.md"
+if [ "$masking" = 1 ]; then
+  step "masking: a point select with one masked column against the same select unmasked, alternately"
+  sed "s|\"targets\": \[|\"targets\": [ $(target_json gateway-masked 127.0.0.1 "$gw_port" bench_masked "$gw_pid" token),|" "$work/plan.json" > "$work/plan-masking.json"
+  : > "$work/masking-compare.log"
+  for t in gateway gateway-masked; do
+    "${driver[@]}" load "$work/plan-masking.json" "$t" select 3 > /dev/null 2>&1 || true
+  done
+  for r in $(seq 1 "$repeats"); do
+    for t in gateway gateway-masked; do
+      "${driver[@]}" load "$work/plan-masking.json" "$t" select "$duration" 2>&1 | tee -a "$work/masking-compare.log" || true
+    done
+  done
+  plain_tps=$(column_of "$work/masking-compare.log" gateway tps); masked_tps=$(column_of "$work/masking-compare.log" gateway-masked tps)
+  plain_cpu=$(column_of "$work/masking-compare.log" gateway cpu); masked_cpu=$(column_of "$work/masking-compare.log" gateway-masked cpu)
+  step "masking micro-benchmarks (BenchmarkDotNet, short job)"
+  micro_dir="$work/masking-micro"
+  if (cd "$root/loadtest/OrleansGate.PolicyBenchmarks" && dotnet run -c Release -- --filter '*MaskingBenchmarks*' --job short --artifacts "$micro_dir" > "$work/masking-micro.log" 2>&1); then
+    micro_table=$(cat "$micro_dir"/results/*MaskingBenchmarks*-report-github.md 2>/dev/null | sed -n '/^|/,$p')
+  else
+    micro_table="(the micro-benchmarks failed; see masking-micro.log in the work folder)"
+  fi
+  {
+    echo "Driver point select (\`SELECT abalance FROM pgbench_accounts WHERE aid = \$1\`, Npgsql, binary results), $clients clients, $duration s per"
+    echo "run, $repeats runs each, alternately (median shown), through one gateway: to target \`bench\` (no mask) and to target"
+    echo "\`bench_masked\` (same database; the mask \`bench-masked-balance\` redacts \`abalance\`, one masked field per row)."
+    echo
+    ab_table target unmasked "$plain_tps" "$plain_cpu" "one masked column" "$masked_tps" "$masked_cpu"
+    awk -v a="$masked_tps" -v b="$plain_tps" 'BEGIN { if (b > 0) printf "\nThe masked select reaches %.2f of the unmasked throughput.\n", a / b }'
+    echo
+    echo "The rewriting itself (micro-benchmarks, one DataRow of id int4, name, email, card text; \`RewriteOneMasked\` minus"
+    echo "\`RewriteNoneMasked\` is the cost of one masked field; the detector rows are the cost per text value):"
+    echo
+    echo "$micro_table"
+  } > "$work/masking-compare.md"
 fi
 
 # 6. The suite: every workload × target, alternately; then the idle sessions; then the report.

@@ -12,7 +12,7 @@ public static class MarkdownReport
 {
     public const string NotesMarker = "<!-- notes: everything below this line is kept when the benchmark rewrites this file -->";
 
-    public static string Render(Plan plan, IReadOnlyList<RunResult> results, IdleResult? idle, MachineInfo machine, string loadBefore, string loadAfter, DateTimeOffset when, TimeSpan took, string? profile, string? keptNotes, string? auditComparison = null, OneClientResult? oneClient = null)
+    public static string Render(Plan plan, IReadOnlyList<RunResult> results, IdleResult? idle, MachineInfo machine, string loadBefore, string loadAfter, DateTimeOffset when, TimeSpan took, string? profile, string? keptNotes, string? auditComparison = null, OneClientResult? oneClient = null, string? maskingComparison = null)
     {
         var s = new StringBuilder();
         s.AppendLine("# Benchmarks");
@@ -116,6 +116,14 @@ public static class MarkdownReport
             s.AppendLine("## Audit on vs off");
             s.AppendLine();
             s.AppendLine(auditComparison.TrimEnd());
+        }
+
+        if (!string.IsNullOrWhiteSpace(maskingComparison))
+        {
+            s.AppendLine();
+            s.AppendLine("## Masking");
+            s.AppendLine();
+            s.AppendLine(maskingComparison.TrimEnd());
         }
 
         s.AppendLine();

@@ -29,6 +29,9 @@ public sealed record Plan
     /// <summary>A Markdown section comparing the gateway with its audit on and off, written by the script; optional.</summary>
     public string? AuditComparisonFile { get; init; }
 
+    /// <summary>The masking comparison's section (run.sh step 5c), included in the report when present.</summary>
+    public string? MaskingComparisonFile { get; init; }
+
     public string PgbenchPath { get; init; } = "pgbench";
 
     /// <summary>

@@ -68,8 +68,9 @@ try
 
                 var profile = plan.ProfileFile is { } p && File.Exists(p) ? await File.ReadAllTextAsync(p) : null;
                 var auditComparison = plan.AuditComparisonFile is { } a && File.Exists(a) ? await File.ReadAllTextAsync(a) : null;
+                var maskingComparison = plan.MaskingComparisonFile is { } m && File.Exists(m) ? await File.ReadAllTextAsync(m) : null;
                 var report = MarkdownReport.Render(
-                    plan, results, idle, MachineInfo.Read(), loadBefore, loadAfter, when, Stopwatch.GetElapsedTime(started), profile, MarkdownReport.KeptNotes(plan.Output), auditComparison, oneClient);
+                    plan, results, idle, MachineInfo.Read(), loadBefore, loadAfter, when, Stopwatch.GetElapsedTime(started), profile, MarkdownReport.KeptNotes(plan.Output), auditComparison, oneClient, maskingComparison);
                 await File.WriteAllTextAsync(plan.Output, report);
                 Console.WriteLine($"wrote {plan.Output}");
                 return 0;

@@ -145,4 +145,14 @@ public static class FrontendWriter
         frame.WriteInt16(0);
         frame.Complete();
     }
+
+    /// <summary>Describe of a portal (<c>'P'</c>) or a prepared statement (<c>'S'</c>).</summary>
+    public static void Describe(IBufferWriter<byte> w, byte kind, string name)
+    {
+        var length = checked(sizeof(int) + 1 + PgEncoding.CStringByteCount(name, nameof(name)));
+        var frame = FrameWriter.Begin(w, (byte)FrontendMessageCode.Describe, length);
+        frame.WriteByte(kind);
+        frame.WriteCString(name);
+        frame.Complete();
+    }
 }

@@ -27,4 +27,7 @@ public sealed class PreparedStatementDecision(string statementName, string sql, 
     /// decision's <see cref="Model.Decision.AuditSequence"/> holds its number once it is.
     /// </summary>
     public Sessions.AuditPump.Deferred? Record { get; set; }
+
+    /// <summary>What the masks make of it, in a session with masks (null otherwise).</summary>
+    internal Postgres.MaskWork? Masking { get; set; }
 }

@@ -35,14 +35,24 @@ public sealed class EdgeDecider(EdgePolicy policy)
             return entry.Refusal(GatewayRules.LexicalSettings, guard);
         }
 
-        // Fail closed: a policy that masks values for this session is not answered in clear by a gateway that cannot mask.
-        if (entry.Policy.Masks.Count > 0 && PolicyEvaluator.FirstMask(entry.Policy, identity, target) is { } mask)
+        return entry.DecisionOf(PolicyEvaluator.FindRule(entry.Policy, identity, target, action));
+    }
+
+    /// <summary>
+    /// The masks that apply to <paramref name="identity"/> on <paramref name="target"/>, in policy order, under the policy this
+    /// edge decides with (its version in <paramref name="policyVersion"/>); empty when none, or when no policy is loaded
+    /// (statements are then refused by <see cref="Decide"/> anyway).
+    /// </summary>
+    public IReadOnlyList<PolicyMask> MasksFor(PolicyIdentity identity, string target, out long policyVersion)
+    {
+        if (policy.TryGet() is not { } entry)
         {
-            return entry.Refusal(GatewayRules.MaskingUnavailable,
-                $"mask '{mask.Name}' applies to this session and this gateway does not enforce masks yet, so statements are refused rather than answered in clear");
+            policyVersion = 0;
+            return [];
         }
 
-        return entry.DecisionOf(PolicyEvaluator.FindRule(entry.Policy, identity, target, action));
+        policyVersion = entry.Version;
+        return entry.Policy.Masks.Count == 0 ? [] : PolicyEvaluator.MasksFor(entry.Policy, identity, target);
     }
 
     /// <summary>A refusal of the edge's own bookkeeping, naming the version this edge decides with (0 when none).</summary>

@@ -21,6 +21,7 @@ public sealed class PostgresEdgeServices(
     StatementSummaries statements,
     EdgeSessionRegistry sessions,
     EdgeSessionServices edgeSessions,
+    Masking.MaskCatalogCache maskCatalogs,
     TimeProvider time)
 {
     public PostgresListenerOptions Options { get; } = options.Value;
@@ -59,6 +60,9 @@ public sealed class PostgresEdgeServices(
     public EdgeSessionRegistry Sessions { get; } = sessions;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>Each target's catalog bound to the masks of its sessions.</summary>
+    public Masking.MaskCatalogCache MaskCatalogs { get; } = maskCatalogs;
 
     /// <summary>Decisions and audit, shared by the sessions of every protocol.</summary>
     public EdgeSessionServices EdgeSessions { get; } = edgeSessions;

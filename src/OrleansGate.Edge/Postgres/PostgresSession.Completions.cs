@@ -37,6 +37,7 @@ public sealed partial class PostgresSession
     /// <summary>How an audited statement ended, to the session's audit.</summary>
     private void Completed(InFlightStatement done, StatementCompletion completion)
     {
+        completion = WithMaskCounts(completion); // how many values the masks replaced (PostgresSession.Masking.cs)
         if (done.Deferred is { } record)
         {
             _edge!.Completed(record, completion); // in the read's record itself while it is not written yet

@@ -73,10 +73,10 @@ public sealed partial class PostgresSession
         }
     }
 
-    private void RememberParse(string statementName, string sql, Decision decision, long knownBefore, AuditPump.Deferred? record)
+    private void RememberParse(string statementName, string sql, Decision decision, long knownBefore, AuditPump.Deferred? record, MaskWork? masking)
     {
         _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
-        var statement = new PreparedStatementDecision(statementName, sql, decision, knownBefore) { Record = record };
+        var statement = new PreparedStatementDecision(statementName, sql, decision, knownBefore) { Record = record, Masking = masking };
         lock (_extendedLock)
         {
             if (decision.IsAllowed)
@@ -117,7 +117,7 @@ public sealed partial class PostgresSession
             return await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"prepared statement \"{statementName}\" cannot be bound: {NotPrepared}"), null).ConfigureAwait(false);
         }
 
-        var decision = await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
+        var decision = await DecideAgainIfChangedAsync(statement, ct).ConfigureAwait(false);
         if (decision.IsAllowed)
         {
             lock (_extendedLock)
@@ -141,8 +141,9 @@ public sealed partial class PostgresSession
             return new Authorized(await AuditedRefusalAsync(GatewayRefusal(UnknownStatementRule, $"portal \"{portalName}\" cannot be executed: {NotPrepared}"), null).ConfigureAwait(false), null);
         }
 
-        var decision = await DecideAgainIfChangedAsync(statement).ConfigureAwait(false);
-        return new Authorized(decision, statement.Record); // a read's Parse record may not be durable yet: its answer waits for it
+        var decision = await DecideAgainIfChangedAsync(statement, ct).ConfigureAwait(false);
+        decision = await RefreshMaskingAsync(statement, decision, ct).ConfigureAwait(false); // PostgresSession.Masking.cs
+        return new Authorized(decision, statement.Record, statement.Masking); // a read's Parse record may not be durable yet: its answer waits for it
     }
 
     /// <summary>
@@ -326,7 +327,7 @@ public sealed partial class PostgresSession
         }
     }
 
-    private async ValueTask<Decision> DecideAgainIfChangedAsync(PreparedStatementDecision statement)
+    private async ValueTask<Decision> DecideAgainIfChangedAsync(PreparedStatementDecision statement, CancellationToken ct)
     {
         var decision = statement.Decision;
         var known = _services.Statements.PolicyVersions?.Version ?? 0;
@@ -334,7 +335,8 @@ public sealed partial class PostgresSession
         // Also when its Parse record could not be written: its executions are decided and recorded (waited for) anew.
         if (decision.IsAllowed && (known > statement.CheckedVersion || statement.Record is { Durable.IsFaulted: true }))
         {
-            (decision, _) = await AuthorizeAsync(StatementSource.Parse, statement.Sql).ConfigureAwait(false);
+            (decision, _, var masking) = await AuthorizeAsync(StatementSource.Parse, statement.Sql, ct: ct).ConfigureAwait(false);
+            statement.Masking = masking;
             _services.Statements.PolicyVersions?.Observe(decision.PolicyVersion);
             statement.Decision = decision;
             statement.Record = null;

@@ -124,7 +124,7 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Query:
                 {
                     var sql = FrontendMessages.ReadQuery(payload);
-                    var (decision, record) = await AuthorizeAsync(StatementSource.SimpleQuery, sql, mayDefer: true).ConfigureAwait(false);
+                    var (decision, record, masking) = await AuthorizeAsync(StatementSource.SimpleQuery, sql, mayDefer: true, ct).ConfigureAwait(false);
                     if (decision.Effect == DecisionEffect.Approve)
                     {
                         decision = await AwaitApprovalAsync(sql, decision, ct).ConfigureAwait(false); // PostgresSession.Approvals.cs
@@ -134,6 +134,7 @@ public sealed partial class PostgresSession
                     {
                         // completion record; a read's answer is held until its record is durable (PostgresSession.Completions.cs)
                         ExpectAnswer(InFlightKind.Query, decision.AuditSequence, record);
+                        _maskRelay?.Expect(MaskExpectKind.Query, masking); // answers rewritten as they pass (MaskRelay.cs)
                         ForgetStatementsIfDeallocating(sql); // policy bookkeeping (PostgresSession.ExtendedProtocol.cs)
                         Forward(upstream, message.Raw);
                         EndCycle();
@@ -156,14 +157,14 @@ public sealed partial class PostgresSession
                     }
 
                     var known = _services.Statements.PolicyVersions?.Version ?? 0;
-                    var (decision, record) = await AuthorizeAsync(StatementSource.Parse, parse.Sql, mayDefer: true).ConfigureAwait(false);
+                    var (decision, record, masking) = await AuthorizeAsync(StatementSource.Parse, parse.Sql, mayDefer: true, ct).ConfigureAwait(false);
                     if (decision.Effect == DecisionEffect.Approve)
                     {
                         // Asked once, when the statement is prepared: an approved prepared statement runs in this session.
                         decision = await AwaitApprovalAsync(parse.Sql, decision, ct).ConfigureAwait(false);
                     }
 
-                    RememberParse(parse.StatementName, parse.Sql, decision, known, record); // policy: recorded when the target confirms it (PostgresSession.ExtendedProtocol.cs)
+                    RememberParse(parse.StatementName, parse.Sql, decision, known, record, masking); // policy: recorded when the target confirms it (PostgresSession.ExtendedProtocol.cs)
                     if (decision.IsAllowed)
                     {
                         Forward(upstream, message.Raw);
@@ -196,6 +197,7 @@ public sealed partial class PostgresSession
 
             case FrontendMessageCode.Describe:
                 FrontendMessages.ReadDescribeOrClose(payload);
+                _maskRelay?.Expect(MaskExpectKind.ClientDescribe, null);
                 Forward(upstream, message.Raw);
                 return false;
 
@@ -215,7 +217,7 @@ public sealed partial class PostgresSession
                     await _edge!.RoomForCompletionAsync().WaitAsync(ct).ConfigureAwait(false);
 
                     // policy: decided again when the policy version changed since Parse (PostgresSession.ExtendedProtocol.cs)
-                    var (decision, record) = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
+                    var (decision, record, masking) = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
                         ? new Authorized(unwritten, null)
                         : await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
                     if (!decision.IsAllowed)
@@ -225,6 +227,7 @@ public sealed partial class PostgresSession
                     else
                     {
                         ExpectAnswer(InFlightKind.Execute, decision.AuditSequence, record);
+                        ExpectMaskedExecute(upstream, portal, masking); // PostgresSession.Masking.cs
                         Forward(upstream, message.Raw);
                     }
 
@@ -233,6 +236,7 @@ public sealed partial class PostgresSession
 
             case FrontendMessageCode.Sync:
                 ExpectAnswer(InFlightKind.Sync, null);
+                _maskRelay?.Expect(MaskExpectKind.Sync, null);
                 Forward(upstream, message.Raw);
                 EndCycle();
                 return false;
@@ -248,7 +252,7 @@ public sealed partial class PostgresSession
                 {
                     // The legacy fast-path call names a function by OID, out of the parser's sight: the grain
                     // refuses it, so the refusal is decided and audited like any other statement.
-                    var (decision, _) = await AuthorizeAsync(StatementSource.FunctionCall, sql: null).ConfigureAwait(false);
+                    var (decision, _, _) = await AuthorizeAsync(StatementSource.FunctionCall, sql: null).ConfigureAwait(false);
                     InjectDeniedQuery(upstream, decision.IsAllowed
                         ? decision with { Effect = DecisionEffect.Deny, Rule = GatewayRules.FunctionCall, Reason = "the function-call message is not allowed" }
                         : decision);
@@ -271,7 +275,7 @@ public sealed partial class PostgresSession
     /// its answer until the record is durable. Not while this edge sees the audit store failing: the read is then refused
     /// in its place, as a write is.
     /// </summary>
-    private async ValueTask<Authorized> AuthorizeAsync(StatementSource source, string? sql, bool mayDefer = false)
+    private async ValueTask<Authorized> AuthorizeAsync(StatementSource source, string? sql, bool mayDefer = false, CancellationToken ct = default)
     {
         var started = Stopwatch.GetTimestamp();
         Authorized authorized;
@@ -279,9 +283,15 @@ public sealed partial class PostgresSession
         {
             var action = sql is null ? SqlAction.Opaque : _services.Statements.Summarize(sql);
             var decision = _edge!.Decide(source, action);
+            MaskWork? masking = null;
+            if (sql is not null && decision.Effect is DecisionEffect.Allow or DecisionEffect.Approve)
+            {
+                (decision, masking) = await MaskAsync(sql, action, decision, ct).ConfigureAwait(false); // PostgresSession.Masking.cs
+            }
+
             authorized = mayDefer && decision.IsAllowed && action.IsPureRead && !_services.EdgeSessions.AuditHealth.Failing
-                ? new Authorized(decision, _edge.DeferRead(decision, action))
-                : new Authorized(await _edge.RecordAsync(decision, action).ConfigureAwait(false), null);
+                ? new Authorized(decision, _edge.DeferRead(decision, action), masking)
+                : new Authorized(await _edge.RecordAsync(decision, action).ConfigureAwait(false), null, masking);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -296,11 +306,12 @@ public sealed partial class PostgresSession
     }
 
     /// <summary>A decision, and the record of an allowed read while it is not durable yet (null once it is, or when it was waited for).</summary>
-    private readonly record struct Authorized(Decision Decision, AuditPump.Deferred? Record);
+    private readonly record struct Authorized(Decision Decision, AuditPump.Deferred? Record, MaskWork? Masking = null);
 
     private void InjectDeniedQuery(IBufferWriter<byte> upstream, Decision decision)
     {
         ExpectAnswer(InFlightKind.Query, null); // its ReadyForQuery ends nothing that is recorded
+        _maskRelay?.Expect(MaskExpectKind.Query, null);
         _refusals.InjectQuery(upstream, _cyclesSent, decision);
         EndCycle();
     }
@@ -383,11 +394,20 @@ public sealed partial class PostgresSession
         var output = _withholdingCycle ? Discarded : _held.Active ? _held.Writer : _clientOutput;
         string? sqlState = null;
         TrackStatementAnswer(message); // prepared statements and portals as the target holds them (PostgresSession.ExtendedProtocol.cs)
+
+        // Rows and COPY data of a session with masks are rewritten as they pass; the gateway's own Describe is not relayed (MaskRelay.cs).
+        if (_maskRelay is { } masks && message.Code is not ((byte)BackendMessageCode.ErrorResponse or (byte)BackendMessageCode.NoticeResponse)
+            && masks.Relay(message, output))
+        {
+            return;
+        }
+
         switch ((BackendMessageCode)message.Code)
         {
             case BackendMessageCode.ErrorResponse:
                 // Read once: its structure check, the refusal it may carry, and the outcome of the statement it ends.
                 var fields = BackendMessages.ReadError(message.Payload);
+                var withhold = _maskRelay?.ErrorArrived() == true;
                 if (_refusals.TryTake(fields, _cyclesAnswered, out var refusal))
                 {
                     WriteRefusal(output, refusal);
@@ -395,6 +415,24 @@ public sealed partial class PostgresSession
                 }
 
                 sqlState = fields['C'];
+                if (withhold)
+                {
+                    // Its text may quote a masked value (a failed cast does): only the SQLSTATE is relayed.
+                    InFlight.Track(message, sqlState);
+                    MaskRelay.WriteWithheld(output, error: true, fields);
+                    return;
+                }
+
+                break;
+
+            case BackendMessageCode.NoticeResponse:
+                if (_maskRelay is { WithholdsNotices: true })
+                {
+                    MaskRelay.WriteWithheld(output, error: false, BackendMessages.ReadErrorOrNotice(message.Payload));
+                    return;
+                }
+
+                ValidateUpstreamMessage(message);
                 break;
 
             case BackendMessageCode.ReadyForQuery:

@@ -81,6 +81,8 @@ public sealed partial class PostgresSession
                 return false;
             }
 
+            StartMasking(target); // PostgresSession.Masking.cs
+
             if (!await DialUpstreamAsync(target, startup.Parameters, ct).ConfigureAwait(false))
             {
                 return false;

@@ -55,6 +55,9 @@ public sealed partial class EdgeSession
     /// <summary>The decision on <paramref name="action"/>, made on this edge, without recording it.</summary>
     public Decision Decide(StatementSource source, SqlAction action) => _services.Decider.Decide(Identity, Info.Target, source, action);
 
+    /// <summary>The masks of the edge's policy that apply to this session (in policy order), and that policy's version.</summary>
+    public IReadOnlyList<PolicyMask> Masks(out long policyVersion) => _services.Decider.MasksFor(Identity, Info.Target, out policyVersion);
+
     /// <summary>
     /// Decides <paramref name="action"/> and makes its record durable; the decision carries the record's number in the
     /// chain. When the record cannot be written, the request is refused (<see cref="GatewayRules.AuditUnavailable"/>).
@@ -144,7 +147,7 @@ public sealed partial class EdgeSession
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(completion);
         var completed = record.Record.CompletesSessionSeq is null && record.Record.Rows is null && record.Record.Outcome is null
-            && record.TryReplace(record.Record with { Rows = completion.Rows, DurationMicroseconds = completion.DurationMicroseconds, Outcome = completion.Outcome });
+            && record.TryReplace(record.Record with { Rows = completion.Rows, DurationMicroseconds = completion.DurationMicroseconds, Outcome = completion.Outcome, MaskedColumns = completion.Masked ?? [] });
         if (!completed)
         {
             record.After(seq => CompletionRecord(completion with { StatementSessionSeq = seq }));
@@ -179,6 +182,7 @@ public sealed partial class EdgeSession
         Rows = completion.Rows,
         DurationMicroseconds = completion.DurationMicroseconds,
         Outcome = completion.Outcome,
+        MaskedColumns = completion.Masked ?? [],
     };
 
     /// <summary>

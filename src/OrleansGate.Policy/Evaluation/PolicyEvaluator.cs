@@ -82,21 +82,25 @@ public static class PolicyEvaluator
     }
 
     /// <summary>The first of the policy's masks that applies to <paramref name="identity"/> on <paramref name="target"/>, or null.</summary>
-    public static PolicyMask? FirstMask(CompiledPolicy policy, PolicyIdentity identity, string target)
+    public static PolicyMask? FirstMask(CompiledPolicy policy, PolicyIdentity identity, string target) =>
+        MasksFor(policy, identity, target) is [var first, ..] ? first : null;
+
+    /// <summary>Every mask whose match covers this identity and target, in policy order.</summary>
+    public static IReadOnlyList<PolicyMask> MasksFor(CompiledPolicy policy, PolicyIdentity identity, string target)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(identity);
-        var masks = policy.Masks;
-        for (var i = 0; i < masks.Count; i++)
+        List<PolicyMask>? found = null;
+        foreach (var mask in policy.Masks)
         {
-            var match = masks[i].Match;
+            var match = mask.Match;
             if (IdentityMatches(match, identity) && (match.Targets.Count == 0 || Glob.AnyMatch(match.Targets, target)))
             {
-                return masks[i];
+                (found ??= []).Add(mask);
             }
         }
 
-        return null;
+        return found ?? (IReadOnlyList<PolicyMask>)[];
     }
 
     private static bool IdentityMatches(PolicyRule rule, PolicyIdentity identity)

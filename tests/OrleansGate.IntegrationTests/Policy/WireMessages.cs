@@ -13,6 +13,14 @@ internal static class WireMessages
 
     public static void Execute(IBufferWriter<byte> w, string portal) => Message(w, 'E', [.. CString(portal), 0, 0, 0, 0]);
 
+    /// <summary>Execute returning at most <paramref name="maxRows"/> rows (the portal is then suspended).</summary>
+    public static void Execute(IBufferWriter<byte> w, string portal, int maxRows) =>
+        Message(w, 'E', [.. CString(portal), (byte)(maxRows >> 24), (byte)(maxRows >> 16), (byte)(maxRows >> 8), (byte)maxRows]);
+
+    /// <summary>Bind with no parameters and every result column in binary format.</summary>
+    public static void BindBinaryResults(IBufferWriter<byte> w, string portal, string statement) =>
+        Message(w, 'B', [.. CString(portal), .. CString(statement), 0, 0, 0, 0, 0, 1, 0, 1]);
+
     public static void Sync(IBufferWriter<byte> w) => Message(w, 'S', []);
 
     public static void CloseStatement(IBufferWriter<byte> w, string statement) => Message(w, 'C', [(byte)'S', .. CString(statement)]);
