@@ -39,6 +39,6 @@ public static class GatewayRules
     /// <summary>The agent withdrew a request that waited for approval (a cancel): refused as cancelled (57014 on PostgreSQL).</summary>
     public const string ApprovalWithdrawn = "gateway:approval-withdrawn";
 
-    /// <summary>A mask of the policy applies to the session, and masks are not enforced yet: refused rather than answered in clear.</summary>
+    /// <summary>Masks apply to the session but cannot be enforced now (the catalog or a hash key cannot be read, a mask arrived mid-session, a statement that cannot be analysed): refused rather than answered in clear.</summary>
     public const string MaskingUnavailable = "gateway:masking-unavailable";
 }

@@ -23,6 +23,35 @@ internal sealed class MaskContext(long policyVersion, TargetMaskCatalog catalog,
     public PolicyMask? Fallback => Catalog.FallbackMask;
 
     public ValueMasker MaskerOf(PolicyMask mask) => maskers[mask];
+
+    private const int MaxCachedAnalyses = 1024;
+    private const int MaxCachedTextLength = 8192;
+    private readonly Dictionary<string, MaskAnalysis> _analyses = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The analysis of a statement text against this catalog: made once per text for the session's client loop (an
+    /// application repeats its statements), bounded; the analysis is immutable.
+    /// </summary>
+    public MaskAnalysis Analyze(string sql)
+    {
+        if (_analyses.TryGetValue(sql, out var cached))
+        {
+            return cached;
+        }
+
+        var analysis = MaskAnalyzer.Analyze(sql, Catalog.Names);
+        if (sql.Length <= MaxCachedTextLength)
+        {
+            if (_analyses.Count >= MaxCachedAnalyses)
+            {
+                _analyses.Clear();
+            }
+
+            _analyses[sql] = analysis;
+        }
+
+        return analysis;
+    }
 }
 
 /// <summary>

@@ -78,7 +78,7 @@ public sealed partial class PostgresSession
             }
 
             var context = await MaskContextAsync(masks, version, ct).ConfigureAwait(false);
-            var analysis = MaskAnalyzer.Analyze(sql, context.Catalog.Names);
+            var analysis = context.Analyze(sql);
             if (!analysis.Parsed)
             {
                 return (_services.EdgeSessions.Decider.Refusal(GatewayRules.MaskingUnavailable, "the statement could not be analysed for masked values"), null);
@@ -91,6 +91,13 @@ public sealed partial class PostgresSession
 
             if ((action.Kinds & StatementKind.Ddl) != 0)
             {
+                // Renaming or retyping a masked column (or its table) could take it out of the masks' globs.
+                if (MaskedRelationChanged(action, context.Catalog.Names) is { } changed)
+                {
+                    return (_services.EdgeSessions.Decider.Refusal($"mask:{changed.Mask.Name}",
+                        $"DDL on {changed.Relation}, which has masked columns, is refused in a session with masks"), null);
+                }
+
                 if (analysis.Statements.Count > 1)
                 {
                     return (_services.EdgeSessions.Decider.Refusal(GatewayRules.MaskingUnavailable,
@@ -106,6 +113,23 @@ public sealed partial class PostgresSession
         {
             return (new Decision(DecisionEffect.Unavailable, GatewayRules.MaskingUnavailable, e.Message, version, 0), null);
         }
+    }
+
+    /// <summary>The first relation a DDL statement writes or locks that has masked columns, with its mask; null when none.</summary>
+    private static (string Relation, PolicyMask Mask)? MaskedRelationChanged(SqlAction action, MaskedRelations names)
+    {
+        foreach (var relation in action.RelationsWritten.Concat(action.RelationsLocked))
+        {
+            var dot = relation.LastIndexOf('.');
+            var schema = dot < 0 ? null : relation[..dot];
+            var name = dot < 0 ? relation : relation[(dot + 1)..];
+            if (names.TryGetRelation(schema, name, out var columns) || (schema is not null && names.TryGetRelation(null, name, out columns)))
+            {
+                return (relation, columns.Values.First());
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The session's masks bound to the target's current catalog (made again when the catalog or the policy changed).</summary>

@@ -2,6 +2,7 @@ using OrleansGate.Model;
 using OrleansGate.Policy.Classification;
 using OrleansGate.Policy.Evaluation;
 using OrleansGate.Policy.Loading;
+using OrleansGate.Policy.Masking;
 using OrleansGate.Policy.Model;
 
 namespace OrleansGate.Host.Commands;
@@ -37,7 +38,7 @@ public static class PolicyCommand
                 foreach (var mask in policy.Masks)
                 {
                     await stdout.WriteLineAsync($"mask {mask.Name}: columns [{string.Join(", ", mask.Columns)}], detectors [{string.Join(", ", mask.Detectors)}], method {mask.Method.ToString().ToLowerInvariant()}"
-                        + " (not enforced yet: sessions it applies to are refused)");
+                        + $", derived {(mask.DenyDerived ? "deny" : "mask")}, predicates {(mask.DenyPredicates ? "deny" : "allow")}");
                 }
 
                 foreach (var target in policy.Targets.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
@@ -86,7 +87,8 @@ public static class PolicyCommand
         }
 
         var classification = new SqlClassifier().Classify(sql);
-        var decision = PolicyEvaluator.Decide(policy, new PolicyIdentity(subject, groups, claims, issuer), target, classification);
+        var identity = new PolicyIdentity(subject, groups, claims, issuer);
+        var decision = PolicyEvaluator.Decide(policy, identity, target, classification);
         await stdout.WriteLineAsync($"decision: {decision.Effect.ToString().ToLowerInvariant()}");
         await stdout.WriteLineAsync($"rule:     {decision.Rule}");
         await stdout.WriteLineAsync($"reason:   {decision.Reason}");
@@ -110,8 +112,77 @@ public static class PolicyCommand
         await stdout.WriteLineAsync($"dangerous: {string.Join(", ", classification.DangerousFunctionGroups.Order(StringComparer.Ordinal))}");
         await stdout.WriteLineAsync($"unbounded write: {(classification.HasUnboundedWrite ? "yes" : "no")}");
 
+        var refusedByMask = await WriteMasksAsync(stdout, PolicyEvaluator.MasksFor(policy, identity, target), sql);
+
         // Exit code tells scripts the outcome without parsing text: 0 allow, 2 refused.
-        return decision.IsAllowed ? 0 : 2;
+        return decision.IsAllowed && !refusedByMask ? 0 : 2;
+    }
+
+    /// <summary>
+    /// Which result columns the masks would mask, and why, from the statement's analysis against the masks' columns by name
+    /// (a glob with a wildcard is resolved against the target's catalog at run time, and named as such). True when the masks
+    /// refuse the statement.
+    /// </summary>
+    private static async Task<bool> WriteMasksAsync(TextWriter stdout, IReadOnlyList<PolicyMask> masks, string sql)
+    {
+        if (masks.Count == 0)
+        {
+            await stdout.WriteLineAsync("masks:    none apply");
+            return false;
+        }
+
+        await stdout.WriteLineAsync($"masks:    {string.Join(", ", masks.Select(m => $"{m.Name} ({m.Method.ToString().ToLowerInvariant()})"))}");
+        var named = new List<MaskedColumnName>();
+        foreach (var mask in masks)
+        {
+            foreach (var column in mask.Columns)
+            {
+                var parts = column.Split('.');
+                if (parts.Length == 3 && !column.Contains('*', StringComparison.Ordinal) && !column.Contains('?', StringComparison.Ordinal))
+                {
+                    named.Add(new MaskedColumnName(parts[0], parts[1], parts[2], mask));
+                }
+                else
+                {
+                    await stdout.WriteLineAsync($"          {column} ({mask.Name}) is a glob: resolved against the target's catalog when a session opens");
+                }
+            }
+        }
+
+        var analysis = MaskAnalyzer.Analyze(sql, new MaskedRelations(named));
+        if (analysis.Refusal is { } refusal)
+        {
+            await stdout.WriteLineAsync($"masking:  refused by mask {refusal.Mask.Name}: {refusal.Reason}");
+            return true;
+        }
+
+        for (var s = 0; s < analysis.Statements.Count; s++)
+        {
+            var statement = analysis.Statements[s];
+            var prefix = analysis.Statements.Count > 1 ? $"statement {s + 1}, " : "";
+            if (statement.Columns is { } columns)
+            {
+                for (var i = 0; i < columns.Count; i++)
+                {
+                    if (columns[i] is { } taint)
+                    {
+                        await stdout.WriteLineAsync($"masked:   {prefix}column {i + 1}: mask {taint.Mask.Name} ({taint.Mask.Method.ToString().ToLowerInvariant()}), "
+                            + (taint.Derived ? "derived from a masked column" : "the masked column itself"));
+                    }
+                }
+            }
+            else if (statement.AnyColumn is { } any)
+            {
+                await stdout.WriteLineAsync($"masked:   {prefix}every computed column (a * over computed values): mask {any.Name}");
+            }
+
+            if (statement.Columns is null or { Count: > 0 })
+            {
+                await stdout.WriteLineAsync($"          {prefix}plain columns of masked tables are masked by table OID and attribute number, whatever their alias; detectors read the rest");
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>--claims name=value</c>, repeatable; a name given twice collects both values (as an array claim).</summary>

@@ -90,6 +90,7 @@ public sealed class ExfiltrationCorpusTests(MaskingFixture fixture)
         { "CREATE TABLE stolen AS SELECT email FROM customers", Expect.Refused },
         { "INSERT INTO orders (id, customer_id, amount) SELECT 100 + id, id, length(card) FROM customers", Expect.Refused },
         { "UPDATE customers SET name = email WHERE id = 1", Expect.Refused },
+        { "ALTER TABLE customers RENAME COLUMN email TO contact", Expect.Refused },
         { "DO $$ BEGIN RAISE NOTICE '%', (SELECT email FROM customers LIMIT 1); END $$", Expect.Refused },
         { "SELECT email::integer FROM customers", Expect.ErrorWithoutSecret },
         { "SELECT (card || 'x')::numeric FROM customers", Expect.ErrorWithoutSecret },

@@ -88,4 +88,36 @@ public sealed class PolicyCommandTests : IDisposable
         Assert.Equal(0, allowed.Code);
         Assert.Contains("rule:     read", allowed.Out, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Policy_test_shows_which_result_columns_the_masks_mask_and_why_and_their_refusals()
+    {
+        await File.WriteAllTextAsync(_file, """
+            masks:
+              - name: pii
+                match: { groups: [agents] }
+                columns: [public.customers.email, public.typed.c_*]
+                method: redact
+                predicates: deny
+            rules:
+              - { name: r, effect: allow, reason: read, match: { groups: [agents], kinds: [read] } }
+            """);
+
+        var masked = await RunAsync("policy", "test", "--policy", _file, "--subject", "a", "--groups", "agents", "--target", "demo",
+            "--sql", "SELECT id, email AS e, upper(email) FROM customers");
+        Assert.Equal(0, masked.Code);
+        Assert.Contains("masks:    pii (redact)", masked.Out, StringComparison.Ordinal);
+        Assert.Contains("public.typed.c_* (pii) is a glob: resolved against the target's catalog", masked.Out, StringComparison.Ordinal);
+        Assert.Contains("masked:   column 2: mask pii (redact), the masked column itself", masked.Out, StringComparison.Ordinal);
+        Assert.Contains("masked:   column 3: mask pii (redact), derived from a masked column", masked.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("column 1:", masked.Out, StringComparison.Ordinal);
+
+        var refused = await RunAsync("policy", "test", "--policy", _file, "--subject", "a", "--groups", "agents", "--target", "demo",
+            "--sql", "SELECT id FROM customers WHERE email LIKE 'a%'");
+        Assert.Equal(2, refused.Code);
+        Assert.Contains("masking:  refused by mask pii: the statement filters, joins, orders or groups on a masked column", refused.Out, StringComparison.Ordinal);
+
+        var other = await RunAsync("policy", "test", "--policy", _file, "--subject", "b", "--groups", "admins", "--target", "demo", "--sql", "SELECT email FROM customers");
+        Assert.Contains("masks:    none apply", other.Out, StringComparison.Ordinal);
+    }
 }
