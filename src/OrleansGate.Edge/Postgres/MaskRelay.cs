@@ -81,6 +81,9 @@ internal enum MaskExpectKind
     /// <summary>A Describe of the portal the gateway sends before each Execute: its answer is the plan of the rows, and is not relayed.</summary>
     InjectedDescribe,
 
+    /// <summary>The client's Describe of the portal it executes next: its answer is relayed and is the plan of the rows.</summary>
+    PlanningDescribe,
+
     /// <summary>An Execute: ends at CommandComplete, EmptyQueryResponse, PortalSuspended or an error.</summary>
     Execute,
 
@@ -153,9 +156,10 @@ internal sealed class MaskRelay(Action unknownRelationSeen)
                 switch (head.Kind)
                 {
                     case MaskExpectKind.InjectedDescribe:
+                    case MaskExpectKind.PlanningDescribe:
                         _expected.TryDequeue(out _);
                         Describe(message.Payload, head.Work, head.Work?.Statements is [var described, ..] ? described : null);
-                        return true;
+                        return head.Kind == MaskExpectKind.InjectedDescribe;
                     case MaskExpectKind.ClientDescribe:
                         _expected.TryDequeue(out _);
                         return false;
@@ -167,13 +171,13 @@ internal sealed class MaskRelay(Action unknownRelationSeen)
                 }
 
             case BackendMessageCode.NoData:
-                if (_expected.TryPeek(out head) && head.Kind is MaskExpectKind.InjectedDescribe or MaskExpectKind.ClientDescribe)
+                if (_expected.TryPeek(out head) && head.Kind is MaskExpectKind.InjectedDescribe or MaskExpectKind.PlanningDescribe or MaskExpectKind.ClientDescribe)
                 {
                     _expected.TryDequeue(out _);
-                    if (head.Kind == MaskExpectKind.InjectedDescribe)
+                    if (head.Kind != MaskExpectKind.ClientDescribe)
                     {
                         (_rows, _described) = (null, true); // rows without a description would be a protocol violation: none come
-                        return true;
+                        return head.Kind == MaskExpectKind.InjectedDescribe;
                     }
                 }
 

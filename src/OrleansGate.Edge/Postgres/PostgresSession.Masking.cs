@@ -1,3 +1,4 @@
+using System.Buffers;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Masking;
 using OrleansGate.Edge.Targets;
@@ -223,17 +224,57 @@ public sealed partial class PostgresSession
         return masked.IsAllowed ? masked : await AuditedRefusalAsync(masked, statement.Sql).ConfigureAwait(false);
     }
 
-    /// <summary>Before an allowed Execute: the gateway's own Describe of the portal, whose answer is the plan of its rows.</summary>
-    private void ExpectMaskedExecute(System.Buffers.IBufferWriter<byte> upstream, string portal, MaskWork? work)
+    /// <summary>
+    /// Before an allowed Execute, the plan of its rows: the client's own Describe of that portal just before it, or else
+    /// the gateway's Describe, whose answer is not relayed.
+    /// </summary>
+    private void ExpectMaskedExecute(IBufferWriter<byte> upstream, string portal, MaskWork? work)
     {
         if (_maskRelay is not { } relay)
         {
             return;
         }
 
-        FrontendWriter.Describe(upstream, (byte)'P', portal);
-        relay.Expect(MaskExpectKind.InjectedDescribe, work);
+        if (_heldDescribe is { } held && held.Portal == portal)
+        {
+            ReleaseHeldDescribe(upstream, work);
+        }
+        else
+        {
+            ReleaseHeldDescribe(upstream);
+            FrontendWriter.Describe(upstream, (byte)'P', portal);
+            relay.Expect(MaskExpectKind.InjectedDescribe, work);
+        }
+
         relay.Expect(MaskExpectKind.Execute, work);
+    }
+
+    /// <summary>A client's Describe of a portal, held in a session with masks until the next message is seen (PostgresSession.Relay.cs).</summary>
+    private (string Portal, byte[] Raw)? _heldDescribe;
+
+    /// <summary>Holds a client's Describe of a portal (true), in a session with masks: when the Execute of that portal follows, its answer is the plan.</summary>
+    private bool HoldDescribe(in PgMessage message, byte kind, string name)
+    {
+        if (_maskRelay is null || kind != (byte)'P')
+        {
+            return false;
+        }
+
+        _heldDescribe = (name, message.Raw.ToArray());
+        return true;
+    }
+
+    /// <summary>Forwards a held Describe: as the plan of <paramref name="planFor"/>'s rows, or (null) as the client's own.</summary>
+    private void ReleaseHeldDescribe(IBufferWriter<byte> upstream, MaskWork? planFor = null)
+    {
+        if (_heldDescribe is not { } held)
+        {
+            return;
+        }
+
+        _heldDescribe = null;
+        _maskRelay!.Expect(planFor is null ? MaskExpectKind.ClientDescribe : MaskExpectKind.PlanningDescribe, planFor);
+        upstream.Write(held.Raw);
     }
 
     /// <summary>How many values each mask replaced in the statement now ending, for its record.</summary>

@@ -91,6 +91,7 @@ public sealed partial class PostgresSession
                 _clientInput.AdvanceTo(consumed, examined);
             }
 
+            ReleaseHeldDescribe(upstream); // a Describe held for the Execute that may follow it goes with this flush (PostgresSession.Masking.cs)
             await upstream.FlushAsync(ct).ConfigureAwait(false);
             if (terminated)
             {
@@ -119,6 +120,11 @@ public sealed partial class PostgresSession
     private async ValueTask<bool> HandleClientMessageAsync(PgMessage message, IBufferWriter<byte> upstream, CancellationToken ct)
     {
         var payload = message.Payload;
+        if (_heldDescribe is not null && message.Code != (byte)FrontendMessageCode.Execute)
+        {
+            ReleaseHeldDescribe(upstream); // only an Execute of its portal makes it the plan of the rows (PostgresSession.Masking.cs)
+        }
+
         switch ((FrontendMessageCode)message.Code)
         {
             case FrontendMessageCode.Query:
@@ -196,10 +202,17 @@ public sealed partial class PostgresSession
                 }
 
             case FrontendMessageCode.Describe:
-                FrontendMessages.ReadDescribeOrClose(payload);
-                _maskRelay?.Expect(MaskExpectKind.ClientDescribe, null);
-                Forward(upstream, message.Raw);
-                return false;
+                {
+                    var (kind, name) = FrontendMessages.ReadDescribeOrClose(payload);
+                    if (HoldDescribe(message, kind, name))
+                    {
+                        return false;
+                    }
+
+                    _maskRelay?.Expect(MaskExpectKind.ClientDescribe, null);
+                    Forward(upstream, message.Raw);
+                    return false;
+                }
 
             case FrontendMessageCode.Close:
                 {
@@ -222,6 +235,7 @@ public sealed partial class PostgresSession
                         : await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
                     if (!decision.IsAllowed)
                     {
+                        ReleaseHeldDescribe(upstream);
                         InjectDeniedExtended(upstream, decision);
                     }
                     else

@@ -116,4 +116,29 @@ public sealed class MaskingBehaviourTests(MaskingFixture fixture)
             [.. MaskingFixture.Customers.Select(c => $"{c.Id}|{c.Name}"), .. MaskingFixture.Customers.Select(c => $"[masked]|{c.Name}")],
             psql.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public async Task A_client_s_describe_of_one_portal_before_the_execute_of_another_is_relayed_once_and_both_are_masked()
+    {
+        await using var session = await RawSession.OpenAsync(fixture.Node);
+        var answers = await session.ExtendedAsync(w =>
+        {
+            FrontendWriter.Parse(w, "s1", "SELECT email FROM customers WHERE id = 1");
+            FrontendWriter.Parse(w, "s2", "SELECT id, upper(card) FROM customers WHERE id = 2");
+            WireMessages.Bind(w, "p1", "s1");
+            WireMessages.Bind(w, "p2", "s2");
+            FrontendWriter.Describe(w, (byte)'P', "p1");
+            WireMessages.Execute(w, "p2");
+            FrontendWriter.Describe(w, (byte)'P', "p1");
+            WireMessages.Execute(w, "p1");
+            WireMessages.Sync(w);
+        });
+
+        Assert.Null(RawSession.Error(answers));
+        Assert.Equal("1122TDCTDCZ", new string([.. answers.Select(a => a.Code)]));
+        var values = answers.Where(a => a.Code == 'D').Select(a => System.Text.Encoding.UTF8.GetString(a.Payload)).ToList();
+        Assert.Contains("[masked]", values[0], StringComparison.Ordinal);
+        Assert.Contains("[masked]", values[1], StringComparison.Ordinal);
+        ExfiltrationCorpusTests.AssertNoSecret("describe of another portal", string.Join('\n', values));
+    }
 }
