@@ -82,6 +82,24 @@ public sealed class ExfiltrationCorpusTests(MaskingFixture fixture)
         { "SELECT email FROM customer_contacts", Expect.AllMasked },
         { "SELECT upper(email) FROM customer_contacts", Expect.AllMasked },
 
+        // Harder shapes: lateral whole rows, recursion, correlated sublinks, quoting, ROWS FROM, char-by-char reassembly.
+        { "SELECT * FROM customers c, LATERAL row_to_json(c) j", Expect.NoSecret },
+        { "SELECT * FROM customers c CROSS JOIN LATERAL (SELECT upper(c.email)) x", Expect.NoSecret },
+        { "SELECT string_agg(x, '') FROM (SELECT substr(email, g, 1) AS x FROM customers, generate_series(1, 40) g) s", Expect.AllMasked },
+        { "WITH RECURSIVE r(n, s) AS (SELECT 1, (SELECT email FROM customers ORDER BY id LIMIT 1) UNION ALL SELECT n + 1, s FROM r WHERE n < 2) SELECT s FROM r", Expect.Refused }, // every column of a recursive CTE over masked data counts as masked: its WHERE is a predicate
+        { "SELECT x.* FROM (SELECT upper(email) FROM customers) x", Expect.AllMasked },
+        { "SELECT (SELECT c2.email FROM customers c2 WHERE c2.id = c.id) FROM customers c", Expect.AllMasked },
+        { "SELECT unnest(string_to_array(email, '@')) FROM customers", Expect.AllMasked },
+        { "SELECT convert_from(convert_to(email, 'UTF8'), 'UTF8') FROM customers", Expect.AllMasked },
+        { "SELECT c.* FROM customer_contacts c", Expect.NoSecret },
+        { "SELECT \"email\" FROM public.\"customers\"", Expect.AllMasked },
+        { "SELECT email FROM ONLY customers", Expect.AllMasked },
+        { "SELECT * FROM ROWS FROM (unnest(ARRAY(SELECT email FROM customers)))", Expect.AllMasked },
+        { "SELECT jsonb_agg(c) FROM customers c", Expect.AllMasked },
+        { "SELECT xmlagg(xmlelement(name e, email))::text FROM customers", Expect.AllMasked },
+        { "SELECT pg_catalog.upper(email) FROM customers", Expect.AllMasked },
+        { "SELECT email FROM customers LIMIT (SELECT length(card) FROM customers ORDER BY id LIMIT 1)", Expect.Refused },
+
         // Oracles: filtering, joining, ordering or grouping on a masked column (predicates: deny).
         { "SELECT id FROM customers WHERE email LIKE 'a%'", Expect.Refused },
         { "SELECT count(*) FROM customers WHERE substr(card, 1, 1) = '4'", Expect.Refused },
