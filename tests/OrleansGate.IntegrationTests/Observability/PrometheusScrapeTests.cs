@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Text.Json;
 using Npgsql;
+using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -76,6 +78,21 @@ public sealed class PrometheusScrapeTests(GatewayFixture fixture, ITestOutputHel
         }
 
         output.WriteLine("series: " + string.Join(" ", await prometheus.SeriesNamesAsync("orleansgate_")));
+    }
+
+    [Fact]
+    public async Task Metrics_endpoint_is_absent_when_turned_off_and_present_by_default()
+    {
+        var off = new Dictionary<string, string?> { ["OrleansGate:Http:Metrics"] = "false" };
+        await using var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-no-metrics", off), GatewayRole.Edge);
+        using var http = new HttpClient();
+
+        using var absent = await http.GetAsync($"http://127.0.0.1:{edge.Settings.HttpPort}/metrics");
+        using var present = await http.GetAsync($"http://127.0.0.1:{fixture.Node.Settings.HttpPort}/metrics");
+
+        Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, present.StatusCode);
+        Assert.StartsWith("text/plain", present.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
     }
 
     /// <summary>A Prometheus server as a child process, scraping one target every second; killed on dispose.</summary>
