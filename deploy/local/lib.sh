@@ -19,6 +19,8 @@ ensure_packages() {
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   # The approvals page's browser test drives Debian's chromium through Playwright, which cannot download its own here.
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # The observability test scrapes a node with a real Prometheus server.
+  [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using OrleansGate.Edge.Telemetry;
 
 namespace OrleansGate.Edge.Identity;
 
@@ -144,6 +145,7 @@ public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDispos
         {
             var fetched = await FetchAsync(issuer, now, ct).ConfigureAwait(false);
             state.Attempts++;
+            IdentityTelemetry.Fetched(ok: true);
             state.Current = fetched;
             state.LastFailure = null;
             LogKeysFetched(_logger, issuer.Issuer, fetched.Keys.Count, fetched.FreshUntil - now);
@@ -157,6 +159,7 @@ public sealed partial class DiscoveryIssuerKeySource : IIssuerKeySource, IDispos
         {
             LogFetchFailed(_logger, issuer.Issuer, issuer.EffectiveDiscoveryUrl, ex);
             state.Attempts++;
+            IdentityTelemetry.Fetched(ok: false);
             state.LastFailure = ex is IssuerKeysUnavailableException
                 ? ex.Message
                 : $"discovery document or JWKS of issuer {issuer.Issuer} could not be fetched from {issuer.EffectiveDiscoveryUrl}: {ex.Message}";

@@ -1,4 +1,5 @@
 using OrleansGate.Edge.Sessions;
+using OrleansGate.Edge.Telemetry;
 using OrleansGate.Model;
 
 namespace OrleansGate.Edge.Postgres;
@@ -37,6 +38,7 @@ public sealed partial class PostgresSession
     /// <summary>How an audited statement ended, to the session's audit.</summary>
     private void Completed(InFlightStatement done, StatementCompletion completion)
     {
+        _services.Telemetry.UpstreamLatency.Record(completion.DurationMicroseconds / 1000.0, EdgeTelemetry.Postgres);
         completion = WithMaskCounts(completion); // how many values the masks replaced (PostgresSession.Masking.cs)
         if (done.Deferred is { } record)
         {

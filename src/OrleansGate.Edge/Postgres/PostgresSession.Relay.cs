@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Sessions;
+using OrleansGate.Edge.Telemetry;
 using OrleansGate.Model;
 using OrleansGate.Policy.Classification;
 using OrleansGate.Postgres.Protocol;
@@ -314,8 +315,8 @@ public sealed partial class PostgresSession
             authorized = new Authorized(new Decision(DecisionEffect.Unavailable, GatewayRules.ClusterUnavailable, "the gateway could not decide", 0, 0), null);
         }
 
-        _services.Telemetry.DecisionLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        _services.Telemetry.Decisions.Add(1, new KeyValuePair<string, object?>("effect", authorized.Decision.Effect.ToString()));
+        _services.Telemetry.DecisionLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, EdgeTelemetry.Postgres);
+        _services.Telemetry.Decisions.Add(1, EdgeTelemetry.Postgres, new KeyValuePair<string, object?>("effect", authorized.Decision.Effect.ToString()));
         return authorized;
     }
 

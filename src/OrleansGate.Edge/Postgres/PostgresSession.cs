@@ -106,14 +106,14 @@ public sealed partial class PostgresSession
                 return;
             }
 
-            _services.Telemetry.ActiveSessions.Add(1);
+            _services.Telemetry.ActiveSessions.Add(1, EdgeTelemetry.Postgres);
             try
             {
                 closeReason = await RelayAsync(aborted).ConfigureAwait(false);
             }
             finally
             {
-                _services.Telemetry.ActiveSessions.Add(-1);
+                _services.Telemetry.ActiveSessions.Add(-1, EdgeTelemetry.Postgres);
             }
         }
         catch (PgProtocolException e)

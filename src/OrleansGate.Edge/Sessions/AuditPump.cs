@@ -47,6 +47,18 @@ public sealed class AuditPump
     /// <summary>Records nobody waits for that could not be written yet (executions are refused while there are any).</summary>
     public bool HasUnwritten { get; private set; }
 
+    /// <summary>Records queued and not taken by an append yet (for the edge's queue-depth gauge).</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
     /// <summary>Records nobody waits for that were dropped because too many could not be written.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 

@@ -32,6 +32,7 @@ public sealed partial class EdgeSession
         _services = services;
         Identity = PolicyIdentity.From(info.Agent);
         _audit = new AuditPump(AuditChain.Start(services.Audit, info.SessionId), services.Time, services.AuditHealth.Observed);
+        services.AuditQueues.Add(_audit);
     }
 
     public SessionInfo Info { get; }

@@ -2,12 +2,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGate.Audit;
 using OrleansGate.Edge.Decisions;
+using OrleansGate.Edge.Telemetry;
 
 namespace OrleansGate.Edge.Sessions;
 
 /// <summary>What every session of this edge shares, whatever its protocol; one instance per process.</summary>
 public sealed class EdgeSessionServices(
-    EdgeDecider decider, IAuditSink audit, AuditBacklog backlog, IGrainFactory grains, IOptions<ApprovalLinks> approvalLinks, TimeProvider time, ILogger<EdgeSession> logger)
+    EdgeDecider decider, IAuditSink audit, AuditBacklog backlog, IGrainFactory grains, IOptions<ApprovalLinks> approvalLinks, TimeProvider time, EdgeTelemetry telemetry, ILogger<EdgeSession> logger)
 {
     /// <summary>The cluster: approvals live there (the one cross-silo call a request can make, and only when a rule holds it).</summary>
     public IGrainFactory Grains { get; } = grains;
@@ -18,7 +19,10 @@ public sealed class EdgeSessionServices(
     public EdgeDecider Decider { get; } = decider;
 
     /// <summary>This node's audit store: its own writers where the node runs a silo, else the cluster's (AuditIngest).</summary>
-    public IAuditSink Audit { get; } = audit;
+    public IAuditSink Audit { get; } = new MeteredAuditSink(audit, telemetry);
+
+    /// <summary>The sessions' audit queues, whose depth the edge reports.</summary>
+    public AuditQueues AuditQueues { get; } = Observed(new AuditQueues(), telemetry);
 
     public AuditBacklog Backlog { get; } = backlog;
 
@@ -31,4 +35,10 @@ public sealed class EdgeSessionServices(
 
     /// <summary>Requests refused because the audit store failed: the first is logged, then a summary a minute, then the end.</summary>
     public StatementRefusalLog Refusals { get; } = new(time);
+
+    private static AuditQueues Observed(AuditQueues queues, EdgeTelemetry telemetry)
+    {
+        telemetry.ObserveAuditQueue(queues.Depth);
+        return queues;
+    }
 }

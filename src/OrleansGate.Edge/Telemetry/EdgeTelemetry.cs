@@ -8,6 +8,9 @@ public sealed class EdgeTelemetry : IDisposable
 {
     public const string Name = "OrleansGate.Edge";
 
+    /// <summary>The protocol label of the PostgreSQL edge's series (HTTP and SSH edges will add theirs).</summary>
+    public static readonly KeyValuePair<string, object?> Postgres = new("protocol", "postgres");
+
     public static readonly ActivitySource ActivitySource = new(Name);
 
     private readonly Meter _meter;
@@ -22,6 +25,8 @@ public sealed class EdgeTelemetry : IDisposable
         DecisionLatency = _meter.CreateHistogram<double>("orleansgate.edge.decision.duration", unit: "ms", description: "Time to decide one statement");
         ActiveSessions = _meter.CreateUpDownCounter<long>("orleansgate.edge.sessions.active", description: "Sessions currently relayed");
         EndCancels = _meter.CreateCounter<long>("orleansgate.edge.sessions.end_cancels", description: "Cancels sent to the target for a statement still running when its session ended, by outcome");
+        UpstreamLatency = _meter.CreateHistogram<double>("orleansgate.edge.upstream.duration", unit: "ms", description: "From forwarding an audited statement to the target's answer that ends it");
+        AuditCommitLatency = _meter.CreateHistogram<double>("orleansgate.edge.audit.commit.duration", unit: "ms", description: "Time to make one append of audit records durable, by outcome");
     }
 
     public Counter<long> Connections { get; }
@@ -37,6 +42,14 @@ public sealed class EdgeTelemetry : IDisposable
     public UpDownCounter<long> ActiveSessions { get; }
 
     public Counter<long> EndCancels { get; }
+
+    public Histogram<double> UpstreamLatency { get; }
+
+    public Histogram<double> AuditCommitLatency { get; }
+
+    /// <summary>Reports <paramref name="depth"/> (audit records the sessions of this edge hold, not written yet) at each collection.</summary>
+    public void ObserveAuditQueue(Func<long> depth) =>
+        _meter.CreateObservableGauge("orleansgate.edge.audit.queued", depth, description: "Audit records queued on this edge and not written yet");
 
     public void Dispose() => _meter.Dispose();
 }

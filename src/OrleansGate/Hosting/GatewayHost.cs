@@ -99,7 +99,7 @@ public static class GatewayHost
         builder.Services.PostConfigure<ApprovalNotificationOptions>(o => o.PageUrl ??= gateway["Approvals:PageUrl"]);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ApprovalTelemetry>();
-        AddTelemetry(builder, gateway);
+        AddTelemetry(builder, gateway, metricsEndpoint: http.Metrics && http.Port != 0);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -122,6 +122,11 @@ public static class GatewayHost
         }
 
         app.MapGet("/healthz", () => Results.Text("ok"));
+        if (http.Metrics && http.Port != 0)
+        {
+            // Only on the HTTP listener: the PostgreSQL listener is a connection handler, not routed.
+            app.MapPrometheusScrapingEndpoint();
+        }
         if (http.RuntimeCounters)
         {
             app.MapRuntimeCounters();
@@ -223,23 +228,45 @@ public static class GatewayHost
         });
     }
 
-    /// <summary>OpenTelemetry traces and metrics, exported over OTLP only when an endpoint is configured (off by default).</summary>
-    private static void AddTelemetry(WebApplicationBuilder builder, IConfigurationSection gateway)
+    /// <summary>The meters of this process that are exported (OTLP and <c>/metrics</c> alike).</summary>
+    private static readonly string[] Meters = [EdgeTelemetry.Name, ApprovalTelemetry.Name, IdentityTelemetry.Name, "Microsoft.Orleans"];
+
+    /// <summary>
+    /// OpenTelemetry: metrics for Prometheus on <c>/metrics</c> (<paramref name="metricsEndpoint"/>); traces, metrics and logs
+    /// exported over OTLP only when an endpoint is configured (off by default).
+    /// </summary>
+    private static void AddTelemetry(WebApplicationBuilder builder, IConfigurationSection gateway, bool metricsEndpoint)
     {
         var endpoint = gateway["Telemetry:OtlpEndpoint"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        var otlp = string.IsNullOrWhiteSpace(endpoint) ? null : new Uri(endpoint);
+        if (otlp is null && !metricsEndpoint)
         {
             return;
         }
 
-        var otlp = new Uri(endpoint);
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("orleansgate", serviceInstanceId: gateway["NodeName"]))
+            .WithMetrics(m =>
+            {
+                m.AddMeter(Meters);
+                if (otlp is not null)
+                {
+                    m.AddOtlpExporter(o => o.Endpoint = otlp);
+                }
+
+                if (metricsEndpoint)
+                {
+                    m.AddPrometheusExporter();
+                }
+            });
+        if (otlp is null)
+        {
+            return;
+        }
+
+        telemetry
             .WithTracing(t => t
                 .AddSource(EdgeTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
-                .AddOtlpExporter(o => o.Endpoint = otlp))
-            .WithMetrics(m => m
-                .AddMeter(EdgeTelemetry.Name, ApprovalTelemetry.Name, "Microsoft.Orleans")
                 .AddOtlpExporter(o => o.Endpoint = otlp))
 
             // Logs too, among them each audit signature as a structured record when OrleansGate:Audit:ExportSignatures

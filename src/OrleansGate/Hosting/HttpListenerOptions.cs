@@ -1,6 +1,6 @@
 namespace OrleansGate.Host.Hosting;
 
-/// <summary>The HTTP listener for health, the development identity provider and (opt-in) runtime counters (section <c>OrleansGate:Http</c>).</summary>
+/// <summary>The HTTP listener for health, the development identity provider, Prometheus metrics and (opt-in) runtime counters (section <c>OrleansGate:Http</c>).</summary>
 public sealed class HttpListenerOptions
 {
     public string Address { get; set; } = "127.0.0.1";
@@ -13,4 +13,10 @@ public sealed class HttpListenerOptions
     /// Off by default: it is harmless but of no use outside a benchmark, and the listener may face more than loopback.
     /// </summary>
     public bool RuntimeCounters { get; set; }
+
+    /// <summary>
+    /// Serves <c>/metrics</c> (the node's OrleansGate and Orleans metrics, Prometheus text format) on this listener.
+    /// On by default: the series carry counts and durations only, never a token, a statement or a value.
+    /// </summary>
+    public bool Metrics { get; set; } = true;
 }
