@@ -49,8 +49,9 @@ else
   fail "pgbench: processed=${processed:-?} failed=${failed:-?}"; tail -n 15 <<<"$bench" >&2
 fi
 
-# 3. Cancels: psql sends the cancel request on a new connection, which HAProxy may give to another node than the
-# session's; the gateways' cancel router forwards it. Three tries, so at least one likely crosses nodes.
+# 3. Cancels: psql sends the cancel request on a new connection, which HAProxy balances on its own. With leastconn and
+# the session as the only connection, it goes to another node than the session's: the gateways' cancel router must
+# forward it. Three tries, in case a node's health check had it out of the pool.
 for try in 1 2 3; do
   out="$ORLEANSGATE_HOME/cancel-$try.out"
   timeout 40 psql -X -v VERBOSITY=verbose -c 'SELECT pg_sleep(30)' > "$out" 2>&1 &
