@@ -1,5 +1,7 @@
 using System.Net;
+using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.IntegrationTests.Infrastructure;
 
 namespace OrleansGate.IntegrationTests.Gateway;
 
@@ -34,6 +36,24 @@ public sealed class ReadinessTests(GatewayFixture fixture)
         Assert.StartsWith("not ready: policy: no policy has been loaded", body, StringComparison.Ordinal);
         Assert.DoesNotContain("cluster:", body, StringComparison.Ordinal);
         Assert.DoesNotContain("audit:", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_edge_is_ready_while_connected_to_a_silo_and_names_the_cluster_once_it_is_not()
+    {
+        // A cluster of its own: the edge's only gateway is this silo, not the collection's node.
+        var id = "readyz-edge-" + Guid.NewGuid().ToString("N")[..8];
+        var cluster = new Dictionary<string, string?> { ["OrleansGate:Cluster:ClusterId"] = id, ["OrleansGate:Cluster:ServiceId"] = id };
+        await using var silo = await GatewayNode.StartAsync(fixture.Settings.OtherNode("readyz-silo", cluster), GatewayRole.Silo);
+        await using var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("readyz-edge", cluster), GatewayRole.Edge);
+        var last = (Status: HttpStatusCode.OK, Body: "");
+
+        // The edge receives the policy from the silo's policy grain shortly after it connects.
+        await Poll.UntilAsync(async () => (last = await ReadyzAsync(edge)).Status == HttpStatusCode.OK, "the edge did not become ready", 20);
+        await silo.StopAsync();
+        await Poll.UntilAsync(async () => (last = await ReadyzAsync(edge)).Status == HttpStatusCode.ServiceUnavailable, "the edge stayed ready without its silo", 20);
+
+        Assert.Contains("cluster: this edge's cluster client is connected to no gateway", last.Body, StringComparison.Ordinal);
     }
 
     private static async Task<(HttpStatusCode Status, string Body)> ReadyzAsync(GatewayNode node)
