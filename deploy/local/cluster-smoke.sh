@@ -52,29 +52,40 @@ fi
 # 3. Cancels: psql sends the cancel request on a new connection, which HAProxy balances on its own. With leastconn and
 # the session as the only connection, it goes to another node than the session's: the gateways' cancel router must
 # forward it. Three tries, in case a node's health check had it out of the pool.
+# HAProxy's count of connections each node has been given (stot): the node that got the newest one is the one that grew.
+connections() { haproxy_command "$ORLEANSGATE_HOME/cluster/haproxy.sock" "show stat" | awk -F, '$1 == "gateway_postgres" && $2 ~ /^node-/ { print $2, $8 }'; }
+newest() { join <(sort <<<"$1") <(sort <<<"$2") | awk '$3 > $2 { print $1 }' | paste -sd, -; }
+crossed=0
 for try in 1 2 3; do
   out="$ORLEANSGATE_HOME/cancel-$try.out"
+  before=$(connections)
   timeout 40 psql -X -v VERBOSITY=verbose -c 'SELECT pg_sleep(30)' > "$out" 2>&1 &
   pid=$!
   sleep 1.5
+  opened=$(connections)
   sent=$(now_ms)
   kill -INT "$pid" 2>/dev/null # timeout passes SIGINT on to psql, which sends a cancel request
   wait "$pid"
   took=$(( $(now_ms) - sent ))
+  session_node=$(newest "$before" "$opened"); cancel_node=$(newest "$opened" "$(connections)")
+  if [ -n "$session_node" ] && [ -n "$cancel_node" ] && [ "$session_node" != "$cancel_node" ]; then crossed=$((crossed + 1)); fi
   if grep -q '57014' "$out" && [ "$took" -lt 5000 ]; then
-    pass "cancel $try through HAProxy: psql ended in $took ms with 57014"
+    pass "cancel $try through HAProxy: session on ${session_node:-?}, cancel request on ${cancel_node:-?}; psql ended in $took ms with 57014"
   else
-    fail "cancel $try: took $took ms; psql said: $(tr '\n' ' ' < "$out")"
+    fail "cancel $try (session on ${session_node:-?}, cancel request on ${cancel_node:-?}): took $took ms; psql said: $(tr '\n' ' ' < "$out")"
   fi
 done
+if [ "$crossed" -gt 0 ]; then pass "$crossed of 3 cancel requests reached another node than their session"; else fail "no cancel request reached another node than its session"; fi
 
 # 4. Revocation: a session opened through HAProxy with a token of its own ends within 1 s of `agents revoke-token`.
 revoked=$(token) || fail "idp token"
 jti=$(python3 -c 'import base64,json,sys; p=sys.argv[1].split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["jti"])' "$revoked")
 out="$ORLEANSGATE_HOME/revoke.out"
+before=$(connections)
 PGPASSWORD=$revoked timeout 40 psql -X -v VERBOSITY=verbose -c 'SELECT pg_sleep(30)' > "$out" 2>&1 &
 pid=$!
 sleep 1.5
+session_node=$(newest "$before" "$(connections)")
 if timeout 30 "$bin" --config "$config" agents revoke-token "$jti" --reason "cluster smoke test"; then
   revoked_at=$(now_ms)
   for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
@@ -82,7 +93,7 @@ if timeout 30 "$bin" --config "$config" agents revoke-token "$jti" --reason "clu
     fail "revocation: the session was still open 1 s after revoke-token"
     kill "$pid" 2>/dev/null
   else
-    pass "revocation through HAProxy: the session ended $(( $(now_ms) - revoked_at )) ms after revoke-token returned ($(grep -m1 -o 'FATAL.*' "$out" || tr '\n' ' ' < "$out"))"
+    pass "revocation through HAProxy: the session (on ${session_node:-?}) ended $(( $(now_ms) - revoked_at )) ms after revoke-token returned ($(grep -m1 -o 'FATAL.*' "$out" || tr '\n' ' ' < "$out"))"
   fi
 else
   fail "agents revoke-token"

@@ -34,21 +34,9 @@ port() { local v="$1_$2"; echo "${!v}"; } # port KIND N
 
 haproxy_running() { [ -s "$dir/haproxy.pid" ] && kill -0 "$(cat "$dir/haproxy.pid")" 2>/dev/null; }
 
-# One command on HAProxy's stats socket (no socat needed).
-haproxy_command() {
-  python3 - "$dir/haproxy.sock" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(sys.argv[1])
-s.sendall((sys.argv[2] + "\n").encode()); out = b""
-while chunk := s.recv(65536):
-    out += chunk
-print(out.decode(), end="")
-PY
-}
-
 # backend/server status lines from `show stat` (UP, DOWN, …) with the last health check's result.
 haproxy_servers() {
-  haproxy_command "show stat" | awk -F, '$2 ~ /^node-/ { printf "  %-17s %-7s %-5s %s\n", $1, $2, $18, $37 }'
+  haproxy_command "$dir/haproxy.sock" "show stat" | awk -F, '$2 ~ /^node-/ { printf "  %-17s %-7s %-5s %s\n", $1, $2, $18, $37 }'
 }
 
 write_haproxy_config() {

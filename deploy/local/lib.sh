@@ -265,3 +265,15 @@ for _ in range(int(sys.argv[1])):
 print(" ".join(str(s.getsockname()[1]) for s in held))
 PY
 }
+
+# Sends one command to an HAProxy stats socket and prints the answer (no socat needed).
+haproxy_command() { # socket command
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode()); out = b""
+while chunk := s.recv(65536):
+    out += chunk
+print(out.decode(), end="")
+PY
+}
