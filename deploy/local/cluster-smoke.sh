@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/deploy/local/lib.sh"
 export ORLEANSGATE_HOME="${ORLEANSGATE_SMOKE_HOME:-$(mktemp -d /tmp/orleansgate-cluster-smoke.XXXXXX)}"
 chmod 711 "$ORLEANSGATE_HOME" # PostgreSQL runs as the postgres user and must reach its data folder inside
-export ORLEANSGATE_LOCAL_PG_PORT="${ORLEANSGATE_LOCAL_PG_PORT:-$(free_ports 1)}"
+export ORLEANSGATE_LOCAL_PG_PORT="${ORLEANSGATE_SMOKE_PG_PORT:-$(free_ports 1)}" # never the user's own
 cluster="$root/deploy/local/cluster.sh"
 failures=0
 pass() { echo "ok: $*"; }
