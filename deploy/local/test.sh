@@ -13,6 +13,11 @@ status=0
 dotnet test OrleansGate.sln -c Release --no-build --nologo \
   --logger "trx" --results-directory "$results" --logger "console;verbosity=normal" || status=$?
 
+# The local cluster behind HAProxy, end to end (three nodes, psql, pgbench, cancel, revocation); counted as one test.
+smoke_failed=""
+echo "cluster smoke test (deploy/local/cluster-smoke.sh)"
+timeout 300 "$root/deploy/local/cluster-smoke.sh" || { smoke_failed="exit $?"; status=1; }
+
 # One closing line over all projects, read from the TRX files.
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
@@ -22,6 +27,8 @@ for trx in "$results"/*.trx; do
   f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); failed=$((failed + ${f:-0}))
   s=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters"); skipped=$((skipped + ${s:-0}))
 done
+dotnet_passed=$passed
+if [ -n "$smoke_failed" ]; then failed=$((failed + 1)); else passed=$((passed + 1)); fi
 echo "$passed passed, $failed failed, $skipped skipped"
 # Name every failed test again at the very end, with the first lines of its message,
 # so a log that is cut to its tail still says what failed.
@@ -40,8 +47,11 @@ for trx in sorted(glob.glob(sys.argv[1] + "/*.trx")):
             print("    " + line[:300])
 PY
 fi
-if [ "$passed" -eq 0 ]; then
-  echo "error: no test ran" >&2
+if [ -n "$smoke_failed" ]; then
+  echo "FAILED cluster smoke test: deploy/local/cluster-smoke.sh ($smoke_failed; its FAILED lines are above)"
+fi
+if [ "$dotnet_passed" -eq 0 ]; then
+  echo "error: no .NET test ran" >&2
   exit 1
 fi
 exit "$status"

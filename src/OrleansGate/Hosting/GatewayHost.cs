@@ -57,6 +57,8 @@ public static class GatewayHost
         DbProviderFactories.RegisterFactory("Npgsql", NpgsqlFactory.Instance);
         var cluster = gateway.GetSection("Cluster").Get<GatewayClusterOptions>() ?? new GatewayClusterOptions();
         builder.Services.AddSingleton(new GatewayRoleMarker(role));
+        builder.Services.AddSingleton(new StateConnectionString(stateConnectionString));
+        builder.Services.AddSingleton<NodeReadiness>();
 
         if (role is GatewayRole.All or GatewayRole.Silo)
         {
@@ -127,6 +129,12 @@ public static class GatewayHost
             // Only on the HTTP listener: the PostgreSQL listener is a connection handler, not routed.
             app.MapPrometheusScrapingEndpoint();
         }
+
+        // For load balancers: 200 only on a node that may take clients now; a 503 names what is missing.
+        app.MapGet("/readyz", async (NodeReadiness readiness, CancellationToken cancellationToken) =>
+            await readiness.MissingAsync(cancellationToken) is { Count: > 0 } missing
+                ? Results.Text("not ready: " + string.Join("; ", missing) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("ready\n"));
         if (http.RuntimeCounters)
         {
             app.MapRuntimeCounters();
@@ -202,16 +210,21 @@ public static class GatewayHost
         builder.Services.AddGatewayPolicy(gateway.GetSection("Policy"));
     }
 
-    private static void AddClient(WebApplicationBuilder builder, GatewayClusterOptions cluster, string connectionString) =>
+    private static void AddClient(WebApplicationBuilder builder, GatewayClusterOptions cluster, string connectionString)
+    {
+        var connection = new ClusterClientConnection();
+        builder.Services.AddSingleton(connection);
         builder.UseOrleansClient(client =>
         {
             ConfigureClient(client, cluster, connectionString);
             client.AddActivityPropagation();
+            client.AddClusterConnectionStatusObserver(connection);
 
             // An edge without any gateway ends its sessions: see EdgeSessionRegistry.TerminateAll.
             client.AddClusterConnectionLostHandler(services => (_, _) =>
                 services.GetRequiredService<EdgeSessionRegistry>().TerminateAll("the gateway node lost its connection to the cluster"));
         });
+    }
 
     /// <summary>How any Orleans client of the cluster finds it: edges and the admin commands alike.</summary>
     public static void ConfigureClient(IClientBuilder client, GatewayClusterOptions cluster, string connectionString)

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansGate.Audit;
+using OrleansGate.Edge.Decisions;
+using OrleansGate.Edge.Sessions;
+using OrleansGate.Grains.Policy;
+
+namespace OrleansGate.Host.Hosting;
+
+/// <summary>
+/// Whether this node should be given clients (<c>GET /readyz</c>, for a load balancer's health check): it is a member
+/// of the cluster, it holds a policy, and its audit store answers. Each missing part is named, so an operator reading
+/// the 503 knows what to fix.
+/// </summary>
+/// <remarks>
+/// The store check is a <c>SELECT 1</c> bounded by <see cref="StoreTimeout"/> and cached for <see cref="StoreCacheFor"/>:
+/// a load balancer probing every node each second must not become the store's heaviest client.
+/// </remarks>
+public sealed class NodeReadiness(IServiceProvider services, GatewayRoleMarker role, IOptions<AuditOptions> audit, TimeProvider time)
+{
+    public static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(2);
+
+    public static readonly TimeSpan StoreCacheFor = TimeSpan.FromSeconds(1);
+
+    private readonly SemaphoreSlim _checking = new(1, 1);
+    private (DateTimeOffset At, string? Failure)? _store;
+
+    /// <summary>What keeps this node from being ready, one reason per missing part; empty when it is ready.</summary>
+    public async Task<IReadOnlyList<string>> MissingAsync(CancellationToken cancellationToken)
+    {
+        var missing = new List<string>();
+        if (Membership() is { } notMember)
+        {
+            missing.Add(notMember);
+        }
+
+        if (Policy() is { } noPolicy)
+        {
+            missing.Add(noPolicy);
+        }
+
+        if (services.GetService<EdgeSessionServices>() is { AuditHealth.Failing: true })
+        {
+            missing.Add("audit: the last audit write of a session on this node failed");
+        }
+
+        if (await StoreAsync(cancellationToken) is { } store)
+        {
+            missing.Add(store);
+        }
+
+        return missing;
+    }
+
+    private string? Membership()
+    {
+        if (role.Role is GatewayRole.Edge)
+        {
+            return services.GetRequiredService<ClusterClientConnection>().ConnectedGateways > 0
+                ? null
+                : "cluster: this edge's cluster client is connected to no gateway";
+        }
+
+        var local = services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+        var status = services.GetRequiredService<IClusterMembershipService>().CurrentSnapshot.GetSiloStatus(local);
+        return status == SiloStatus.Active ? null : $"cluster: this silo is {status}, not active";
+    }
+
+    private string? Policy()
+    {
+        if (services.GetService<EdgePolicy>() is { } edge)
+        {
+            return edge.TryGet() is null ? $"policy: {edge.UnavailableReason}" : null;
+        }
+
+        var cache = services.GetRequiredService<PolicyCache>();
+        return cache.Version == 0 ? $"policy: {cache.UnavailableReason}" : null;
+    }
+
+    private async Task<string?> StoreAsync(CancellationToken cancellationToken)
+    {
+        if (_store is { } cached && time.GetUtcNow() - cached.At < StoreCacheFor)
+        {
+            return cached.Failure;
+        }
+
+        // One probe at a time: concurrent health checks wait for it and share its answer.
+        await _checking.WaitAsync(cancellationToken);
+        try
+        {
+            if (_store is { } fresh && time.GetUtcNow() - fresh.At < StoreCacheFor)
+            {
+                return fresh.Failure;
+            }
+
+            var failure = await ProbeAsync(services.GetRequiredService<StateConnectionString>().Value, "state database", cancellationToken)
+                ?? await ProbeAsync(audit.Value.ConnectionString, "audit store", cancellationToken);
+            _store = (time.GetUtcNow(), failure);
+            return failure;
+        }
+        finally
+        {
+            _checking.Release();
+        }
+    }
+
+    private static async Task<string?> ProbeAsync(string? connectionString, string name, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null;
+        }
+
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(StoreTimeout);
+        try
+        {
+            // Pooled: a probe a second reuses one idle connection instead of a new login each time.
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(bounded.Token);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(bounded.Token);
+            return null;
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return cancellationToken.IsCancellationRequested ? $"{name}: check cancelled" : $"audit: the {name} did not answer SELECT 1 within {StoreTimeout.TotalSeconds:0} s ({e.GetType().Name}: {e.Message})";
+        }
+    }
+}
