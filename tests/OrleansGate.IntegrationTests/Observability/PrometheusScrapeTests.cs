@@ -24,15 +24,20 @@ public sealed class PrometheusScrapeTests(GatewayFixture fixture, ITestOutputHel
     public async Task Prometheus_scrapes_decisions_latencies_sessions_logins_audit_and_jwks_series_from_the_node()
     {
         Assert.True(File.Exists(PrometheusBinary), $"{PrometheusBinary} is missing: install Debian's prometheus package (deploy/local/lib.sh does)");
-        var node = fixture.Node;
+
+        // A node in a process of its own, as in production: the test process hosts many nodes, whose meters each
+        // other's providers would see (one instrument name from several meters is not a valid scrape).
+        var cluster = new Dictionary<string, string?> { ["OrleansGate:Cluster:ClusterId"] = "metrics-" + Guid.NewGuid().ToString("N")[..8] };
+        using var node = await NodeProcess.StartAsync(fixture.Settings.OtherNode("metrics-node", cluster), GatewayRole.All);
+        var token = await fixture.Node.GetTokenAsync();
 
         // A refused login, then a session that stays open (the sessions gauge) after running statements through the edge.
-        await using (var refused = new NpgsqlConnection(node.ConnectionString("not-a-token")))
+        await using (var refused = new NpgsqlConnection(node.Settings.ConnectionString("not-a-token")))
         {
             await Assert.ThrowsAsync<PostgresException>(() => refused.OpenAsync());
         }
 
-        await using var session = new NpgsqlConnection(node.ConnectionString(await node.GetTokenAsync()));
+        await using var session = new NpgsqlConnection(node.Settings.ConnectionString(token));
         await session.OpenAsync();
         for (var i = 0; i < Statements; i++)
         {
@@ -56,20 +61,28 @@ public sealed class PrometheusScrapeTests(GatewayFixture fixture, ITestOutputHel
         };
 
         var values = new Dictionary<string, double>();
-        await Poll.UntilAsync(
-            async () =>
-            {
-                foreach (var query in expected.Keys.Where(q => !values.ContainsKey(q)))
+        try
+        {
+            await Poll.UntilAsync(
+                async () =>
                 {
-                    if (await prometheus.QueryAsync(query) is { } value)
+                    foreach (var query in expected.Keys.Where(q => !values.ContainsKey(q)))
                     {
-                        values[query] = value;
+                        if (await prometheus.QueryAsync(query) is { } value)
+                        {
+                            values[query] = value;
+                        }
                     }
-                }
 
-                return values.Count == expected.Count;
-            },
-            $"Prometheus never had: {string.Join(", ", expected.Keys.Where(q => !values.ContainsKey(q)))}\n{prometheus.Log}");
+                    return values.Count == expected.Count;
+                },
+                "the expected series in Prometheus");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Assert.Fail($"Prometheus never had: {string.Join(", ", expected.Keys.Where(q => !values.ContainsKey(q)))}\n"
+                + $"scrape target: {await prometheus.TargetHealthAsync()}\n{prometheus.Log}");
+        }
 
         foreach (var (query, sensible) in expected)
         {
@@ -152,6 +165,19 @@ public sealed class PrometheusScrapeTests(GatewayFixture fixture, ITestOutputHel
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             return Task.FromResult(server);
+        }
+
+        /// <summary>What Prometheus says of its scrape target (health and last error), for a failure's message.</summary>
+        public async Task<string> TargetHealthAsync()
+        {
+            try
+            {
+                return await _http.GetStringAsync("/api/v1/targets");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return "unknown: " + e.Message;
+            }
         }
 
         /// <summary>The instant value of <paramref name="query"/>, or null while Prometheus has no sample of it (or is not up yet).</summary>
