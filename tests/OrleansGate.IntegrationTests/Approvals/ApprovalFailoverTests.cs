@@ -23,7 +23,7 @@ public sealed partial class ApprovalFailoverTests(ApprovalFixture fixture)
     [Fact]
     public async Task Killing_the_silo_of_a_pending_approval_or_the_edge_of_its_agent_loses_nothing()
     {
-        var cluster = new Dictionary<string, string?> { ["OrleansGate:Cluster:ClusterId"] = "approval-kill-" + Guid.NewGuid().ToString("N")[..8] };
+        var cluster = GatewaySettings.OwnCluster("approval-kill");
         var settings = fixture.Node.Settings;
         using var siloA = await NodeProcess.StartAsync(settings.OtherNode("silo-a", cluster), GatewayRole.Silo);
         using var siloB = await NodeProcess.StartAsync(settings.OtherNode("silo-b", cluster), GatewayRole.Silo);

@@ -114,7 +114,11 @@ public sealed class AuditCrashTests(AuditClusterFixture fixture)
     /// <summary>Its own cluster (so the dead silo never holds the collection's grains) and seal checks every second.</summary>
     private static Dictionary<string, string?> Overrides(Dictionary<string, string?> overrides)
     {
-        overrides["OrleansGate:Cluster:ClusterId"] = "crash-" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var (key, value) in GatewaySettings.OwnCluster("crash"))
+        {
+            overrides[key] = value;
+        }
+
         overrides["OrleansGate:Audit:SealCheckInterval"] = "00:00:01";
         return overrides;
     }

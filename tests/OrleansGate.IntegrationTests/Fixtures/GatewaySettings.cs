@@ -92,8 +92,25 @@ public sealed class GatewaySettings
     public string ClientSecret(string clientId) => _clientSecrets[clientId];
 
     /// <summary>An Npgsql connection string to this node's PostgreSQL listener (in this process or in a <see cref="NodeProcess"/>).</summary>
+    /// <remarks>
+    /// Npgsql gives up on a cancelled command whose answer takes over its Cancellation Timeout (2 s by default) and breaks
+    /// the connection with a TimeoutException; a two-core CI machine in a long GC pause can exceed that, so tests that
+    /// assert the 57014 itself wait longer. How fast a cancel lands is asserted by the tests that measure it.
+    /// </remarks>
     public string ConnectionString(string token, string database = TargetName, string user = AgentClientId) =>
-        $"Host=127.0.0.1;Port={PostgresPort};Database={database};Username={user};Password={token};SSL Mode=Disable;Pooling=false;Timeout=15;Command Timeout=30";
+        $"Host=127.0.0.1;Port={PostgresPort};Database={database};Username={user};Password={token};SSL Mode=Disable;Pooling=false;Timeout=15;Command Timeout=30;Cancellation Timeout=30000";
+
+    /// <summary>
+    /// Overrides for a cluster of its own in the same state database: its own cluster id and its own service id. Orleans
+    /// keys grain state by service id, so a second cluster with only a new cluster id would activate the same agent,
+    /// directory and policy grains over the same rows as the collection's cluster, and each would refuse the other's
+    /// writes with a version conflict.
+    /// </summary>
+    public static Dictionary<string, string?> OwnCluster(string prefix)
+    {
+        var id = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+        return new Dictionary<string, string?> { ["OrleansGate:Cluster:ClusterId"] = id, ["OrleansGate:Cluster:ServiceId"] = id };
+    }
 
     /// <summary>Another process of the same cluster: same state database, target and token issuer, its own ports.</summary>
     public GatewaySettings OtherNode(string nodeName, IReadOnlyDictionary<string, string?>? overrides = null) => new(_clientSecrets)

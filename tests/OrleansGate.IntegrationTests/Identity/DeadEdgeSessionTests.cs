@@ -57,7 +57,7 @@ public sealed class DeadEdgeSessionTests(GatewayFixture fixture, Xunit.Abstracti
     public async Task Sessions_of_a_node_of_role_all_killed_with_sigkill_leave_agents_show_within_30_s()
     {
         // A cluster of its own: the silo killed here takes grains with it, which must not be another test's.
-        var cluster = new Dictionary<string, string?> { ["OrleansGate:Cluster:ClusterId"] = "dead-all-" + Guid.NewGuid().ToString("N")[..8] };
+        var cluster = GatewaySettings.OwnCluster("dead-all");
         await using var survivor = await GatewayNode.StartAsync(fixture.Settings.OtherNode("all-survivor", cluster));
         using var doomed = await NodeProcess.StartAsync(fixture.Settings.OtherNode("all-sigkill", cluster), GatewayRole.All);
         var grains = survivor.Services.GetRequiredService<IGrainFactory>();
@@ -123,7 +123,7 @@ public sealed class DeadEdgeSessionTests(GatewayFixture fixture, Xunit.Abstracti
     [Fact]
     public async Task Edge_that_loses_its_only_gateway_ends_its_sessions_with_57P01()
     {
-        var cluster = new Dictionary<string, string?> { ["OrleansGate:Cluster:ClusterId"] = "lost-" + Guid.NewGuid().ToString("N")[..8] };
+        var cluster = GatewaySettings.OwnCluster("lost");
         var silo = await GatewayNode.StartAsync(fixture.Settings.OtherNode("lost-silo", cluster), GatewayRole.Silo);
         await using var stopSilo = silo;
         await using var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("lost-edge", cluster), GatewayRole.Edge);

@@ -19,7 +19,7 @@ public sealed class MaskedStreamingTests(MaskingFixture fixture)
     [Fact]
     public async Task A_one_gibibyte_result_with_a_masked_column_streams_through_with_flat_memory()
     {
-        var cluster = new Dictionary<string, string?> { ["OrleansGate:Cluster:ClusterId"] = "masking-stream-" + Guid.NewGuid().ToString("N")[..8] };
+        var cluster = GatewaySettings.OwnCluster("masking-stream");
         using var node = await NodeProcess.StartAsync(fixture.Node.Settings.OtherNode("stream-node", cluster), GatewayRole.All);
         var token = await fixture.Node.GetTokenAsync();
         await using var connection = new NpgsqlConnection(node.Settings.ConnectionString(token) + ";Pooling=false;Command Timeout=600");

@@ -27,7 +27,7 @@ public sealed class PrometheusScrapeTests(GatewayFixture fixture, ITestOutputHel
 
         // A node in a process of its own, as in production: the test process hosts many nodes, whose meters each
         // other's providers would see (one instrument name from several meters is not a valid scrape).
-        var cluster = new Dictionary<string, string?> { ["OrleansGate:Cluster:ClusterId"] = "metrics-" + Guid.NewGuid().ToString("N")[..8] };
+        var cluster = GatewaySettings.OwnCluster("metrics");
         using var node = await NodeProcess.StartAsync(fixture.Settings.OtherNode("metrics-node", cluster), GatewayRole.All);
         var token = await fixture.Node.GetTokenAsync();
 
