@@ -12,8 +12,14 @@ public static class AuditChainIds
     /// <summary>Revocations of one agent (issuer|subject), written by its agent grain.</summary>
     public static string Agent(string agentKey) => "agent:" + agentKey;
 
-    /// <summary>Revocations of token ids that no login has used (no agent is known), written by the agent directory grain.</summary>
+    /// <summary>
+    /// Revocations of token ids that no login has used (no agent is known), written by the agent directory shard that
+    /// holds the token id: "revocations:unused-tokens:shard-NN" (plain "revocations:unused-tokens" from the unsharded directory of earlier releases).
+    /// </summary>
     public const string TokenRevocations = "revocations:unused-tokens";
+
+    /// <summary>The unused-token revocation chain of one agent directory grain (by its key).</summary>
+    public static string UnusedTokenRevocations(string directoryKey) => directoryKey == "all" ? TokenRevocations : TokenRevocations + ":" + directoryKey;
 
     /// <summary>Logins refused by one edge node before any session existed, written by that node's login audit grain.</summary>
     public static string LoginRefusals(string edgeNode) => "login-refusals:" + edgeNode;

@@ -64,9 +64,9 @@ public static class AuditRecords
     }
 
     /// <summary>A revocation of a token id no login has used yet: its issuer is known, its subject is not (empty); no session was closed.</summary>
-    public static AuditRecord UnusedTokenRevocation(DateTimeOffset at, string issuer, string tokenId, string reason)
+    public static AuditRecord UnusedTokenRevocation(string chainId, DateTimeOffset at, string issuer, string tokenId, string reason)
     {
-        var session = SystemSession(AuditChainIds.TokenRevocations, new AgentIdentity(issuer, "", []), tokenId, "", AdminProtocol, "", "", at);
+        var session = SystemSession(chainId, new AgentIdentity(issuer, "", []), tokenId, "", AdminProtocol, "", "", at);
         return new AuditRecord(AuditEventKind.Revocation, at, session, null, null, null)
         {
             Outcome = "revoke-token",

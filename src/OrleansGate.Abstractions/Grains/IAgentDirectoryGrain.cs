@@ -3,9 +3,11 @@ using OrleansGate.Model;
 namespace OrleansGate.Grains;
 
 /// <summary>
-/// Key "all": which agents have ever logged in, which agent a token id belongs to (per issuer: a jti is unique only
-/// within its issuer), and the token ids revoked cluster-wide, including ones that have never been used (a leaked
-/// token can be blocked before its first login). Touched at login only, never per statement.
+/// One shard of the agent directory (keys "shard-00" … "shard-63", see <see cref="AgentDirectory"/>, which callers go
+/// through): the agents that have logged in with its tokens, which agent a token id belongs to (per issuer: a jti is
+/// unique only within its issuer), and the token ids revoked cluster-wide, including ones that have never been used (a
+/// leaked token can be blocked before its first login). Touched at login only, never per statement. Key "all" is the
+/// unsharded directory of earlier releases, read once by each shard.
 /// </summary>
 [Alias("OrleansGate.IAgentDirectoryGrain")]
 public interface IAgentDirectoryGrain : IGrainWithStringKey
@@ -32,4 +34,8 @@ public interface IAgentDirectoryGrain : IGrainWithStringKey
     /// <summary>Issuers seen at login so far (the CLI checks an operator's --issuer against them).</summary>
     [Alias("ListIssuers")]
     Task<IReadOnlyList<string>> ListIssuers();
+
+    /// <summary>The part of this (unsharded, key "all") directory's state that belongs to the shard; empty on a shard.</summary>
+    [Alias("ExportShard")]
+    Task<AgentDirectoryShardExport> ExportShard(int shard);
 }

@@ -5,23 +5,93 @@ using OrleansGate.Model;
 
 namespace OrleansGate.Grains.Agents;
 
-/// <summary>The one directory of agents, used token ids and revoked token ids (see <see cref="IAgentDirectoryGrain"/>).</summary>
+/// <summary>One shard of the agent directory (see <see cref="IAgentDirectoryGrain"/> and <see cref="AgentDirectory"/>).</summary>
 /// <remarks>
 /// The revoked-token set is checked in <see cref="Record"/>, the call every login already makes here, so blocking
 /// unused tokens costs no extra round trip; the state is written only when something changed (a new agent or
-/// token id, an expiry pruned), as before.
+/// token id, an expiry pruned), as before. Logins spread over <see cref="AgentDirectory.Shards"/> shards by token id,
+/// so the write every new token causes lands on one of many grains, placed across the silos.
 /// </remarks>
 public sealed class AgentDirectoryGrain(
     [PersistentState("agents", GrainStorage.Name)] IPersistentState<AgentDirectoryState> state,
     IAuditSink audit,
     TimeProvider time) : Grain, IAgentDirectoryGrain
 {
-    public const string Key = "all";
+    public const string Key = AgentDirectory.LegacyKey;
 
     private AuditChain? _tokenRevocationChain;
 
-    // Resumed: the chain outlives any one activation, so its head is read from the store on the first append.
-    private AuditChain TokenRevocationChain => _tokenRevocationChain ??= AuditChain.Resume(audit, AuditChainIds.TokenRevocations);
+    // Resumed: the chain outlives any one activation, so its head is read from the store on the first append. One chain
+    // per shard: chains have a single writer.
+    private AuditChain TokenRevocationChain => _tokenRevocationChain ??= AuditChain.Resume(audit, ChainId);
+
+    private string ChainId => AuditChainIds.UnusedTokenRevocations(this.GetPrimaryKeyString());
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        if (AgentDirectory.ShardNumber(key) is not { } shard)
+        {
+            if (key != AgentDirectory.LegacyKey)
+            {
+                throw new ArgumentException($"'{key}' is not an agent directory key (shard-00 … shard-{AgentDirectory.Shards - 1}, or {AgentDirectory.LegacyKey})");
+            }
+
+            return;
+        }
+
+        if (!state.State.LegacyMerged)
+        {
+            // The unsharded directory of an earlier release: its revocations must hold after the upgrade.
+            var export = await GrainFactory.GetGrain<IAgentDirectoryGrain>(AgentDirectory.LegacyKey).ExportShard(shard);
+            Merge(export);
+            state.State.LegacyMerged = true;
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    public Task<AgentDirectoryShardExport> ExportShard(int shard)
+    {
+        if (this.GetPrimaryKeyString() != AgentDirectory.LegacyKey)
+        {
+            return Task.FromResult(new AgentDirectoryShardExport([], [], []));
+        }
+
+        var used = state.State.TokensByIssuer
+            .SelectMany(i => i.Value.Select(t => new UsedTokenEntry(i.Key, t.Key, t.Value.Agent, t.Value.Expires)))
+            .Where(t => AgentDirectory.ShardOf(t.TokenId) == shard)
+            .ToList();
+        var revoked = state.State.RevokedTokensByIssuer
+            .SelectMany(i => i.Value.Select(t => new RevokedTokenEntry(i.Key, t.Key, t.Value)))
+            .Where(t => AgentDirectory.ShardOf(t.TokenId) == shard)
+            .ToList();
+
+        // An agent goes to the shard of its agent key (where a login without a token id would record it) and to the shards of its tokens.
+        var agents = state.State.Agents
+            .Where(a => AgentDirectory.ShardOf(a) == shard || used.Any(t => t.Agent == a))
+            .ToList();
+        return Task.FromResult(new AgentDirectoryShardExport(agents, used, revoked));
+    }
+
+    private void Merge(AgentDirectoryShardExport export)
+    {
+        state.State.Agents.UnionWith(export.Agents);
+        foreach (var t in export.UsedTokens)
+        {
+            PerIssuer(state.State.TokensByIssuer, t.Issuer).TryAdd(t.TokenId, (t.Agent, t.Expires));
+        }
+
+        foreach (var r in export.RevokedTokens)
+        {
+            var revoked = PerIssuer(state.State.RevokedTokensByIssuer, r.Issuer);
+            if (!revoked.TryGetValue(r.TokenId, out var until) || until < r.Until)
+            {
+                revoked[r.TokenId] = r.Until;
+            }
+        }
+
+        Prune();
+    }
 
     public Task<bool> Record(string agentKey, string issuer, string? tokenId, DateTimeOffset tokenExpires) =>
         WriteOnceOrRereadAsync(() => RecordOnce(agentKey, issuer, tokenId, tokenExpires));
@@ -46,7 +116,7 @@ public sealed class AgentDirectoryGrain(
         {
             try
             {
-                await TokenRevocationChain.AppendAsync(AuditRecords.UnusedTokenRevocation(at, issuer, tokenId, reason));
+                await TokenRevocationChain.AppendAsync(AuditRecords.UnusedTokenRevocation(ChainId, at, issuer, tokenId, reason));
             }
             catch (AuditUnavailableException e)
             {

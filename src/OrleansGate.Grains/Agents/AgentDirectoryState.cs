@@ -15,4 +15,7 @@ public sealed class AgentDirectoryState
 
     /// <summary>Issuer → token id → until when logins with it are refused: the cluster-wide revoked-token set.</summary>
     [Id(3)] public Dictionary<string, Dictionary<string, DateTimeOffset>> RevokedTokensByIssuer { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>True once this shard has merged its part of the unsharded directory of earlier releases.</summary>
+    [Id(4)] public bool LegacyMerged { get; set; }
 }

@@ -94,7 +94,7 @@ public sealed partial class AgentGrain(
 
         // The cluster-wide revoked-token set covers token ids revoked before their first login (leaked, never used).
         // The directory call is the one every login already made, moved before admission.
-        if (await GrainFactory.GetGrain<IAgentDirectoryGrain>(AgentDirectoryGrain.Key)
+        if (await new AgentDirectory(GrainFactory)
             .Record(this.GetPrimaryKeyString(), session.Agent.Issuer, session.TokenId, session.TokenExpires))
         {
             return await RefuseAsync(session, "token revoked");

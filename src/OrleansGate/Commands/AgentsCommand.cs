@@ -25,7 +25,7 @@ public static class AgentsCommand
 
         using var host = await ClusterClientHost.StartAsync(configuration, ct);
         var grains = host.Services.GetRequiredService<IClusterClient>();
-        var directory = grains.GetGrain<IAgentDirectoryGrain>("all");
+        var directory = new AgentDirectory(grains);
         try
         {
             switch (verb)
@@ -100,7 +100,7 @@ public static class AgentsCommand
     /// registered with the agent whose sessions are closed next.
     /// </summary>
     private static async Task RevokeTokenAsync(
-        IGrainFactory grains, IAgentDirectoryGrain directory, string jti, string? issuer, string reason, IdentityOptions identity, TextWriter stdout)
+        IGrainFactory grains, AgentDirectory directory, string jti, string? issuer, string reason, IdentityOptions identity, TextWriter stdout)
     {
         issuer = await ResolveTokenIssuerAsync(directory, jti, issuer, identity);
         var used = (await directory.FindToken(jti)).FirstOrDefault(t => t.Issuer == issuer);
@@ -122,7 +122,7 @@ public static class AgentsCommand
     }
 
     /// <summary>The issuer whose token id is meant: given, or the only one that fits; never a guess between several.</summary>
-    private static async Task<string> ResolveTokenIssuerAsync(IAgentDirectoryGrain directory, string jti, string? issuer, IdentityOptions identity)
+    private static async Task<string> ResolveTokenIssuerAsync(AgentDirectory directory, string jti, string? issuer, IdentityOptions identity)
     {
         var configured = identity.Issuers.Select(i => i.Issuer).Where(i => !string.IsNullOrEmpty(i)).ToList();
         if (issuer is not null)
@@ -146,7 +146,7 @@ public static class AgentsCommand
         };
     }
 
-    private static async Task<string> ResolveAsync(IAgentDirectoryGrain directory, string agent)
+    private static async Task<string> ResolveAsync(AgentDirectory directory, string agent)
     {
         if (agent.Contains('|', StringComparison.Ordinal))
         {

@@ -132,7 +132,7 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
         {
             await db.OpenAsync();
             await using var audited = new NpgsqlCommand(
-                "SELECT kind, issuer, subject, outcome, reason FROM orleansgate_audit WHERE session_id = 'revocations:unused-tokens' AND token_id = @jti", db);
+                "SELECT kind, issuer, subject, outcome, reason FROM orleansgate_audit WHERE session_id LIKE 'revocations:unused-tokens:shard-%' AND token_id = @jti", db);
             audited.Parameters.AddWithValue("jti", JwtId(leaked));
             await using var row = await audited.ExecuteReaderAsync();
             Assert.True(await row.ReadAsync(), "the revocation of the unused token was not audited");
@@ -158,7 +158,7 @@ public sealed class CliRevocationTests(GatewayFixture fixture, Xunit.Abstraction
         // fixture, so its login is recorded in the real directory grain the way the agent grain records every login.
         const string otherIssuer = "https://other-idp.example.test/oauth2/default";
         var otherAgent = $"{otherIssuer}|{subject}";
-        var directory = Grains.GetGrain<IAgentDirectoryGrain>("all");
+        var directory = new AgentDirectory(Grains);
         Assert.False(await directory.Record(otherAgent, otherIssuer, jti, DateTimeOffset.UtcNow.AddMinutes(10)));
 
         var ambiguous = await Assert.ThrowsAsync<CommandLineException>(() => CliAsync("agents", "revoke-token", jti));
