@@ -65,6 +65,15 @@ prepare_local_state() {
   target_pw_file=$(secret_file demo-target)
   target_pw=$(cat "$target_pw_file")
   agent_secret=$(cat "$(secret_file demo-agent-client-secret)")
+  # ORLEANSGATE_BENCH_AGENTS=N adds dev IdP clients bench-agent-1 … bench-agent-N (group developers, one shared
+  # secret in $home/secrets/bench-agent-client-secret) for loadtest/logins.sh's many-agents runs; none by default.
+  clients_json="{ \"ClientId\": \"demo-agent\", \"ClientSecret\": \"$agent_secret\", \"Groups\": [ \"developers\" ] }"
+  if [ "${ORLEANSGATE_BENCH_AGENTS:-0}" -gt 0 ]; then
+    bench_secret=$(cat "$(secret_file bench-agent-client-secret)")
+    for n in $(seq 1 "$ORLEANSGATE_BENCH_AGENTS"); do
+      clients_json+=", { \"ClientId\": \"bench-agent-$n\", \"ClientSecret\": \"$bench_secret\", \"Groups\": [ \"developers\" ] }"
+    done
+  fi
   # People who sign in to the approvals page through the dev IdP's login form (authorization code + PKCE): each
   # password is generated once into $home/secrets/idp-user-NAME (0600) and given to the IdP by file, never in the config.
   # alice, bob and carol are approvers (group dba); dave is in no group, to show a refusal.
@@ -165,7 +174,7 @@ write_node_config() { # config node cluster_id http_port gw_port silo_port gatew
       "Issuer": "$issuer",
       "Audience": "api://orleansgate",
       "KeyDirectory": "$home/keys",
-      "Clients": [ { "ClientId": "demo-agent", "ClientSecret": "$agent_secret", "Groups": [ "developers" ] } ],
+      "Clients": [ $clients_json ],
       "Users": [
         $idp_users_json
       ],

@@ -5,6 +5,21 @@ using OrleansGate.LoadTest;
 // orleansgate-loadtest suite PLAN.json                      every workload × target, alternately; writes the report
 // orleansgate-loadtest load PLAN.json TARGET WORKLOAD SECS  one run (used while a profiler is attached)
 // orleansgate-loadtest idle PLAN.json                       only the idle-session probe
+// orleansgate-loadtest logins HOST:PORT[,…] DB USER TOKEN_URL LOGINS CLIENTS   logins per second, a fresh token each
+if (args.Length > 0 && args[0] == "logins")
+{
+    using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+    try
+    {
+        return await LoginProbe.RunAsync(args, Console.Out, bounded.Token);
+    }
+    catch (Exception e) when (e is ArgumentException or InvalidOperationException or HttpRequestException or TaskCanceledException)
+    {
+        await Console.Error.WriteLineAsync($"error: {e.Message}");
+        return 2;
+    }
+}
+
 if (args.Length < 2 || args[0] is not ("suite" or "load" or "idle"))
 {
     await Console.Error.WriteLineAsync("usage: orleansgate-loadtest suite PLAN.json | load PLAN.json TARGET WORKLOAD SECONDS | idle PLAN.json");
