@@ -42,8 +42,8 @@ internal sealed class CompletionTracker
     /// A message was forwarded whose answer ends something: a statement recorded as <paramref name="statementSeq"/> (durable)
     /// or as <paramref name="record"/> (not yet), or nothing recorded (a Sync, a refusal the gateway injected).
     /// </summary>
-    public void Expect(InFlightKind kind, long? statementSeq, AuditPump.Deferred? record = null) =>
-        _inFlight.Enqueue(new InFlightStatement(kind, record is null && statementSeq is > 0 ? statementSeq : null, Stopwatch.GetTimestamp(), record));
+    public void Expect(InFlightKind kind, long? statementSeq, AuditPump.Deferred? record = null, ActivityContext trace = default) =>
+        _inFlight.Enqueue(new InFlightStatement(kind, record is null && statementSeq is > 0 ? statementSeq : null, Stopwatch.GetTimestamp(), record, trace));
 
     /// <summary>
     /// One answer of the target. <paramref name="sqlState"/> is the SQLSTATE of an <c>ErrorResponse</c> (read once by the

@@ -20,5 +20,7 @@ internal enum InFlightKind
 /// it was forwarded) or <see cref="Deferred"/> (a read, or an execution of one, forwarded before its record was durable:
 /// its answer is held until it is); none when nothing is to be recorded (a refusal the gateway injected, a Sync).
 /// A value: one is queued per statement. What its answer adds up to is kept by the relay for the oldest only.
+/// <see cref="Trace"/> is the statement's decision span, the parent of the span of its answer (none when not traced).
 /// </summary>
-internal readonly record struct InFlightStatement(InFlightKind Kind, long? StatementSeq, long StartedTimestamp, AuditPump.Deferred? Deferred = null);
+internal readonly record struct InFlightStatement(
+    InFlightKind Kind, long? StatementSeq, long StartedTimestamp, AuditPump.Deferred? Deferred = null, System.Diagnostics.ActivityContext Trace = default);

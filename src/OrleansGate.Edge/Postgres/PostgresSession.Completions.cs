@@ -33,12 +33,16 @@ public sealed partial class PostgresSession
         return new Decision(DecisionEffect.Unavailable, GatewayRules.AuditUnavailable, CompletionsUnwritten, 0, 0);
     }
 
-    private void ExpectAnswer(InFlightKind kind, long? statementSeq, AuditPump.Deferred? record = null) => InFlight.Expect(kind, statementSeq, record);
+    /// <summary>The trace context of the statement decided last: the span of its answer from the target is its child.</summary>
+    private System.Diagnostics.ActivityContext _statementTrace;
+
+    private void ExpectAnswer(InFlightKind kind, long? statementSeq, AuditPump.Deferred? record = null) => InFlight.Expect(kind, statementSeq, record, _statementTrace);
 
     /// <summary>How an audited statement ended, to the session's audit.</summary>
     private void Completed(InFlightStatement done, StatementCompletion completion)
     {
         _services.Telemetry.UpstreamLatency.Record(completion.DurationMicroseconds / 1000.0, EdgeTelemetry.Postgres);
+        EdgeTelemetry.RecordUpstreamSpan(done.Trace, done.StartedTimestamp, _session?.Target, completion);
         completion = WithMaskCounts(completion); // how many values the masks replaced (PostgresSession.Masking.cs)
         if (done.Deferred is { } record)
         {

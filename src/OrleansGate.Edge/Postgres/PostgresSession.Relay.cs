@@ -293,6 +293,8 @@ public sealed partial class PostgresSession
     private async ValueTask<Authorized> AuthorizeAsync(StatementSource source, string? sql, bool mayDefer = false, CancellationToken ct = default)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = EdgeTelemetry.ActivitySource.StartActivity(EdgeTelemetry.DecideSpan);
+        _statementTrace = span?.Context ?? default;
         Authorized authorized;
         try
         {
@@ -317,6 +319,7 @@ public sealed partial class PostgresSession
 
         _services.Telemetry.DecisionLatency.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, EdgeTelemetry.Postgres);
         _services.Telemetry.Decisions.Add(1, EdgeTelemetry.Postgres, new KeyValuePair<string, object?>("effect", authorized.Decision.Effect.ToString()));
+        EdgeTelemetry.TagDecision(span, _session?.SessionId, authorized.Decision);
         return authorized;
     }
 

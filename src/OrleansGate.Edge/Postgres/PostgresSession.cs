@@ -91,13 +91,18 @@ public sealed partial class PostgresSession
             }
 
             bool loggedIn;
-            try
+            using (var span = EdgeTelemetry.StartLogin(_connection.RemoteEndPoint))
             {
-                loggedIn = await LoginAsync(aborted).ConfigureAwait(false);
-            }
-            finally
-            {
-                _services.PendingLogins.Exit();
+                try
+                {
+                    loggedIn = await LoginAsync(aborted).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _services.PendingLogins.Exit();
+                }
+
+                EdgeTelemetry.TagLogin(span, loggedIn, _session?.SessionId, _session?.Agent.GrainKey, _session?.Target);
             }
 
             if (!loggedIn)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
@@ -29,6 +30,10 @@ public sealed partial class UpstreamConnector(EdgeTelemetry telemetry, ILogger<U
 
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         UpstreamConnection? connection = null;
+        using var span = EdgeTelemetry.ActivitySource.StartActivity(EdgeTelemetry.UpstreamConnectSpan, ActivityKind.Client);
+        span?.SetTag("orleansgate.target", target.Name);
+        span?.SetTag("server.address", options.Host);
+        span?.SetTag("server.port", options.Port);
         try
         {
             telemetry.UpstreamConnections.Add(1, new KeyValuePair<string, object?>("target", target.Name));

@@ -13,6 +13,89 @@ public sealed class EdgeTelemetry : IDisposable
 
     public static readonly ActivitySource ActivitySource = new(Name);
 
+    /// <summary>A client's login: token validation, the agent grain's registration (Orleans' own spans below it) and the upstream login.</summary>
+    public const string LoginSpan = "postgres.login";
+
+    /// <summary>Dialling and logging in to the target.</summary>
+    public const string UpstreamConnectSpan = "postgres.upstream.connect";
+
+    /// <summary>One statement's classification, decision and audit record.</summary>
+    public const string DecideSpan = "postgres.decide";
+
+    /// <summary>One statement at the target: from forwarding it to the answer that ends it; a child of its decision.</summary>
+    public const string UpstreamSpan = "postgres.upstream";
+
+    /// <summary>Starts a login's span (none when nothing listens), tagged with the client's address and port.</summary>
+    public static Activity? StartLogin(System.Net.EndPoint? client)
+    {
+        var span = ActivitySource.StartActivity(LoginSpan, ActivityKind.Server);
+        if (span is not null && client is System.Net.IPEndPoint ip)
+        {
+            span.SetTag("client.address", ip.Address.ToString());
+            span.SetTag("client.port", ip.Port);
+        }
+
+        return span;
+    }
+
+    /// <summary>Tags the login span. Never the token, the statement text or any value: ids, names and outcomes only.</summary>
+    public static void TagLogin(Activity? span, bool loggedIn, string? sessionId, string? agent, string? target)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag("orleansgate.outcome", loggedIn ? "ok" : "refused");
+        span.SetTag("orleansgate.session", sessionId);
+        span.SetTag("orleansgate.agent", agent);
+        span.SetTag("orleansgate.target", target);
+        if (!loggedIn)
+        {
+            span.SetStatus(ActivityStatusCode.Error, "login refused");
+        }
+    }
+
+    public static void TagDecision(Activity? span, string? sessionId, Model.Decision decision)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag("orleansgate.session", sessionId);
+        span.SetTag("orleansgate.effect", decision.Effect.ToString());
+        span.SetTag("orleansgate.rule", decision.Rule);
+        span.SetTag("orleansgate.policy_version", decision.PolicyVersion);
+    }
+
+    /// <summary>
+    /// The span of a statement's answer, made when the answer has ended (the relay's reader is not the decision's flow),
+    /// dated back to when the statement was forwarded. Nothing is made when the statement was not traced.
+    /// </summary>
+    public static void RecordUpstreamSpan(ActivityContext parent, long forwardedTimestamp, string? target, Model.StatementCompletion completion)
+    {
+        if (parent == default || !ActivitySource.HasListeners())
+        {
+            return;
+        }
+
+        var started = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(forwardedTimestamp);
+        using var span = ActivitySource.StartActivity(UpstreamSpan, ActivityKind.Client, parent, startTime: started);
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag("orleansgate.target", target);
+        span.SetTag("orleansgate.outcome", completion.Outcome);
+        span.SetTag("db.response.returned_rows", completion.Rows);
+        if (completion.Outcome is not (Model.StatementCompletion.Ok or Model.StatementCompletion.NotRun))
+        {
+            span.SetStatus(ActivityStatusCode.Error, completion.Outcome);
+        }
+    }
+
     private readonly Meter _meter;
 
     public EdgeTelemetry(IMeterFactory meterFactory)

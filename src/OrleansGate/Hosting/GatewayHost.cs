@@ -277,13 +277,36 @@ public static class GatewayHost
             return;
         }
 
+        var ratio = TraceSampleRatio(gateway["Telemetry:TraceSampleRatio"]);
         telemetry
             .WithTracing(t => t
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio)))
                 .AddSource(EdgeTelemetry.Name, "Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application")
                 .AddOtlpExporter(o => o.Endpoint = otlp))
 
             // Logs too, among them each audit signature as a structured record when OrleansGate:Audit:ExportSignatures
             // is on: a copy outside the database and the host, for a collector or a SIEM (docs/audit.md).
             .WithLogging(l => l.AddOtlpExporter(o => o.Endpoint = otlp));
+    }
+
+    /// <summary>
+    /// The share of traces recorded (<c>OrleansGate:Telemetry:TraceSampleRatio</c>, 0 to 1, default 1): a login or a
+    /// statement starts a trace with that probability, and everything below it follows its parent's choice.
+    /// </summary>
+    internal static double TraceSampleRatio(string? configured)
+    {
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return 1.0;
+        }
+
+        if (!double.TryParse(configured, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio)
+            || double.IsNaN(ratio) || ratio < 0 || ratio > 1)
+        {
+            throw new InvalidOperationException(
+                $"OrleansGate:Telemetry:TraceSampleRatio must be a number from 0 to 1 (a share of traces recorded), not '{configured}'");
+        }
+
+        return ratio;
     }
 }

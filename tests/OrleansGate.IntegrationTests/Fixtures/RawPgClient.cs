@@ -26,6 +26,9 @@ public sealed class RawPgClient : IAsyncDisposable
 
     public PipeWriter Output { get; }
 
+    /// <summary>This client's end of the connection: the address and port the gateway sees.</summary>
+    public System.Net.IPEndPoint LocalEndPoint => (System.Net.IPEndPoint)_socket.LocalEndPoint!;
+
     public static async Task<RawPgClient> ConnectAsync(int port)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
