@@ -76,6 +76,7 @@ public sealed partial class PostgresSession
         // (its running statement cancelled, FATAL 57P01 to the client) while the cluster can still record its logout.
         using var draining = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
             .Register(static s => ((PostgresSession)s!).Terminate(NodeShuttingDown), this);
+        JoinDrain(); // a drain (SIGTERM) ends the session at its next transaction boundary first (PostgresSession.Drain.cs)
         try
         {
             if (!_services.PendingLogins.TryEnter())
@@ -134,6 +135,7 @@ public sealed partial class PostgresSession
         finally
         {
             await CloseAsync(closeReason).ConfigureAwait(false);
+            LeaveDrain();
         }
     }
 

@@ -33,6 +33,12 @@ public static class GatewayHost
     /// <summary>See <see cref="AddSilo"/>: bounds how long a dead edge-only process's sessions stay listed.</summary>
     public static readonly TimeSpan EdgeDropTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// What the host's shutdown timeout holds beyond the drain (<see cref="DrainOptions.Timeout"/>): the sessions ended at
+    /// the deadline closing, then the silo leaving membership with its grains' state written, and the audit queue flushed.
+    /// </summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(30);
+
     /// <summary>Creates the application; <paramref name="configure"/> lets tests and commands add settings.</summary>
     public static WebApplication Build(GatewayRole role, string[] args, Action<IConfigurationBuilder>? configure = null)
     {
@@ -90,6 +96,24 @@ public static class GatewayHost
 
             // Fail at start, not at the first client, when the certificate or key cannot be loaded.
             PostgresTlsCertificate.Load(postgres.Tls)?.Dispose();
+
+            // After UseOrleans: every StoppingAsync runs before any hosted service stops, so sessions drain while the silo
+            // or cluster client, Kestrel and the audit writers still run (EdgeDrainService).
+            var drain = gateway.GetSection("Drain").Get<DrainOptions>() ?? new DrainOptions();
+            if (drain.Problem() is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+
+            builder.Services.AddSingleton(drain);
+            builder.Services.AddHostedService<EdgeDrainService>();
+            builder.Services.Configure<HostOptions>(o =>
+            {
+                if (o.ShutdownTimeout < drain.Timeout + ShutdownMargin)
+                {
+                    o.ShutdownTimeout = drain.Timeout + ShutdownMargin;
+                }
+            });
         }
 
         builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));
