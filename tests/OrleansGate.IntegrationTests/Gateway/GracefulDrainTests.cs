@@ -7,6 +7,7 @@ using OrleansGate.Grains;
 using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
+using OrleansGate.IntegrationTests.Policy;
 using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.IntegrationTests.Gateway;
@@ -48,6 +49,23 @@ public sealed class GracefulDrainTests(GatewayFixture fixture, Xunit.Abstraction
         AssertAnswered(await QueryAsync(stuck, "BEGIN"), PgTransactionStatus.InTransaction);
         AssertAnswered(await QueryAsync(stuck, $"INSERT INTO {table} VALUES (2)"), PgTransactionStatus.InTransaction);
 
+        // An extended-protocol cycle handed over up to Flush, its Sync not sent yet: not a boundary, whatever the status says.
+        await using var pipelined = await LoginAsync(node, token);
+        await pipelined.SendAsync(w =>
+        {
+            FrontendWriter.Parse(w, "", $"INSERT INTO {table} VALUES (4)");
+            WireMessages.Bind(w, "", "");
+            WireMessages.Execute(w, "");
+            WireMessages.Flush(w);
+        });
+        var answered = new List<char>();
+        for (var i = 0; i < 3; i++)
+        {
+            answered.Add((await pipelined.ReadAsync()).Code);
+        }
+
+        Assert.Equal("12C", string.Concat(answered)); // ParseComplete, BindComplete, CommandComplete; no ReadyForQuery yet
+
         var signalled = Stopwatch.StartNew();
         await node.SignalAsync("TERM");
 
@@ -64,6 +82,11 @@ public sealed class GracefulDrainTests(GatewayFixture fixture, Xunit.Abstraction
             var fields = ErrorFields(refused[0]);
             Assert.Equal(("57P03", "the node is draining; connect to another node"), (fields['C'], fields['M']));
         }
+
+        // The pipelined cycle is closed by its Sync (an implicit transaction that commits), then the session ends.
+        await pipelined.SendAsync(WireMessages.Sync);
+        AssertAnswered(await pipelined.ReadUntilReadyAsync(), PgTransactionStatus.Idle);
+        Assert.Equal(("57P01", "terminating connection: node draining"), await FatalAsync(pipelined));
 
         // The session in a transaction still runs statements and commits; then it ends at that boundary.
         AssertAnswered(await QueryAsync(committer, $"INSERT INTO {table} VALUES (3)"), PgTransactionStatus.InTransaction);
@@ -83,7 +106,7 @@ public sealed class GracefulDrainTests(GatewayFixture fixture, Xunit.Abstraction
         var exitedAfter = signalled.Elapsed;
         Assert.True(node.ExitCode == 0, $"exit code {node.ExitCode}:{Environment.NewLine}{node.OutputTail}");
         output.WriteLine($"after SIGTERM: idle session ended {idleEndedAfter.TotalMilliseconds:0} ms, the stuck one {stuckEndedAfter.TotalMilliseconds:0} ms (deadline {Deadline.TotalSeconds:0} s), process exited {exitedAfter.TotalMilliseconds:0} ms");
-        Assert.Contains("Drain done: 2 session(s) ended at a transaction boundary, 1 at the deadline", node.OutputTail, StringComparison.Ordinal);
+        Assert.Contains("Drain done: 3 session(s) ended at a transaction boundary, 1 at the deadline", node.OutputTail, StringComparison.Ordinal);
 
         // The sessions drained while the silo still ran: their logouts reached the agent grains.
         Assert.DoesNotContain("closing its grains failed", node.OutputTail, StringComparison.Ordinal);
@@ -93,15 +116,15 @@ public sealed class GracefulDrainTests(GatewayFixture fixture, Xunit.Abstraction
         {
             await target.OpenAsync();
             await using var rows = new NpgsqlCommand($"SELECT array_agg(n ORDER BY n) FROM {table}", target);
-            Assert.Equal(new[] { 1, 3 }, (int[])(await rows.ExecuteScalarAsync())!);
+            Assert.Equal(new[] { 1, 3, 4 }, (int[])(await rows.ExecuteScalarAsync())!);
         }
 
         // Every statement a client received a result for has exactly one record, and each session its logout.
         await using var state = new NpgsqlConnection(fixture.Settings.StateConnectionString);
         await state.OpenAsync();
-        Assert.Equal(7, await ScalarAsync(state, $"SELECT count(*) FROM orleansgate_audit WHERE kind = 'Statement' AND edge_node = '{nodeName}'"));
-        Assert.Equal(3, await ScalarAsync(state, $"SELECT count(*) FROM orleansgate_audit WHERE kind = 'Statement' AND edge_node = '{nodeName}' AND statement_normalized LIKE '%{table}%'"));
-        Assert.Equal(2, await ScalarAsync(state, $"SELECT count(*) FROM orleansgate_audit WHERE kind = 'Logout' AND edge_node = '{nodeName}' AND reason = 'terminated: node draining'"));
+        Assert.Equal(8, await ScalarAsync(state, $"SELECT count(*) FROM orleansgate_audit WHERE kind = 'Statement' AND edge_node = '{nodeName}'"));
+        Assert.Equal(4, await ScalarAsync(state, $"SELECT count(*) FROM orleansgate_audit WHERE kind = 'Statement' AND edge_node = '{nodeName}' AND statement_normalized LIKE '%{table}%'"));
+        Assert.Equal(3, await ScalarAsync(state, $"SELECT count(*) FROM orleansgate_audit WHERE kind = 'Logout' AND edge_node = '{nodeName}' AND reason = 'terminated: node draining'"));
         Assert.Equal(1, await ScalarAsync(state, $"SELECT count(*) FROM orleansgate_audit WHERE kind = 'Logout' AND edge_node = '{nodeName}' AND reason LIKE 'terminated: node draining: the drain deadline passed%'"));
 
         // It left membership itself (a killed silo stays Active until the others vote it dead), and its sessions left the agent grain.
