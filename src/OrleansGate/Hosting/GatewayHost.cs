@@ -33,6 +33,9 @@ public static class GatewayHost
     /// <summary>See <see cref="AddSilo"/>: bounds how long a dead edge-only process's sessions stay listed.</summary>
     public static readonly TimeSpan EdgeDropTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often an edge-only process reads the cluster's gateways again (a restarted silo is used again within this).</summary>
+    public static readonly TimeSpan EdgeGatewayListRefresh = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// What the host's shutdown timeout holds beyond the drain (<see cref="DrainOptions.Timeout"/>): the sessions ended at
     /// the deadline closing, then the silo leaving membership with its grains' state written, and the audit queue flushed.
@@ -155,10 +158,19 @@ public static class GatewayHost
         }
 
         // For load balancers: 200 only on a node that may take clients now; a 503 names what is missing.
-        app.MapGet("/readyz", async (NodeReadiness readiness, CancellationToken cancellationToken) =>
-            await readiness.MissingAsync(cancellationToken) is { Count: > 0 } missing
+        app.MapGet("/readyz", async (NodeReadiness readiness, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            // An edge-only node names the gateways its cluster client counts as live: a rolling restart waits until a
+            // restarted silo is counted again before it stops the next one (deploy/local/cluster.sh).
+            if (http.RequestServices.GetService<ClusterClientConnection>() is { } client)
+            {
+                http.Response.Headers["X-OrleansGate-Gateways"] = client.ConnectedGateways.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return await readiness.MissingAsync(cancellationToken) is { Count: > 0 } missing
                 ? Results.Text("not ready: " + string.Join("; ", missing) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-                : Results.Text("ready\n"));
+                : Results.Text("ready\n");
+        });
         if (http.RuntimeCounters)
         {
             app.MapRuntimeCounters();
@@ -243,6 +255,11 @@ public static class GatewayHost
             ConfigureClient(client, cluster, connectionString);
             client.AddActivityPropagation();
             client.AddClusterConnectionStatusObserver(connection);
+
+            // A gateway this client saw go away is marked dead and tried again only at the next refresh of the gateway
+            // list (Orleans' default: 1 min). In a rolling restart the next silo may stop well within that, leaving the
+            // edge with no gateway at all, which ends its sessions (below): so the list is refreshed more often.
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = EdgeGatewayListRefresh);
 
             // An edge without any gateway ends its sessions: see EdgeSessionRegistry.TerminateAll.
             client.AddClusterConnectionLostHandler(services => (_, _) =>
