@@ -158,19 +158,10 @@ public static class GatewayHost
         }
 
         // For load balancers: 200 only on a node that may take clients now; a 503 names what is missing.
-        app.MapGet("/readyz", async (NodeReadiness readiness, HttpContext http, CancellationToken cancellationToken) =>
-        {
-            // An edge-only node names the gateways its cluster client counts as live: a rolling restart waits until a
-            // restarted silo is counted again before it stops the next one (deploy/local/cluster.sh).
-            if (http.RequestServices.GetService<ClusterClientConnection>() is { } client)
-            {
-                http.Response.Headers["X-OrleansGate-Gateways"] = client.ConnectedGateways.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            return await readiness.MissingAsync(cancellationToken) is { Count: > 0 } missing
+        app.MapGet("/readyz", async (NodeReadiness readiness, CancellationToken cancellationToken) =>
+            await readiness.MissingAsync(cancellationToken) is { Count: > 0 } missing
                 ? Results.Text("not ready: " + string.Join("; ", missing) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable)
-                : Results.Text("ready\n");
-        });
+                : Results.Text("ready\n"));
         if (http.RuntimeCounters)
         {
             app.MapRuntimeCounters();
