@@ -140,6 +140,16 @@ else
 fi
 if [ "$undecided" -gt 0 ]; then grep 'cannot decide right now' "$bench_errors" | sort | uniq -c | head -n 3; fi
 
+# Every statement whose result pgbench received during the restart has exactly one audit record (at least one each
+# when a client was aborted: a statement can be recorded and its answer lost with its connection).
+state_db="host=127.0.0.1 port=$ORLEANSGATE_LOCAL_PG_PORT dbname=orleansgate_state user=orleansgate sslmode=disable password=$(cat "$ORLEANSGATE_HOME/secrets/state-db")"
+audited=$(timeout 30 psql "$state_db" -XAtc "SELECT count(*) FROM orleansgate_audit WHERE kind = 'Statement' AND statement_normalized LIKE '%FROM customers WHERE id%' AND at >= to_timestamp($restart_started / 1000.0)" 2>&1)
+if [[ "$audited" =~ ^[0-9]+$ ]] && { [ "$audited" -eq "$processed_total" ] || { [ "$aborted" -gt 0 ] && [ "$audited" -ge "$processed_total" ]; }; }; then
+  pass "audit after the rolling restart: $audited statement records for $processed_total transactions pgbench completed"
+else
+  fail "audit after the rolling restart: ${audited} statement records for $processed_total transactions pgbench completed ($aborted clients aborted)"
+fi
+
 # 6. status: three ready nodes, HAProxy's six servers up.
 if status=$(timeout 30 "$cluster" status 2>&1) && grep -q '^3 of 3 nodes ready' <<<"$status" && [ "$(grep -c ' UP ' <<<"$status")" -eq 6 ]; then
   pass "cluster.sh status: 3 of 3 nodes ready, 6 HAProxy servers UP"
