@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Smoke test of ./deploy/local/cluster.sh: brings the three-node cluster up behind HAProxy in a temporary home
 # (its own PostgreSQL on a free port, so a cluster of the user's is left alone), then through HAProxy's PostgreSQL
-# port: psql, pgbench, cancels (a cancel request may land on another node than its session) and a token revocation;
-# then `cluster.sh status` and `cluster.sh down`. Every step is bounded; exit 1 on any failure.
+# port: psql, pgbench, cancels (a cancel request may land on another node than its session), a token revocation and
+# a rolling restart of every node under pgbench load; then `cluster.sh status` and `cluster.sh down`. Every step is
+# bounded; exit 1 on any failure.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/deploy/local/lib.sh"
 export ORLEANSGATE_HOME="${ORLEANSGATE_SMOKE_HOME:-$(mktemp -d /tmp/orleansgate-cluster-smoke.XXXXXX)}"
 chmod 711 "$ORLEANSGATE_HOME" # PostgreSQL runs as the postgres user and must reach its data folder inside
 export ORLEANSGATE_LOCAL_PG_PORT="${ORLEANSGATE_SMOKE_PG_PORT:-$(free_ports 1)}" # never the user's own
+export ORLEANSGATE_DRAIN_SECONDS="${ORLEANSGATE_DRAIN_SECONDS:-10}" # keeps the rolling restart bounded
 cluster="$root/deploy/local/cluster.sh"
 failures=0
 pass() { echo "ok: $*"; }
@@ -100,7 +102,55 @@ else
 fi
 wait "$pid" 2>/dev/null
 
-# 5. status: three ready nodes, HAProxy's six servers up.
+# 5. Rolling restart of all three nodes while pgbench runs through HAProxy, a new connection per transaction (-C), in
+# rounds of 5 s until the restart is done (pgbench ends a client at its first error, so every round starts them all
+# again). Client errors are counted, not hidden: a session a draining node ends at its boundary (57P01 "node
+# draining") is expected, anything else is a failure; so is a login refused by a draining node (57P03), which HAProxy's
+# drain state should have kept away from it. A login refused because the cluster could not decide (57P03 "cannot
+# decide right now": the agent grain was on the silo that stopped and the call reached it as it left) is a known
+# open issue (docs/operations.md, "Graceful drain"): counted and reported, not failed.
+restart_log="$ORLEANSGATE_HOME/rolling-restart.log"
+bench_errors="$ORLEANSGATE_HOME/rolling-pgbench.err"
+: > "$bench_errors"
+timeout 400 "$cluster" rolling-restart > "$restart_log" 2>&1 &
+restart_pid=$!
+restart_started=$(now_ms)
+rounds=0 processed_total=0 failed_total=0
+while kill -0 "$restart_pid" 2>/dev/null || [ "$rounds" -eq 0 ]; do
+  bench=$(timeout 40 pgbench -n -C -c 4 -j 2 -T 5 -f "$script" 2>>"$bench_errors")
+  rounds=$((rounds + 1))
+  processed_total=$((processed_total + $(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$bench" | head -n 1 | grep . || echo 0)))
+  failed_total=$((failed_total + $(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$bench" | head -n 1 | grep . || echo 0)))
+done
+wait "$restart_pid"
+restart_status=$?
+restart_ms=$(( $(now_ms) - restart_started ))
+aborted=$(grep -c 'aborted' "$bench_errors")
+drained=$(grep -c 'node draining' "$bench_errors")
+refused=$(grep -c 'the node is draining' "$bench_errors")
+undecided=$(grep -c 'cannot decide right now' "$bench_errors")
+other=$(grep -i 'error\|fatal\|aborted\|could not' "$bench_errors" | grep -v 'node draining\|the node is draining\|cannot decide right now\|Run was aborted' \
+  | grep -Evc 'client [0-9]+ aborted (in command|while establishing)' || true)
+cat "$restart_log"
+if [ "$restart_status" -eq 0 ] && [ "$processed_total" -gt 0 ] && [ "$refused" -eq 0 ] && [ "$other" -eq 0 ]; then
+  pass "rolling restart under pgbench -C -c 4 through HAProxy: done in $restart_ms ms; $processed_total transactions in $rounds rounds, $failed_total failed, $aborted client(s) aborted: $drained ended with 57P01 'node draining' at a boundary, 0 logins refused by a draining node, $undecided logins refused with 57P03 'cannot decide' (known issue), 0 other errors"
+else
+  fail "rolling restart (exit $restart_status) under pgbench: $processed_total transactions, $aborted aborted, $drained 57P01 at a boundary, $refused refused with 57P03 by a draining node, $undecided refused with 57P03 'cannot decide', $other other errors"
+  grep -v 'node draining' "$bench_errors" | sort | uniq -c | sort -rn | head -n 10 >&2
+fi
+if [ "$undecided" -gt 0 ]; then grep 'cannot decide right now' "$bench_errors" | sort | uniq -c | head -n 3; fi
+
+# Every statement whose result pgbench received during the restart has exactly one audit record (at least one each
+# when a client was aborted: a statement can be recorded and its answer lost with its connection).
+state_db="host=127.0.0.1 port=$ORLEANSGATE_LOCAL_PG_PORT dbname=orleansgate_state user=orleansgate sslmode=disable password=$(cat "$ORLEANSGATE_HOME/secrets/state-db")"
+audited=$(timeout 30 psql "$state_db" -XAtc "SELECT count(*) FROM orleansgate_audit WHERE kind = 'Statement' AND statement_normalized LIKE '%FROM customers WHERE id%' AND at >= to_timestamp($restart_started / 1000.0)" 2>&1)
+if [[ "$audited" =~ ^[0-9]+$ ]] && { [ "$audited" -eq "$processed_total" ] || { [ "$aborted" -gt 0 ] && [ "$audited" -ge "$processed_total" ]; }; }; then
+  pass "audit after the rolling restart: $audited statement records for $processed_total transactions pgbench completed"
+else
+  fail "audit after the rolling restart: ${audited} statement records for $processed_total transactions pgbench completed ($aborted clients aborted)"
+fi
+
+# 6. status: three ready nodes, HAProxy's six servers up.
 if status=$(timeout 30 "$cluster" status 2>&1) && grep -q '^3 of 3 nodes ready' <<<"$status" && [ "$(grep -c ' UP ' <<<"$status")" -eq 6 ]; then
   pass "cluster.sh status: 3 of 3 nodes ready, 6 HAProxy servers UP"
 else
@@ -108,7 +158,7 @@ else
 fi
 echo "$status"
 
-# 6. down stops everything, and again is a no-op.
+# 7. down stops everything, and again is a no-op.
 if timeout 120 "$cluster" down >/dev/null && timeout 60 "$cluster" down >/dev/null && ! pgrep -F "$ORLEANSGATE_HOME/cluster/haproxy.pid" >/dev/null 2>&1; then
   pass "cluster.sh down (twice)"
 else

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ./deploy/local/cluster.sh up|down|status: three OrleansGate nodes of one cluster on this machine behind HAProxy.
+# ./deploy/local/cluster.sh up|down|status|rolling-restart: three OrleansGate nodes of one cluster on this machine
+# behind HAProxy.
 # node-1 and node-2 run role all (silo + edge), node-3 role edge (an Orleans client only): the split shows both
 # kinds of edge behind one balancer, and that a cancel or a revocation reaches a session on a node of either kind.
 # They share up.sh's PostgreSQL, state database, secrets and dev IdP keys (lib.sh); the cluster's own files
@@ -189,7 +190,7 @@ down() {
   rm -f "$dir/haproxy.pid" "$dir/haproxy.sock"
   local n
   for n in 3 2 1; do
-    stop_pidfile "$dir/node-$n/node.pid" "node-$n"
+    stop_pidfile "$dir/node-$n/node.pid" "node-$n" "$node_stop_seconds"
   done
   if [ -e "$dir/started-postgres" ]; then
     if [ -s "$home/node.pid" ] && kill -0 "$(cat "$home/node.pid")" 2>/dev/null; then
@@ -201,9 +202,67 @@ down() {
   fi
 }
 
+# Waits (at most `seconds`) until HAProxy has node-N UP in both backends.
+wait_haproxy_up() { # n seconds
+  local i
+  for i in $(seq 1 $(($2 * 2))); do
+    [ "$(haproxy_servers | grep -c "node-$1 *UP ")" -eq 2 ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+# Restarts the nodes one at a time, each only once the one before is back: HAProxy stops giving it new connections
+# (state drain), SIGTERM (the node drains: sessions end with 57P01 at their transaction boundary, or at the drain
+# deadline), wait for the exit, start, wait for /readyz 200, give it back to HAProxy and wait until HAProxy has it UP
+# and (a silo) 15 s for the edge-only nodes to take its gateway back.
+rolling_restart() {
+  if [ ! -s "$dir/ports.env" ] || ! haproxy_running; then
+    echo "error: no cluster running behind HAProxy (run ./deploy/local/cluster.sh up)" >&2
+    return 1
+  fi
+  . "$dir/ports.env"
+  : "${bin:=$home/bin/orleansgate}"
+  local i n backend started stopped_at back_at
+  for i in 0 1 2; do
+    n=$((i + 1))
+    started=$(date +%s%3N)
+    for backend in gateway_postgres gateway_http; do
+      haproxy_command "$dir/haproxy.sock" "set server $backend/node-$n state drain" >/dev/null
+    done
+    stop_pidfile "$dir/node-$n/node.pid" "node-$n" "$node_stop_seconds"
+    if [ "$stop_killed" -eq 1 ]; then
+      echo "error: node-$n had to be killed; see $dir/node-$n/node.log" >&2
+      return 1
+    fi
+    stopped_at=$(date +%s%3N)
+    grep -o 'Drain done: .*' "$dir/node-$n/node.log" | tail -n 1 | sed "s/^/  node-$n: /"
+    start_node "$dir/node-$n/orleansgate.json" "${roles[$i]}" "$dir/node-$n/node.pid" "$dir/node-$n/node.log"
+    wait_node_ready "$(port http $n)" "$(port pg $n)" "$dir/node-$n/node.pid" "$dir/node-$n/node.log" || return 1
+    for backend in gateway_postgres gateway_http; do
+      haproxy_command "$dir/haproxy.sock" "set server $backend/node-$n state ready" >/dev/null
+    done
+    if ! wait_haproxy_up "$n" 15; then
+      echo "error: HAProxy does not see node-$n up 15 s after it became ready:" >&2
+      haproxy_servers >&2
+      return 1
+    fi
+    back_at=$(date +%s%3N)
+    if [ "${roles[$i]}" != edge ]; then
+      # An edge-only node's Orleans client marks a gateway that went away dead for one gateway-list refresh period
+      # (10 s for an edge, GatewayHost.EdgeGatewayListRefresh) and takes it back at a refresh after that; an edge
+      # left with no live gateway ends its sessions. The node was away longer than that period, so one more period
+      # and a margin let every edge take it back before the next silo stops. (The client tells nothing we could poll.)
+      sleep 15
+    fi
+    echo "node-$n restarted: stopped in $((stopped_at - started)) ms after SIGTERM, back in HAProxy after $((back_at - started)) ms"
+  done
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  rolling-restart) rolling_restart ;;
+  *) echo "usage: $0 up|down|status|rolling-restart" >&2; exit 2 ;;
 esac

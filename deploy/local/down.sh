@@ -4,5 +4,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/deploy/local/lib.sh"
 home="${ORLEANSGATE_HOME:-$root/.orleansgate}"
-stop_pidfile "$home/node.pid" node
+stop_pidfile "$home/node.pid" node "$node_stop_seconds"
 stop_local_postgres

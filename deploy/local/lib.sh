@@ -187,7 +187,8 @@ write_node_config() { # config node cluster_id http_port gw_port silo_port gatew
     },
     "Targets": {
       "demo": { "Host": "127.0.0.1", "Port": $pg_port, "Database": "demo", "Username": "gateway_demo", "PasswordFile": "$target_pw_file" }
-    }
+    },
+    "Drain": { "Timeout": "$(printf '%02d:%02d:%02d' $((drain_seconds / 3600)) $((drain_seconds / 60 % 60)) $((drain_seconds % 60)))" }
   }
 }
 JSON
@@ -245,18 +246,30 @@ wait_node_ready() { # http_port gw_port pidfile log
   return 1
 }
 
-# Stops the process a pid file names (SIGTERM, then SIGKILL after 30 s) and removes the file; idempotent.
-stop_pidfile() { # pidfile what
-  local pidfile=$1 pid
+# Stops the process a pid file names (SIGTERM, then SIGKILL after `seconds`, 30 by default) and removes the file;
+# idempotent. Sets stop_killed=1 when it had to be killed.
+stop_pidfile() { # pidfile what [seconds]
+  local pidfile=$1 pid seconds=${3:-30}
+  stop_killed=0
   if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     pid=$(cat "$pidfile")
-    kill "$pid"
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
-    echo "$2 stopped"
+    kill -TERM "$pid"
+    for _ in $(seq 1 $((seconds * 2))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -9 "$pid"
+      stop_killed=1
+      echo "$2 did not exit within $seconds s of SIGTERM: killed" >&2
+    else
+      echo "$2 stopped"
+    fi
   fi
   rm -f "$pidfile"
 }
+
+# A node's graceful drain on SIGTERM (docs/operations.md, "Graceful drain"): how long sessions get to reach a
+# transaction boundary, and how long to wait for a node to exit after SIGTERM (the drain, then the host's margin).
+drain_seconds="${ORLEANSGATE_DRAIN_SECONDS:-30}"
+node_stop_seconds=$((drain_seconds + 45))
 
 # Stops the local PostgreSQL that prepare_local_state started; idempotent.
 stop_local_postgres() {

@@ -16,7 +16,7 @@ dotnet test OrleansGate.sln -c Release --no-build --nologo \
 # The local cluster behind HAProxy, end to end (three nodes, psql, pgbench, cancel, revocation); counted as one test.
 smoke_failed=""
 echo "cluster smoke test (deploy/local/cluster-smoke.sh)"
-timeout 300 "$root/deploy/local/cluster-smoke.sh" || { smoke_failed="exit $?"; status=1; }
+timeout 600 "$root/deploy/local/cluster-smoke.sh" || { smoke_failed="exit $?"; status=1; }
 
 # One closing line over all projects, read from the TRX files.
 passed=0; failed=0; skipped=0

@@ -42,6 +42,7 @@ public static class EdgeServiceCollectionExtensions
         services.AddSingleton(sp => new EdgePolicy(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EdgePolicy>>()) { MaxStaleness = maxStaleness });
         services.AddSingleton<EdgeDecider>();
         services.AddSingleton<EdgeSessionRegistry>();
+        services.AddSingleton<EdgeDrain>();
         services.Configure<ApprovalLinks>(gateway.GetSection("Approvals"));
         services.AddSingleton<EdgeSessionServices>();
         services.AddSingleton<PostgresEdgeServices>();

@@ -11,4 +11,10 @@ public static class PgSqlState
 
     /// <summary>53300: too many connections (here: too many still logging in).</summary>
     public const string TooManyConnections = "53300";
+
+    /// <summary>57P01: admin_shutdown, the server ends the session (here: revoked, expired, or the node drained).</summary>
+    public const string AdminShutdown = "57P01";
+
+    /// <summary>57P03: cannot_connect_now, the server takes no new sessions (here: the node is draining).</summary>
+    public const string CannotConnectNow = "57P03";
 }

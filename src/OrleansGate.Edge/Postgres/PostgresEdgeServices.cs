@@ -22,6 +22,7 @@ public sealed class PostgresEdgeServices(
     EdgeSessionRegistry sessions,
     EdgeSessionServices edgeSessions,
     Masking.MaskCatalogCache maskCatalogs,
+    EdgeDrain drain,
     TimeProvider time)
 {
     public PostgresListenerOptions Options { get; } = options.Value;
@@ -60,6 +61,9 @@ public sealed class PostgresEdgeServices(
     public EdgeSessionRegistry Sessions { get; } = sessions;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>The graceful drain on SIGTERM: no new logins, each session ends at its next transaction boundary.</summary>
+    public EdgeDrain Drain { get; } = drain;
 
     /// <summary>Each target's catalog bound to the masks of its sessions.</summary>
     public Masking.MaskCatalogCache MaskCatalogs { get; } = maskCatalogs;

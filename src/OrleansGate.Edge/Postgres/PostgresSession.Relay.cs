@@ -33,6 +33,7 @@ public sealed partial class PostgresSession
     private async Task<string> RelayAsync(CancellationToken aborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, _terminate.Token);
+        StartRelayForDrain();
         var fromClient = ClientToUpstreamAsync(stop.Token);
         var fromUpstream = UpstreamToClientAsync(stop.Token);
         var first = await Task.WhenAny(fromClient, fromUpstream).ConfigureAwait(false);
@@ -48,7 +49,7 @@ public sealed partial class PostgresSession
         if (_terminate.IsCancellationRequested && !aborted.IsCancellationRequested)
         {
             // Both directions have stopped, so this is the only writer left on the client stream.
-            await SendFatalAsync("57P01", $"terminating connection: {_terminationReason}").ConfigureAwait(false);
+            await SendFatalAsync(PgSqlState.AdminShutdown, $"terminating connection: {_terminationReason}").ConfigureAwait(false);
             return $"terminated: {_terminationReason}";
         }
 
@@ -73,11 +74,25 @@ public sealed partial class PostgresSession
             var consumed = buffer.Start;
             var examined = buffer.End;
             var terminated = false;
+            var drained = false;
             try
             {
                 while (!terminated && FrameClientMessage(buffer, maxLength, out var message, out var messageEnd))
                 {
+                    // Draining and at a transaction boundary: this message is not handled, the session ends (PostgresSession.Drain.cs).
+                    if (!AdmitClientMessage())
+                    {
+                        drained = true;
+                        break;
+                    }
+
+                    var cycles = _cyclesSent;
                     terminated = await HandleClientMessageAsync(message, upstream, ct).ConfigureAwait(false);
+                    if (_cyclesSent != cycles)
+                    {
+                        ClientCycleEnded();
+                    }
+
                     buffer = buffer.Slice(messageEnd);
                     consumed = messageEnd;
                 }
@@ -90,6 +105,11 @@ public sealed partial class PostgresSession
             finally
             {
                 _clientInput.AdvanceTo(consumed, examined);
+            }
+
+            if (drained)
+            {
+                return "session terminated";
             }
 
             ReleaseHeldDescribe(upstream); // a Describe held for the Execute that may follow it goes with this flush (PostgresSession.Masking.cs)
@@ -384,6 +404,11 @@ public sealed partial class PostgresSession
                 }
 
                 await _clientOutput.FlushAsync(ct).ConfigureAwait(false);
+                if (!_held.Active)
+                {
+                    Delivered(_cyclesAnswered, _answeredStatus); // the drain's boundary check (PostgresSession.Drain.cs)
+                }
+
                 if (result.IsCompleted)
                 {
                     _targetClosed = true; // nothing left there to cancel (PostgresSession.Cancel.cs)
@@ -454,7 +479,7 @@ public sealed partial class PostgresSession
                 break;
 
             case BackendMessageCode.ReadyForQuery:
-                BackendMessages.ReadReadyForQuery(message.Payload);
+                _answeredStatus = BackendMessages.ReadReadyForQuery(message.Payload);
 
                 _refusals.CycleEnded(_cyclesAnswered);
 

@@ -42,6 +42,16 @@ public sealed partial class PostgresSession
                 return false;
             }
 
+            // Answered after the startup packet, as PostgreSQL answers during its own shutdown: a client that has sent it
+            // reads the error instead of a reset connection, and retries elsewhere (PostgresSession.Drain.cs).
+            if (_services.Drain.IsDraining)
+            {
+                _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "draining"));
+                _loginRefusal = $"login refused: {PgSqlState.CannotConnectNow} {NodeDraining}";
+                await SendFatalAsync(PgSqlState.CannotConnectNow, NodeDraining).ConfigureAwait(false);
+                return false;
+            }
+
             var user = startup.Parameters["user"];
             CheckParameters(startup.Parameters);
 

@@ -71,10 +71,13 @@ public sealed partial class PostgresSession
         var aborted = _connection.ConnectionClosed;
         string closeReason = "client closed the connection";
 
-        // When the node stops (host stop, SIGTERM), Kestrel asks each connection to close, then waits for them up to the
-        // host's shutdown timeout before it stops the silo or cluster client: the session ends as a revoked one does
-        // (its running statement cancelled, FATAL 57P01 to the client) while the cluster can still record its logout.
-        using var draining = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+        // When the node stops (host stop, SIGTERM), the drain ends the session first: at its next transaction boundary,
+        // or at the drain deadline (PostgresSession.Drain.cs). Then Kestrel asks each connection still open (one the drain
+        // gave up waiting for) to close, before it stops the silo or cluster client: the session ends as a
+        // revoked one does (its running statement cancelled, FATAL 57P01 to the client) while the cluster can still
+        // record its logout.
+        JoinDrain();
+        using var closing = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
             .Register(static s => ((PostgresSession)s!).Terminate(NodeShuttingDown), this);
         try
         {
@@ -139,6 +142,7 @@ public sealed partial class PostgresSession
         finally
         {
             await CloseAsync(closeReason).ConfigureAwait(false);
+            LeaveDrain();
         }
     }
 

@@ -33,6 +33,15 @@ public static class GatewayHost
     /// <summary>See <see cref="AddSilo"/>: bounds how long a dead edge-only process's sessions stay listed.</summary>
     public static readonly TimeSpan EdgeDropTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often an edge-only process reads the cluster's gateways again (a restarted silo is used again within this).</summary>
+    public static readonly TimeSpan EdgeGatewayListRefresh = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// What the host's shutdown timeout holds beyond the drain (<see cref="DrainOptions.Timeout"/>): the sessions ended at
+    /// the deadline closing, then the silo leaving membership with its grains' state written, and the audit queue flushed.
+    /// </summary>
+    public static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(30);
+
     /// <summary>Creates the application; <paramref name="configure"/> lets tests and commands add settings.</summary>
     public static WebApplication Build(GatewayRole role, string[] args, Action<IConfigurationBuilder>? configure = null)
     {
@@ -90,6 +99,24 @@ public static class GatewayHost
 
             // Fail at start, not at the first client, when the certificate or key cannot be loaded.
             PostgresTlsCertificate.Load(postgres.Tls)?.Dispose();
+
+            // After UseOrleans: every StoppingAsync runs before any hosted service stops, so sessions drain while the silo
+            // or cluster client, Kestrel and the audit writers still run (EdgeDrainService).
+            var drain = gateway.GetSection("Drain").Get<DrainOptions>() ?? new DrainOptions();
+            if (drain.Problem() is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+
+            builder.Services.AddSingleton(drain);
+            builder.Services.AddHostedService<EdgeDrainService>();
+            builder.Services.Configure<HostOptions>(o =>
+            {
+                if (o.ShutdownTimeout < drain.Timeout + ShutdownMargin)
+                {
+                    o.ShutdownTimeout = drain.Timeout + ShutdownMargin;
+                }
+            });
         }
 
         builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));
@@ -219,6 +246,11 @@ public static class GatewayHost
             ConfigureClient(client, cluster, connectionString);
             client.AddActivityPropagation();
             client.AddClusterConnectionStatusObserver(connection);
+
+            // A gateway this client saw go away is marked dead and tried again only at the next refresh of the gateway
+            // list (Orleans' default: 1 min). In a rolling restart the next silo may stop well within that, leaving the
+            // edge with no gateway at all, which ends its sessions (below): so the list is refreshed more often.
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = EdgeGatewayListRefresh);
 
             // An edge without any gateway ends its sessions: see EdgeSessionRegistry.TerminateAll.
             client.AddClusterConnectionLostHandler(services => (_, _) =>

@@ -16,8 +16,12 @@ namespace OrleansGate.Host.Hosting;
 /// The store check is a <c>SELECT 1</c> bounded by <see cref="StoreTimeout"/> and cached for <see cref="StoreCacheFor"/>:
 /// a load balancer probing every node each second must not become the store's heaviest client.
 /// </remarks>
-public sealed class NodeReadiness(IServiceProvider services, GatewayRoleMarker role, IOptions<AuditOptions> audit, TimeProvider time)
+public sealed class NodeReadiness(
+    IServiceProvider services, GatewayRoleMarker role, IOptions<AuditOptions> audit, IHostApplicationLifetime lifetime, TimeProvider time)
 {
+    /// <summary>The one reason given while the node stops: nothing else about it matters to a load balancer then.</summary>
+    public const string Draining = "draining";
+
     public static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(2);
 
     public static readonly TimeSpan StoreCacheFor = TimeSpan.FromSeconds(1);
@@ -28,6 +32,12 @@ public sealed class NodeReadiness(IServiceProvider services, GatewayRoleMarker r
     /// <summary>What keeps this node from being ready, one reason per missing part; empty when it is ready.</summary>
     public async Task<IReadOnlyList<string>> MissingAsync(CancellationToken cancellationToken)
     {
+        // From SIGTERM on (EdgeDrainService): the load balancer takes the node out while its sessions finish.
+        if (lifetime.ApplicationStopping.IsCancellationRequested || services.GetService<EdgeDrain>() is { IsDraining: true })
+        {
+            return [Draining];
+        }
+
         var missing = new List<string>();
         if (Membership() is { } notMember)
         {

@@ -27,6 +27,9 @@ public sealed class NodeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>The process id, part of the names of the node's audit writers (NODE:PID:…).</summary>
     public int ProcessId => _process.Id;
 

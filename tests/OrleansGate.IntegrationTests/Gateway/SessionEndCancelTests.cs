@@ -30,6 +30,12 @@ public sealed class SessionEndCancelTests(GatewayFixture fixture, Xunit.Abstract
     /// <summary>How long a poll waits for the statement to leave before the test gives up (well past the bound, well short of 20 s).</summary>
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The node stops without drain time: a session with a statement running is ended at once, as at the end of a drain
+    /// (GracefulDrainTests covers the drain itself).
+    /// </summary>
+    private static readonly Dictionary<string, string?> NoDrainTime = new() { ["OrleansGate:Drain:Timeout"] = "00:00:00" };
+
     private IGrainFactory Grains => fixture.Node.Services.GetRequiredService<IGrainFactory>();
 
     private string AgentKey(string subject) => $"{fixture.Settings.Issuer}|{subject}";
@@ -152,7 +158,7 @@ public sealed class SessionEndCancelTests(GatewayFixture fixture, Xunit.Abstract
     [Fact]
     public async Task Stopping_the_edge_node_ends_its_sessions_and_their_running_statements_leave_pg_stat_activity_within_1_s()
     {
-        var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-end-stop"), GatewayRole.Edge);
+        var edge = await GatewayNode.StartAsync(fixture.Settings.OtherNode("edge-end-stop", NoDrainTime), GatewayRole.Edge);
         await using var stopEdge = edge;
         await using var activity = await TargetActivity.OpenAsync(fixture.Postgres);
         await using var doomed = await OpenAsync(edge, GatewaySettings.AgentClientId, await fixture.Node.GetTokenAsync());
@@ -177,7 +183,7 @@ public sealed class SessionEndCancelTests(GatewayFixture fixture, Xunit.Abstract
     [Fact]
     public async Task Sigterm_to_an_edge_process_ends_its_sessions_and_their_running_statements_leave_pg_stat_activity_within_1_s()
     {
-        using var edge = await NodeProcess.StartAsync(fixture.Settings.OtherNode("edge-end-sigterm"), GatewayRole.Edge);
+        using var edge = await NodeProcess.StartAsync(fixture.Settings.OtherNode("edge-end-sigterm", NoDrainTime), GatewayRole.Edge);
         await using var activity = await TargetActivity.OpenAsync(fixture.Postgres);
         await using var doomed = new NpgsqlConnection(edge.Settings.ConnectionString(await fixture.Node.GetTokenAsync()));
         await doomed.OpenAsync();

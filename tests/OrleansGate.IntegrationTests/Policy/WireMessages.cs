@@ -23,6 +23,8 @@ internal static class WireMessages
 
     public static void Sync(IBufferWriter<byte> w) => Message(w, 'S', []);
 
+    public static void Flush(IBufferWriter<byte> w) => Message(w, 'H', []);
+
     public static void CloseStatement(IBufferWriter<byte> w, string statement) => Message(w, 'C', [(byte)'S', .. CString(statement)]);
 
     public static void ClosePortal(IBufferWriter<byte> w, string portal) => Message(w, 'C', [(byte)'P', .. CString(portal)]);
