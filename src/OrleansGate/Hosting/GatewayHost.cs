@@ -171,6 +171,11 @@ public static class GatewayHost
     private static void AddSilo(WebApplicationBuilder builder, IConfigurationSection gateway, GatewayClusterOptions cluster, string connectionString)
     {
         builder.Services.AddSingleton(new StateDatabase(connectionString));
+        if (cluster.Kubernetes && cluster.KubernetesProblem(Environment.GetEnvironmentVariable) is { } kubernetesProblem)
+        {
+            throw new InvalidOperationException(kubernetesProblem);
+        }
+
         var node = string.IsNullOrWhiteSpace(gateway["NodeName"]) ? Environment.MachineName : gateway["NodeName"]!;
         builder.Services.AddAudit(gateway.GetSection("Audit"), connectionString, node, cluster.ClusterId);
 
@@ -197,6 +202,11 @@ public static class GatewayHost
                 o.ConnectionString = connectionString;
             });
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            if (cluster.Kubernetes)
+            {
+                // After ConfigureEndpoints: the hosting advertises the pod's IP and listens on any address, same ports.
+                silo.UseKubernetesHosting();
+            }
 
             // How long a gateway keeps an edge-only process that disconnected before Orleans reports it gone, which is
             // what lets agent grains drop the sessions of an edge killed with SIGKILL (AgentGrain.Liveness.cs; the
