@@ -62,14 +62,17 @@ fi
 if [ "$command" = run-read-only ]; then
   user=$(bah inspect --type image --format '{{.OCIv1.Config.User}}' "$tag")
   ctr=$(bah from --pull-never "$tag")
-  trap 'bah umount "$ctr" >/dev/null 2>&1; bah rm "$ctr" >/dev/null 2>&1' EXIT
+  trap 'bah umount "$ctr" >/dev/null 2>&1; bah rm "$ctr" >/dev/null 2>&1; rm -f "${pidfile:-}"' EXIT
   mnt=$(bah mount "$ctr")
   # The image's environment, as the container would have it.
   mapfile -t env_vars < <(bah inspect --type image --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$tag" | sed '/^$/d')
   mapfile -t entrypoint < <(bah inspect --type image --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$tag" | sed '/^$/d')
   # A mount namespace of its own: the bind mounts vanish with the process. The root is a read-only bind of the
   # container's file system; only the tmpfs mounts can be written, as with readOnlyRootFilesystem and emptyDir.
-  unshare --mount --propagation private --fork /bin/bash -c '
+  # In the background with SIGTERM/SIGINT passed on to the node (unshare itself ignores both while it waits), so that
+  # stopping this script stops the node gracefully and the EXIT trap still removes the container.
+  pidfile=$(mktemp)
+  PIDFILE=$pidfile unshare --mount --propagation private --fork --kill-child=SIGTERM /bin/bash -c '
     set -e
     mnt=$1 user=$2; shift 2
     mount --bind "$mnt" "$mnt"
@@ -80,9 +83,16 @@ if [ "$command" = run-read-only ]; then
     mount --rbind /dev "$mnt/dev"
     for b in ${RUN_BIND:-}; do mount --bind -o ro "${b%%:*}" "$mnt/${b#*:}"; done
     env_end=$(printf "%s\n" "$@" | grep -n -x -- "--" | head -n 1 | cut -d: -f1)
+    echo $$ > "$PIDFILE"
     exec env -i "${@:1:env_end-1}" /usr/sbin/chroot --userspec="$user" "$mnt" "${@:env_end+1}"
-  ' run-read-only "$mnt" "$user" "${env_vars[@]}" -- "${entrypoint[@]}" "$@"
-  exit $?
+  ' run-read-only "$mnt" "$user" "${env_vars[@]}" -- "${entrypoint[@]}" "$@" &
+  child=$!
+  trap 'kill -TERM "$(cat "$pidfile")" 2>/dev/null' TERM INT
+  status=0
+  wait "$child" || status=$?
+  # A signal ends the first wait early (status 128+n); the second waits for the node and gives its own status.
+  if [ "$status" -gt 128 ]; then status=0; wait "$child" || status=$?; fi
+  exit "$status"
 fi
 
 # The release and mirror apt uses on this machine, so the image's Debian is the one the tests run on.
