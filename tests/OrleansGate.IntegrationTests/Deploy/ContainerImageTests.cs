@@ -14,6 +14,7 @@ namespace OrleansGate.IntegrationTests.Deploy;
 /// The node image, built for real by deploy/container/build.sh (debootstrap base imported into buildah, multi-stage
 /// Containerfile), then run on its read-only root filesystem as its non-root user (docs/deploy.md).
 /// </summary>
+[Collection(ContainerImageCollection.Name)]
 public sealed class ContainerImageTests(ITestOutputHelper output)
 {
     private const string Tag = "localhost/orleansgate:test";
