@@ -40,6 +40,11 @@ public sealed class GatewayClusterOptions
                 " (deploy/kubernetes/base sets them from the downward API)";
         }
 
+        if (!System.Net.IPAddress.TryParse(environment("POD_IP"), out _))
+        {
+            return $"OrleansGate:Cluster:Kubernetes: POD_IP '{environment("POD_IP")}' is not an IP address (set it from status.podIP)";
+        }
+
         return environment("ORLEANS_CLUSTER_ID") != ClusterId || environment("ORLEANS_SERVICE_ID") != ServiceId
             ? $"OrleansGate:Cluster:Kubernetes: the pod's ORLEANS_CLUSTER_ID/ORLEANS_SERVICE_ID ({environment("ORLEANS_CLUSTER_ID")}/{environment("ORLEANS_SERVICE_ID")}) " +
                 $"differ from OrleansGate:Cluster:ClusterId/ServiceId ({ClusterId}/{ServiceId}), which edges use to find the silos"

@@ -201,11 +201,24 @@ public static class GatewayHost
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             });
-            silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             if (cluster.Kubernetes)
             {
-                // After ConfigureEndpoints: the hosting advertises the pod's IP and listens on any address, same ports.
+                // The pod's IP, set here: the hosting sets it only when no address is set yet, and Orleans' own default
+                // (an address of the host) came first in the test. The listeners take any address, as the hosting would.
+                var podIp = IPAddress.Parse(Environment.GetEnvironmentVariable("POD_IP")!);
+                silo.Configure<EndpointOptions>(o =>
+                {
+                    o.AdvertisedIPAddress = podIp;
+                    o.SiloPort = cluster.SiloPort;
+                    o.GatewayPort = cluster.GatewayPort;
+                    o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, cluster.SiloPort);
+                    o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, cluster.GatewayPort);
+                });
                 silo.UseKubernetesHosting();
+            }
+            else
+            {
+                silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             }
 
             // How long a gateway keeps an edge-only process that disconnected before Orleans reports it gone, which is
