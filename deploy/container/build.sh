@@ -168,4 +168,8 @@ step "buildah bud (node image)" bah bud --isolation "$isolation" --force-rm --la
   --build-arg BASE_IMAGE="$base_image" --build-arg SDK_IMAGE="$sdk_image" \
   --ignorefile "$root/deploy/container/containerignore" \
   -f "$root/deploy/container/Containerfile" -t "$tag" "$root"
+# Each change in src/ leaves the previous build's stages behind as untagged images (the build stage is 1.4 GB): those
+# older than a day go, so the storage stays bounded while a day's layer cache is kept.
+mapfile -t stale < <(bah images --filter dangling=true --filter until=24h --format '{{.ID}}' 2>/dev/null || true)
+if [ "${#stale[@]}" -gt 0 ]; then bah rmi "${stale[@]}" >/dev/null 2>&1 || true; fi
 echo "built $tag in $((SECONDS - started)) s (storage driver $driver, isolation $isolation)"
