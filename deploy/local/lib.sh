@@ -21,6 +21,8 @@ ensure_packages() {
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   # The observability test scrapes a node with a real Prometheus server.
   [ -x /usr/bin/prometheus ] || missing+=(prometheus)
+  # The Kubernetes manifests test renders deploy/kubernetes with kubectl kustomize (Debian's kubectl 1.20 does too).
+  command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -13,4 +13,41 @@ public sealed class GatewayClusterOptions
     public int SiloPort { get; set; } = 11111;
 
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// Silos run as Kubernetes pods (Microsoft.Orleans.Hosting.Kubernetes): the silo is named after its pod, advertises
+    /// the pod's IP and takes its cluster and service ids from the pod (see <see cref="KubernetesEnvironment"/>), and
+    /// the pods of silos declared dead are deleted. Edges are Orleans clients and ignore it. deploy/kubernetes sets it.
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
+    /// <summary>
+    /// What the Kubernetes hosting reads from the pod (downward API), each of which must be set when
+    /// <see cref="Kubernetes"/> is on: namespace, pod name and IP, and the Orleans ids (from the pod's labels).
+    /// </summary>
+    public static readonly string[] KubernetesEnvironment = ["POD_NAMESPACE", "POD_NAME", "POD_IP", "ORLEANS_CLUSTER_ID", "ORLEANS_SERVICE_ID"];
+
+    /// <summary>
+    /// Why the Kubernetes hosting cannot start here (a variable missing, or ids that differ from this section's, which
+    /// edges use to find the silos), or null.
+    /// </summary>
+    public string? KubernetesProblem(Func<string, string?> environment)
+    {
+        var missing = KubernetesEnvironment.Where(name => string.IsNullOrWhiteSpace(environment(name))).ToList();
+        if (missing.Count > 0)
+        {
+            return "OrleansGate:Cluster:Kubernetes is on but the pod does not set " + string.Join(", ", missing) +
+                " (deploy/kubernetes/base sets them from the downward API)";
+        }
+
+        if (!System.Net.IPAddress.TryParse(environment("POD_IP"), out _))
+        {
+            return $"OrleansGate:Cluster:Kubernetes: POD_IP '{environment("POD_IP")}' is not an IP address (set it from status.podIP)";
+        }
+
+        return environment("ORLEANS_CLUSTER_ID") != ClusterId || environment("ORLEANS_SERVICE_ID") != ServiceId
+            ? $"OrleansGate:Cluster:Kubernetes: the pod's ORLEANS_CLUSTER_ID/ORLEANS_SERVICE_ID ({environment("ORLEANS_CLUSTER_ID")}/{environment("ORLEANS_SERVICE_ID")}) " +
+                $"differ from OrleansGate:Cluster:ClusterId/ServiceId ({ClusterId}/{ServiceId}), which edges use to find the silos"
+            : null;
+    }
 }

@@ -198,6 +198,11 @@ public static class GatewayHost
     private static void AddSilo(WebApplicationBuilder builder, IConfigurationSection gateway, GatewayClusterOptions cluster, string connectionString)
     {
         builder.Services.AddSingleton(new StateDatabase(connectionString));
+        if (cluster.Kubernetes && cluster.KubernetesProblem(Environment.GetEnvironmentVariable) is { } kubernetesProblem)
+        {
+            throw new InvalidOperationException(kubernetesProblem);
+        }
+
         var node = string.IsNullOrWhiteSpace(gateway["NodeName"]) ? Environment.MachineName : gateway["NodeName"]!;
         builder.Services.AddAudit(gateway.GetSection("Audit"), connectionString, node, cluster.ClusterId);
 
@@ -223,7 +228,25 @@ public static class GatewayHost
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             });
-            silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            if (cluster.Kubernetes)
+            {
+                // The pod's IP, set here: the hosting sets it only when no address is set yet, and Orleans' own default
+                // (an address of the host) came first in the test. The listeners take any address, as the hosting would.
+                var podIp = IPAddress.Parse(Environment.GetEnvironmentVariable("POD_IP")!);
+                silo.Configure<EndpointOptions>(o =>
+                {
+                    o.AdvertisedIPAddress = podIp;
+                    o.SiloPort = cluster.SiloPort;
+                    o.GatewayPort = cluster.GatewayPort;
+                    o.SiloListeningEndpoint = new IPEndPoint(IPAddress.Any, cluster.SiloPort);
+                    o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Any, cluster.GatewayPort);
+                });
+                silo.UseKubernetesHosting();
+            }
+            else
+            {
+                silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            }
 
             // How long a gateway keeps an edge-only process that disconnected before Orleans reports it gone, which is
             // what lets agent grains drop the sessions of an edge killed with SIGKILL (AgentGrain.Liveness.cs; the
