@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using OrleansGate.Model;
 
 namespace OrleansGate.Grains;
@@ -8,10 +9,20 @@ public interface IAgentGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Admits a session unless the agent or its token id is revoked, or the token was already used beyond what
-    /// <paramref name="reuse"/> (its issuer's setting) allows; <paramref name="terminator"/> closes it later if needed.
+    /// <paramref name="reuse"/> (its issuer's setting) allows, or the agent already holds <paramref name="limit"/>'s number of
+    /// sessions (the policy's, as the edge read it; null: none); <paramref name="terminator"/> closes it later if needed.
     /// </summary>
     [Alias("RegisterSession")]
-    Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse);
+    Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse, SessionLimit? limit);
+
+    /// <summary>
+    /// Takes up to <paramref name="want"/> statement tokens (at most <see cref="StatementRateLimit.LeaseSize"/>) from the
+    /// agent's cluster-wide bucket for <paramref name="limit"/>; an edge spends them on its sessions of this agent. Interleaves
+    /// with the agent's other calls: it touches only the bucket, so a login's storage write never holds statements back.
+    /// </summary>
+    [Alias("LeaseStatements")]
+    [AlwaysInterleave]
+    Task<StatementLease> LeaseStatements(StatementRateLimit limit, int want);
 
     [Alias("UnregisterSession")]
     Task UnregisterSession(string sessionId);

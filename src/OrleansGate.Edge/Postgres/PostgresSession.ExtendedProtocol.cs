@@ -387,6 +387,7 @@ public sealed partial class PostgresSession
         StatementLimitRule => "54000",
         UnknownStatementRule => "42501",
         GatewayRules.ApprovalWithdrawn => "57014",
+        GatewayRules.RateLimit or GatewayRules.RowBudget => "53400",
         _ => null,
     };
 

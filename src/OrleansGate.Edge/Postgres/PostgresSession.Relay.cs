@@ -131,6 +131,12 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Query:
                 {
                     var sql = FrontendMessages.ReadQuery(payload);
+                    if (await OverLimitAsync(sql).ConfigureAwait(false) is { } limited) // the agent's statement rate (PostgresSession.Limits.cs)
+                    {
+                        InjectDeniedQuery(upstream, limited);
+                        return false;
+                    }
+
                     var (decision, record, masking) = await AuthorizeAsync(StatementSource.SimpleQuery, sql, mayDefer: true, ct).ConfigureAwait(false);
                     if (decision.Effect == DecisionEffect.Approve)
                     {
@@ -234,6 +240,11 @@ public sealed partial class PostgresSession
                     var (decision, record, masking) = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
                         ? new Authorized(unwritten, null)
                         : await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
+                    if (decision.IsAllowed && await OverLimitAsync(sql: null).ConfigureAwait(false) is { } limited) // PostgresSession.Limits.cs
+                    {
+                        decision = limited;
+                    }
+
                     if (!decision.IsAllowed)
                     {
                         ReleaseHeldDescribe(upstream);

@@ -79,7 +79,7 @@ public sealed partial class AgentGrain(
         }
     }
 
-    public async Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse)
+    public async Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse, SessionLimit? limit)
     {
         var now = time.GetUtcNow();
         if (state.State.Revoked)
@@ -105,6 +105,12 @@ public sealed partial class AgentGrain(
         {
             LogReplayRefused(logger, this.GetPrimaryKeyString(), replay);
             return await RefuseAsync(session, replay);
+        }
+
+        if (await SessionLimitRefusalAsync(limit, session.Agent.Subject) is { } full) // AgentGrain.Limits.cs
+        {
+            LogReplayRefused(logger, this.GetPrimaryKeyString(), full);
+            return await RefuseAsync(session, full, "53300");
         }
 
         if (reuse == TokenReuse.SingleUse)

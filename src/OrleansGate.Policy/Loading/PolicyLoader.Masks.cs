@@ -16,23 +16,26 @@ public static partial class PolicyLoader
         /// <c>masks:</c>, a list of <c>{ name, match, columns, detectors, patterns, method, keep, key_env | key_file, derived,
         /// predicates }</c>.
         /// </summary>
-        public IEnumerable<PolicyMask> Masks(YamlNode node)
+        public IEnumerable<PolicyMask> Masks(YamlNode node) => UniquelyNamed(node, "masks", "mask", Mask, m => m.Name);
+
+        /// <summary>A section that is a list of named entries (<c>masks:</c>, <c>limits:</c>): each read by <paramref name="read"/>, no name twice.</summary>
+        private IEnumerable<T> UniquelyNamed<T>(YamlNode node, string section, string noun, Func<YamlNode, T> read, Func<T, string> name)
         {
             if (node is not YamlSequenceNode seq)
             {
-                throw Error(node, "'masks' must be a list");
+                throw Error(node, $"'{section}' must be a list");
             }
 
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var item in seq.Children)
             {
-                var mask = Mask(item);
-                if (!names.Add(mask.Name))
+                var entry = read(item);
+                if (!names.Add(name(entry)))
                 {
-                    throw Error(item, $"duplicate mask name '{mask.Name}'");
+                    throw Error(item, $"duplicate {noun} name '{name(entry)}'");
                 }
 
-                yield return mask;
+                yield return entry;
             }
         }
 

@@ -1,0 +1,63 @@
+using OrleansGate.Model;
+
+namespace OrleansGate.Grains.Agents;
+
+/// <summary>
+/// The agent's cluster-wide statement rate: one token bucket, owned here, from which edges lease small batches
+/// (<see cref="StatementRateLimit.LeaseSize"/>) and spend them on the agent's sessions without asking again.
+/// </summary>
+/// <remarks>
+/// The bucket holds at most a tenth of a second's worth of tokens (at least one lease), so an agent that was idle can
+/// burst only briefly: over any interval of T seconds the grain grants at most rate × T + capacity tokens. It lives in
+/// memory: a new activation (after a silo's death) starts with a full bucket, which adds one capacity at most.
+/// </remarks>
+public sealed partial class AgentGrain
+{
+    /// <summary>How much of a second's worth of statements an idle agent may send at once.</summary>
+    private const double BurstSeconds = 0.1;
+
+    private StatementRateLimit? _rate;
+    private double _tokens;
+    private long _refilledAt;
+
+    public Task<StatementLease> LeaseStatements(StatementRateLimit limit, int want)
+    {
+        ArgumentNullException.ThrowIfNull(limit);
+        var now = time.GetTimestamp();
+        var capacity = Capacity(limit);
+        if (_rate is null)
+        {
+            _tokens = capacity; // the first lease of this activation
+        }
+        else
+        {
+            _tokens = Math.Min(capacity, _tokens + (time.GetElapsedTime(_refilledAt, now).TotalSeconds * limit.PerSecond));
+        }
+
+        // A new policy version with another rate takes effect at once; the bucket keeps what it holds, up to the new capacity.
+        _rate = limit;
+        _refilledAt = now;
+        var granted = (int)Math.Min(Math.Clamp(want, 1, limit.LeaseSize), Math.Floor(_tokens));
+        _tokens -= granted;
+        var retryAfter = granted > 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / limit.PerSecond);
+        return Task.FromResult(new StatementLease(granted, retryAfter));
+    }
+
+    private static double Capacity(StatementRateLimit limit) => Math.Max(limit.LeaseSize, limit.PerSecond * BurstSeconds);
+
+    /// <summary>Why <paramref name="limit"/> refuses one more session, or null; asks the edges first when the list looks full.</summary>
+    private async Task<string?> SessionLimitRefusalAsync(SessionLimit? limit, string subject)
+    {
+        if (limit is null || Sessions.Count < limit.Max)
+        {
+            return null;
+        }
+
+        // The list may hold sessions of edges that died or logouts not seen yet: counted only once their edges were asked.
+        // A session whose edge does not answer stays counted (fail closed).
+        await CheckEdgesUnlessFreshAsync(); // AgentGrain.Liveness.cs
+        return Sessions.Count < limit.Max
+            ? null
+            : $"session limit of {limit.Max} concurrent sessions for agent {subject} (limit '{limit.Limit}') reached; close a session first";
+    }
+}
