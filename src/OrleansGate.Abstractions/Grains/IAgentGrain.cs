@@ -41,4 +41,13 @@ public interface IAgentGrain : IGrainWithStringKey
     /// <summary>Refuses the token id from now on and closes the sessions opened with it.</summary>
     [Alias("RevokeToken")]
     Task<int> RevokeToken(string tokenId, DateTimeOffset keepUntil, string reason);
+
+    /// <summary>
+    /// Adds rows read and rows changed (from the target's CommandComplete counts) to the agent's budgets under
+    /// <paramref name="read"/> and <paramref name="changed"/> (the policy's, as the edge read it; null: none) and returns
+    /// what is counted; a charge of zero only asks. Interleaves like <see cref="LeaseStatements"/>.
+    /// </summary>
+    [Alias("ChargeRows")]
+    [AlwaysInterleave]
+    Task<RowBudgetState> ChargeRows(RowBudgetLimit? read, long rowsRead, RowBudgetLimit? changed, long rowsChanged);
 }

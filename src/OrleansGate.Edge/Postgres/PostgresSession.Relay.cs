@@ -240,11 +240,6 @@ public sealed partial class PostgresSession
                     var (decision, record, masking) = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
                         ? new Authorized(unwritten, null)
                         : await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
-                    if (decision.IsAllowed && await OverLimitAsync(sql: null).ConfigureAwait(false) is { } limited) // PostgresSession.Limits.cs
-                    {
-                        decision = limited;
-                    }
-
                     if (!decision.IsAllowed)
                     {
                         ReleaseHeldDescribe(upstream);
@@ -420,6 +415,7 @@ public sealed partial class PostgresSession
         var output = _withholdingCycle ? Discarded : _held.Active ? _held.Writer : _clientOutput;
         string? sqlState = null;
         TrackStatementAnswer(message); // prepared statements and portals as the target holds them (PostgresSession.ExtendedProtocol.cs)
+        ChargeRows(message); // the agent's rows budgets (PostgresSession.Limits.cs)
 
         // Rows and COPY data of a session with masks are rewritten as they pass; the gateway's own Describe is not relayed (MaskRelay.cs).
         if (_maskRelay is { } masks && message.Code is not ((byte)BackendMessageCode.ErrorResponse or (byte)BackendMessageCode.NoticeResponse)

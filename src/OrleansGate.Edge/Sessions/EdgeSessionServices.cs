@@ -32,6 +32,9 @@ public sealed class EdgeSessionServices(
     /// <summary>Statement tokens leased from the agent grains, per agent, shared by the agent's sessions on this edge.</summary>
     public StatementLeases Leases { get; } = new(grains, time);
 
+    /// <summary>The agents' rows budgets as this edge sees them, and the rows it charges to them.</summary>
+    public RowBudgets RowBudgets { get; } = new(grains, time);
+
     public EdgeTelemetry Telemetry { get; } = telemetry;
 
     public ILogger Logger { get; } = logger;

@@ -61,3 +61,39 @@ public sealed partial class AgentGrain
             : $"session limit of {limit.Max} concurrent sessions for agent {subject} (limit '{limit.Limit}') reached; close a session first";
     }
 }
+
+/// <summary>
+/// The agent's rows budgets: counted here from the charges edges send after the target's CommandComplete counts, in fixed
+/// windows that start at the first charge after the previous one ended. Counts are stored with the agent's next write (each
+/// login's, or at deactivation), so a deactivation keeps them; a silo's death loses what was counted since the last write.
+/// </summary>
+public sealed partial class AgentGrain
+{
+    /// <summary>Row counts changed in memory since the last write.</summary>
+    private bool _unwrittenRowCounts;
+
+    public Task<RowBudgetState> ChargeRows(RowBudgetLimit? read, long rowsRead, RowBudgetLimit? changed, long rowsChanged)
+    {
+        var now = time.GetUtcNow();
+        var readUse = read is null ? null : Charge(state.State.RowsRead ??= new AgentRowWindow { Start = now }, read.Window, rowsRead, now);
+        var changedUse = changed is null ? null : Charge(state.State.RowsChanged ??= new AgentRowWindow { Start = now }, changed.Window, rowsChanged, now);
+        return Task.FromResult(new RowBudgetState(readUse, changedUse));
+    }
+
+    private RowBudgetUse Charge(AgentRowWindow counted, TimeSpan window, long rows, DateTimeOffset now)
+    {
+        if (counted.Start + window <= now)
+        {
+            (counted.Start, counted.Used) = (now, 0);
+            _unwrittenRowCounts = true;
+        }
+
+        if (rows > 0)
+        {
+            counted.Used += rows;
+            _unwrittenRowCounts = true;
+        }
+
+        return new RowBudgetUse(counted.Used, counted.Start + window);
+    }
+}

@@ -63,14 +63,15 @@ public sealed partial class AgentGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (!_unwrittenLogouts)
+        if (!_unwrittenLogouts && !_unwrittenRowCounts)
         {
             return;
         }
 
         try
         {
-            // Best effort: if this write is lost, the next activation merely sees sessions that edges no longer hold.
+            // Best effort: if this write is lost, the next activation merely sees sessions that edges no longer hold (and
+            // rows budgets count from their last write).
             await state.WriteStateAsync();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -277,6 +278,7 @@ public sealed partial class AgentGrain(
     {
         await state.WriteStateAsync();
         _unwrittenLogouts = false;
+        _unwrittenRowCounts = false;
         _revocationNotStored = false;
     }
 

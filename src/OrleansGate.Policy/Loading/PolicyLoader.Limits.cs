@@ -59,8 +59,7 @@ public static partial class PolicyLoader
                 Name = name,
                 Line = (int)node.Start.Line,
 
-                // A deny-like match, as a mask's: a claim the gateway could not carry makes the limit apply (fail closed).
-                Match = (match ?? new PolicyRule { Name = "", Effect = PolicyEffect.Deny, Reason = "" }) with { Name = "limit:" + name, Reason = "limit", Effect = PolicyEffect.Deny },
+                Match = (match ?? new PolicyRule { Name = "", Effect = PolicyEffect.Deny, Reason = "" }) with { Name = "limit:" + name, Reason = "limit" },
                 StatementsPerSecond = perSecond,
                 Sessions = sessions,
                 RowsRead = rowsRead,
@@ -69,21 +68,10 @@ public static partial class PolicyLoader
         }
 
         /// <summary>A rule's match restricted to who: a limit is per agent, across all its targets.</summary>
-        private PolicyRule LimitMatch(YamlNode node)
-        {
-            if (node is YamlMappingNode map)
-            {
-                foreach (var (keyNode, _) in map.Children)
-                {
-                    if (Key(keyNode) is not ("issuers" or "subjects" or "groups" or "claims") and var key)
-                    {
-                        throw Error(keyNode, $"a limit matches on issuers, subjects, groups and claims only, not '{key}' (limits are per agent, across all its targets)");
-                    }
-                }
-            }
-
-            return Match(node);
-        }
+        private PolicyRule LimitMatch(YamlNode node) => DenyLikeMatch(
+            node,
+            key => key is "issuers" or "subjects" or "groups" or "claims",
+            key => $"a limit matches on issuers, subjects, groups and claims only, not '{key}' (limits are per agent, across all its targets)");
 
         private double Rate(YamlNode node, string key)
         {

@@ -137,20 +137,28 @@ public static partial class PolicyLoader
         }
 
         /// <summary>A rule's match restricted to who and where: a mask applies to whole results, not to statement kinds.</summary>
-        private PolicyRule MaskMatch(YamlNode node)
+        private PolicyRule MaskMatch(YamlNode node) => DenyLikeMatch(
+            node,
+            key => key is "issuers" or "subjects" or "groups" or "claims" or "targets",
+            key => $"a mask matches on issuers, subjects, groups, claims and targets only, not '{key}'");
+
+        /// <summary>
+        /// A match of the keys <paramref name="allowed"/> accepts only (<paramref name="problem"/> says why another is refused), read
+        /// as a deny rule's: a claim the gateway could not carry makes it apply (fail closed).
+        /// </summary>
+        private PolicyRule DenyLikeMatch(YamlNode node, Func<string, bool> allowed, Func<string, string> problem)
         {
             if (node is YamlMappingNode map)
             {
                 foreach (var (keyNode, _) in map.Children)
                 {
-                    if (Key(keyNode) is not ("issuers" or "subjects" or "groups" or "claims" or "targets") and var key)
+                    if (Key(keyNode) is var key && !allowed(key))
                     {
-                        throw Error(keyNode, $"a mask matches on issuers, subjects, groups, claims and targets only, not '{key}'");
+                        throw Error(keyNode, problem(key));
                     }
                 }
             }
 
-            // A deny-like match: a claim the gateway could not carry makes the mask apply (fail closed).
             return Match(node) with { Effect = PolicyEffect.Deny };
         }
 

@@ -58,7 +58,7 @@ public sealed class ClusterLimitTests(GatewayFixture fixture, ITestOutputHelper 
 
             Assert.InRange(accepted, expected * 0.9, expected * 1.1);
             Assert.True(accepted + refused >= expected * 2, $"the clients offered only {accepted + refused} statements: the limit was not what held them back");
-            Assert.All(results, r => Assert.True(r.Accepted > 0 && r.Refused.Count > 0, $"a session had {r.Accepted} statements run and {r.Refused.Count} refused"));
+            Assert.Contains(results.Chunk(2), pair => pair.Sum(r => r.Refused.Count) > 0); // refused on some node (how the rate is shared between nodes is not asserted: docs/policy.md)
             Assert.All(results.SelectMany(r => r.Refused), error =>
             {
                 Assert.Equal(("53400", "ERROR"), (error['C'], error['S']));
@@ -130,6 +130,88 @@ public sealed class ClusterLimitTests(GatewayFixture fixture, ITestOutputHelper 
             "no session was let in after one of the two ended",
             seconds: 10);
         Assert.Equal(1, await new NpgsqlCommand("SELECT 1", again).ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_rows_changed_budget_once_spent_refuses_writes_on_every_node_with_53400_and_the_crossing_write_is_charged()
+    {
+        await using var cluster = await LimitsCluster.StartAsync(fixture, "limits-budget");
+        var subject = $"budget-{Guid.NewGuid():N}";
+        var token = await ResignedToken.CreateAsync(fixture.Node, c => c["sub"] = subject);
+        var first = Random.Shared.Next(1_000, 1_000_000) * 1_000; // customer ids of this test's own
+        string Insert(int from, int to) => $"INSERT INTO customers (id, name, email) SELECT g, 'limits', 'limits@example.com' FROM generate_series({first + from}, {first + to}) g";
+        var clients = new List<RawPgClient>();
+        try
+        {
+            foreach (var node in cluster.Nodes)
+            {
+                var client = await RawPgClient.ConnectAsync(node.Settings.PostgresPort);
+                clients.Add(client);
+                Assert.Equal('Z', (await client.LoginAsync(GatewaySettings.AgentClientId, GatewaySettings.TargetName, token))[^1].Code);
+            }
+
+            var (onAll, onEdge1, onEdge2) = (clients[0], clients[1], clients[2]);
+            // 3 of the 5 rows, then 3 more through another node: that write crosses the budget; it runs and is charged.
+            Assert.Null(await QueryAsync(onEdge1, Insert(1, 3)));
+            Assert.Null(await QueryAsync(onEdge2, Insert(4, 6)));
+
+            // Spent: each node refuses writes once its view of the budget is fresh (within a second); a write that would
+            // change nothing is the probe, so a probe that still runs changes no row.
+            foreach (var client in clients)
+            {
+                await Poll.UntilAsync(
+                    async () => await QueryAsync(client, "UPDATE customers SET name = name WHERE false") is { } error && error['C'] == "53400",
+                    "a node did not refuse writes once the agent's rows-changed budget was spent",
+                    seconds: 15);
+            }
+
+            var refusal = await QueryAsync(onAll, Insert(7, 7));
+            Assert.NotNull(refusal);
+            Assert.Equal(("53400", "ERROR"), (refusal['C'], refusal['S']));
+            Assert.Matches(
+                $@"^statement refused by the gateway: rows-changed budget of 5 rows per 1h for agent {subject} \(limit 'blast-radius'\) spent \(6 counted\); " +
+                @"it resets at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC, in \d+ s$",
+                refusal['M']);
+
+            // Reads are not limited for this agent, and show that the refused write was not applied.
+            Assert.Equal("6", await ScalarAsync(onEdge2, $"SELECT count(*) FROM customers WHERE id BETWEEN {first} AND {first + 999}"));
+
+            await using var state = new NpgsqlConnection(fixture.Settings.StateConnectionString);
+            await state.OpenAsync();
+            await using var audited = new NpgsqlCommand(
+                "SELECT count(*) FROM orleansgate_audit WHERE kind = 'Statement' AND rule = 'gateway:row-budget' AND outcome = '53400' AND reason LIKE $1", state)
+            {
+                Parameters = { new() { Value = $"rows-changed budget of 5 rows per 1h for agent {subject} (limit 'blast-radius')%" } },
+            };
+            Assert.True((long)(await audited.ExecuteScalarAsync())! >= 4, "the refusals were not audited");
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="sql"/> as a Query; null when it ran, else the error's fields.</summary>
+    private static async Task<IReadOnlyDictionary<char, string>?> QueryAsync(RawPgClient client, string sql)
+    {
+        await client.SendAsync(w => FrontendWriter.Query(w, sql));
+        var answer = await client.ReadUntilReadyAsync();
+        Assert.Equal('Z', answer[^1].Code);
+        return RawSession.Error(answer);
+    }
+
+    /// <summary>The first column of the first row <paramref name="sql"/> returns, as text.</summary>
+    private static async Task<string> ScalarAsync(RawPgClient client, string sql)
+    {
+        await client.SendAsync(w => FrontendWriter.Query(w, sql));
+        var answer = await client.ReadUntilReadyAsync();
+        Assert.Null(RawSession.Error(answer));
+        var row = answer.First(m => m.Code == 'D').Payload; // Int16 columns, then Int32 length and the bytes of each
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(row.AsSpan(2));
+        return System.Text.Encoding.UTF8.GetString(row, 6, length);
     }
 
     /// <summary>Runs <c>SELECT 1</c> (as a Query, or as Parse/Bind/Execute/Sync); null when it ran, else the error's fields.</summary>
