@@ -23,8 +23,12 @@ public sealed partial class PostgresSession
         Decision? refusal;
         try
         {
-            refusal = await _edge!.StatementLimitAsync().ConfigureAwait(false)
-                ?? await _edge.RowBudgetAsync(sql is null ? SqlAction.Opaque : _services.Statements.Summarize(sql)).ConfigureAwait(false);
+            refusal = await _edge!.StatementLimitAsync().ConfigureAwait(false);
+            if (refusal is null && _edge.Limits() is { RowsRead: not null } or { RowsChanged: not null })
+            {
+                // Classified here only for an agent with rows budgets (the cache answers the decision's own call after it).
+                refusal = await _edge.RowBudgetAsync(sql is null ? SqlAction.Opaque : _services.Statements.Summarize(sql)).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
