@@ -194,6 +194,41 @@ public sealed class ClusterLimitTests(GatewayFixture fixture, ITestOutputHelper 
         }
     }
 
+    [Fact]
+    public async Task A_rows_read_budget_once_spent_refuses_reads_with_53400_and_lets_writes_through()
+    {
+        await using var cluster = await LimitsCluster.StartAsync(fixture, "limits-reads");
+        var subject = $"reads-{Guid.NewGuid():N}";
+        var token = await ResignedToken.CreateAsync(fixture.Node, c => c["sub"] = subject);
+        await using var onEdge = await RawPgClient.ConnectAsync(cluster.Nodes[1].Settings.PostgresPort);
+        Assert.Equal('Z', (await onEdge.LoginAsync(GatewaySettings.AgentClientId, GatewaySettings.TargetName, token))[^1].Code);
+        await using var onAll = await RawPgClient.ConnectAsync(cluster.Nodes[0].Settings.PostgresPort);
+        Assert.Equal('Z', (await onAll.LoginAsync(GatewaySettings.AgentClientId, GatewaySettings.TargetName, token))[^1].Code);
+
+        // 2 of the 3 rows, then 2 more: that read crosses the budget and is charged.
+        Assert.Null(await QueryAsync(onEdge, "SELECT id FROM customers WHERE id IN (1, 2)"));
+        Assert.Null(await QueryAsync(onEdge, "SELECT id FROM customers WHERE id IN (1, 2)"));
+
+        // Spent: reads are refused on both nodes once their view is fresh (a probe that still runs reads no row).
+        foreach (var client in new[] { onEdge, onAll })
+        {
+            await Poll.UntilAsync(
+                async () => await QueryAsync(client, "SELECT id FROM customers WHERE false") is { } error && error['C'] == "53400",
+                "a node did not refuse reads once the agent's rows-read budget was spent",
+                seconds: 15);
+        }
+
+        var refusal = await QueryAsync(onAll, "SELECT id FROM customers WHERE id = 3");
+        Assert.NotNull(refusal);
+        Assert.StartsWith(
+            $"statement refused by the gateway: rows-read budget of 3 rows per 1h for agent {subject} (limit 'small-reads') spent (4 counted); it resets at ",
+            refusal['M'],
+            StringComparison.Ordinal);
+
+        // Writes that read nothing are not held back by a rows-read budget.
+        Assert.Null(await QueryAsync(onAll, "UPDATE customers SET name = name WHERE false"));
+    }
+
     /// <summary>Runs <paramref name="sql"/> as a Query; null when it ran, else the error's fields.</summary>
     private static async Task<IReadOnlyDictionary<char, string>?> QueryAsync(RawPgClient client, string sql)
     {

@@ -25,6 +25,9 @@ public sealed class LimitsCluster : IAsyncDisposable
           - name: blast-radius
             match: { subjects: ["budget-*"] }
             rows_changed: { max: 5, window: 1h }
+          - name: small-reads
+            match: { subjects: ["reads-*"] }
+            rows_read: { max: 3, window: 1h }
         """;
 
     private LimitsCluster(IReadOnlyList<GatewayNode> nodes) => Nodes = nodes;
