@@ -17,12 +17,13 @@ public interface IAgentGrain : IGrainWithStringKey
 
     /// <summary>
     /// Takes up to <paramref name="want"/> statement tokens (at most <see cref="StatementRateLimit.LeaseSize"/>) from the
-    /// agent's cluster-wide bucket for <paramref name="limit"/>; an edge spends them on its sessions of this agent. Interleaves
-    /// with the agent's other calls: it touches only the bucket, so a login's storage write never holds statements back.
+    /// agent's cluster-wide bucket for <paramref name="limit"/>; <paramref name="edge"/> (the asking edge's own id) spends them on
+    /// its sessions of this agent, and edges refused get the next tokens in turn. Interleaves with the agent's other calls: it
+    /// touches only the bucket, so a login's storage write never holds statements back.
     /// </summary>
     [Alias("LeaseStatements")]
     [AlwaysInterleave]
-    Task<StatementLease> LeaseStatements(StatementRateLimit limit, int want);
+    Task<StatementLease> LeaseStatements(StatementRateLimit limit, string edge, int want);
 
     [Alias("UnregisterSession")]
     Task UnregisterSession(string sessionId);

@@ -23,6 +23,9 @@ public sealed class StatementLeases(IGrainFactory grains, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, AgentTokens> _agents = new(StringComparer.Ordinal);
 
+    /// <summary>This edge as the agent grains know it when they share tokens out in turn.</summary>
+    private readonly string _edge = Guid.NewGuid().ToString("N");
+
     /// <summary>Takes one statement token for the agent; null when taken, else how long until the agent may try again.</summary>
     /// <exception cref="Exception">The agent grain could not be asked (the caller refuses the statement: fail closed).</exception>
     public ValueTask<TimeSpan?> TakeAsync(string agentKey, StatementRateLimit limit)
@@ -35,7 +38,7 @@ public sealed class StatementLeases(IGrainFactory grains, TimeProvider time)
                 Sweep();
             }
 
-            tokens = _agents.GetOrAdd(agentKey, key => new AgentTokens(grains.GetGrain<IAgentGrain>(key), time));
+            tokens = _agents.GetOrAdd(agentKey, key => new AgentTokens(grains.GetGrain<IAgentGrain>(key), _edge, time));
         }
 
         return tokens.TakeAsync(limit);
@@ -55,7 +58,7 @@ public sealed class StatementLeases(IGrainFactory grains, TimeProvider time)
         }
     }
 
-    private sealed class AgentTokens(IAgentGrain agent, TimeProvider time)
+    private sealed class AgentTokens(IAgentGrain agent, string edge, TimeProvider time)
     {
         /// <summary>A session finding the tokens taken by others after a lease asks again this often before it is refused.</summary>
         private const int MaxLeaseRounds = 3;
@@ -141,7 +144,7 @@ public sealed class StatementLeases(IGrainFactory grains, TimeProvider time)
         {
             try
             {
-                var lease = await agent.LeaseStatements(limit, limit.LeaseSize).ConfigureAwait(false);
+                var lease = await agent.LeaseStatements(limit, edge, limit.LeaseSize).ConfigureAwait(false);
                 lock (_lock)
                 {
                     var now = time.GetTimestamp();

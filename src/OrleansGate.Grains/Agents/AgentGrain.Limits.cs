@@ -9,7 +9,8 @@ namespace OrleansGate.Grains.Agents;
 /// <remarks>
 /// The bucket holds at most a tenth of a second's worth of tokens (at least one lease), so an agent that was idle can
 /// burst only briefly: over any interval of T seconds the grain grants at most rate × T + capacity tokens. It lives in
-/// memory: a new activation (after a silo's death) starts with a full bucket, which adds one capacity at most.
+/// memory: a new activation (after a silo's death) starts with a full bucket, which adds one capacity at most. Edges
+/// refused a token get the next ones in the order they were refused (<see cref="_owed"/>).
 /// </remarks>
 public sealed partial class AgentGrain
 {
@@ -20,7 +21,17 @@ public sealed partial class AgentGrain
     private double _tokens;
     private long _refilledAt;
 
-    public Task<StatementLease> LeaseStatements(StatementRateLimit limit, int want)
+    /// <summary>An edge that does not come back for the token held for it within this (after it was due) gives up its turn.</summary>
+    private static readonly TimeSpan OwedHold = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Edges refused a token, in the order they were refused, each with when its turn lapses. A token that accrues is theirs in
+    /// that order (one each), so the edge nearest this grain (on its own silo, answered fastest) cannot take every token as it
+    /// accrues: tokens are shared between the agent's edges in turn when they all want more than the rate.
+    /// </summary>
+    private readonly List<(string Edge, long Lapses)> _owed = [];
+
+    public Task<StatementLease> LeaseStatements(StatementRateLimit limit, string edge, int want)
     {
         ArgumentNullException.ThrowIfNull(limit);
         var now = time.GetTimestamp();
@@ -37,10 +48,33 @@ public sealed partial class AgentGrain
         // A new policy version with another rate takes effect at once; the bucket keeps what it holds, up to the new capacity.
         _rate = limit;
         _refilledAt = now;
-        var granted = (int)Math.Min(Math.Clamp(want, 1, limit.LeaseSize), Math.Floor(_tokens));
-        _tokens -= granted;
-        var retryAfter = granted > 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / limit.PerSecond);
-        return Task.FromResult(new StatementLease(granted, retryAfter));
+        _owed.RemoveAll(o => o.Lapses <= now);
+        var turn = _owed.FindIndex(o => o.Edge == edge);
+        var ahead = turn < 0 ? _owed.Count : turn; // one token is kept for each edge refused before this one
+        var granted = (int)Math.Max(0, Math.Min(Math.Clamp(want, 1, limit.LeaseSize), Math.Floor(_tokens - ahead)));
+        if (granted > 0)
+        {
+            _tokens -= granted;
+            if (turn >= 0)
+            {
+                _owed.RemoveAt(turn);
+            }
+
+            return Task.FromResult(new StatementLease(granted, TimeSpan.Zero));
+        }
+
+        var due = TimeSpan.FromSeconds((ahead + 1 - _tokens) / limit.PerSecond);
+        var lapses = now + (long)((due + OwedHold).TotalSeconds * time.TimestampFrequency);
+        if (turn < 0)
+        {
+            _owed.Add((edge, lapses));
+        }
+        else
+        {
+            _owed[turn] = (edge, lapses);
+        }
+
+        return Task.FromResult(new StatementLease(0, due));
     }
 
     private static double Capacity(StatementRateLimit limit) => Math.Max(limit.LeaseSize, limit.PerSecond * BurstSeconds);

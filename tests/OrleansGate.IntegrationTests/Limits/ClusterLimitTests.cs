@@ -58,7 +58,11 @@ public sealed class ClusterLimitTests(GatewayFixture fixture, ITestOutputHelper 
 
             Assert.InRange(accepted, expected * 0.9, expected * 1.1);
             Assert.True(accepted + refused >= expected * 2, $"the clients offered only {accepted + refused} statements: the limit was not what held them back");
-            Assert.Contains(results.Chunk(2), pair => pair.Sum(r => r.Refused.Count) > 0); // refused on some node (how the rate is shared between nodes is not asserted: docs/policy.md)
+            Assert.Contains(results.Chunk(2), pair => pair.Sum(r => r.Refused.Count) > 0);
+
+            // Shared between the nodes in turn (the agent grain keeps the next tokens for edges it refused): none is starved by
+            // the node whose silo hosts the grain. Loose, as the nodes' timing is the machine's.
+            Assert.All(results.Chunk(2), pair => Assert.True(pair.Sum(r => r.Accepted) >= accepted / 10, $"a node had only {pair.Sum(r => r.Accepted)} of {accepted} statements run"));
             Assert.All(results.SelectMany(r => r.Refused), error =>
             {
                 Assert.Equal(("53400", "ERROR"), (error['C'], error['S']));
