@@ -41,4 +41,10 @@ public static class GatewayRules
 
     /// <summary>Masks apply to the session but cannot be enforced now (the catalog or a hash key cannot be read, a mask arrived mid-session, a statement that cannot be analysed): refused rather than answered in clear.</summary>
     public const string MaskingUnavailable = "gateway:masking-unavailable";
+
+    /// <summary>The agent's cluster-wide statement rate (the policy's <c>limits:</c>) is spent: refused with 53400, the limit named in the reason.</summary>
+    public const string RateLimit = "gateway:rate-limit";
+
+    /// <summary>The agent's cluster-wide rows budget (<c>rows_changed</c>, <c>rows_read</c>) is spent: refused with 53400, the limit named in the reason.</summary>
+    public const string RowBudget = "gateway:row-budget";
 }

@@ -12,6 +12,9 @@ namespace OrleansGate.Edge.Decisions;
 /// </summary>
 public sealed class EdgeDecider(EdgePolicy policy)
 {
+    /// <summary>The policy version this edge decides with (0: none).</summary>
+    public long PolicyVersion => policy.Version;
+
     public Decision Decide(PolicyIdentity identity, string target, StatementSource source, SqlAction action)
     {
         ArgumentNullException.ThrowIfNull(action);
@@ -53,6 +56,22 @@ public sealed class EdgeDecider(EdgePolicy policy)
 
         policyVersion = entry.Version;
         return entry.Policy.Masks.Count == 0 ? [] : PolicyEvaluator.MasksFor(entry.Policy, identity, target);
+    }
+
+    /// <summary>
+    /// The cluster-wide limits on <paramref name="identity"/> under the policy this edge decides with (its version in
+    /// <paramref name="policyVersion"/>); none when no policy is loaded (statements are refused by <see cref="Decide"/> anyway).
+    /// </summary>
+    public AgentLimits LimitsFor(PolicyIdentity identity, out long policyVersion)
+    {
+        if (policy.TryGet() is not { } entry)
+        {
+            policyVersion = 0;
+            return AgentLimits.None;
+        }
+
+        policyVersion = entry.Version;
+        return PolicyEvaluator.LimitsFor(entry.Policy, identity);
     }
 
     /// <summary>A refusal of the edge's own bookkeeping, naming the version this edge decides with (0 when none).</summary>

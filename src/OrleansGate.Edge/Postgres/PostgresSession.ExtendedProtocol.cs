@@ -143,6 +143,11 @@ public sealed partial class PostgresSession
 
         var decision = await DecideAgainIfChangedAsync(statement, ct).ConfigureAwait(false);
         decision = await RefreshMaskingAsync(statement, decision, ct).ConfigureAwait(false); // PostgresSession.Masking.cs
+        if (decision.IsAllowed && await OverLimitAsync(statement.Sql).ConfigureAwait(false) is { } limited) // the agent's limits (PostgresSession.Limits.cs)
+        {
+            decision = limited;
+        }
+
         return new Authorized(decision, statement.Record, statement.Masking); // a read's Parse record may not be durable yet: its answer waits for it
     }
 
@@ -387,6 +392,7 @@ public sealed partial class PostgresSession
         StatementLimitRule => "54000",
         UnknownStatementRule => "42501",
         GatewayRules.ApprovalWithdrawn => "57014",
+        GatewayRules.RateLimit or GatewayRules.RowBudget => "53400",
         _ => null,
     };
 

@@ -151,6 +151,12 @@ public sealed partial class PostgresSession
             case FrontendMessageCode.Query:
                 {
                     var sql = FrontendMessages.ReadQuery(payload);
+                    if (await OverLimitAsync(sql).ConfigureAwait(false) is { } limited) // the agent's statement rate (PostgresSession.Limits.cs)
+                    {
+                        InjectDeniedQuery(upstream, limited);
+                        return false;
+                    }
+
                     var (decision, record, masking) = await AuthorizeAsync(StatementSource.SimpleQuery, sql, mayDefer: true, ct).ConfigureAwait(false);
                     if (decision.Effect == DecisionEffect.Approve)
                     {
@@ -437,6 +443,7 @@ public sealed partial class PostgresSession
         var output = _withholdingCycle ? Discarded : _held.Active ? _held.Writer : _clientOutput;
         string? sqlState = null;
         TrackStatementAnswer(message); // prepared statements and portals as the target holds them (PostgresSession.ExtendedProtocol.cs)
+        ChargeRows(message); // the agent's rows budgets (PostgresSession.Limits.cs)
 
         // Rows and COPY data of a session with masks are rewritten as they pass; the gateway's own Describe is not relayed (MaskRelay.cs).
         if (_maskRelay is { } masks && message.Code is not ((byte)BackendMessageCode.ErrorResponse or (byte)BackendMessageCode.NoticeResponse)

@@ -8,6 +8,7 @@ using OrleansGate.Edge.Targets;
 using OrleansGate.Grains;
 using OrleansGate.Model;
 using OrleansGate.Policy.Classification;
+using OrleansGate.Policy.Model;
 using OrleansGate.Postgres.Protocol;
 
 namespace OrleansGate.Edge.Postgres;
@@ -323,13 +324,20 @@ public sealed partial class PostgresSession
         {
             // Registered here first, so a revocation racing this login still finds the session.
             _services.Sessions.Add(session.SessionId, Terminate);
+            // The agent's session limit under this edge's policy; the agent grain counts the sessions cluster-wide.
+            var limit = _services.EdgeSessions.Decider.LimitsFor(PolicyIdentity.From(valid.Agent), out _).Sessions;
             var registration = await _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey)
-                .RegisterSession(session, _services.Sessions.Terminator, valid.Reuse).WaitAsync(ct).ConfigureAwait(false);
+                .RegisterSession(session, _services.Sessions.Terminator, valid.Reuse, limit).WaitAsync(ct).ConfigureAwait(false);
             if (!registration.Admitted)
             {
                 _services.Sessions.Remove(session.SessionId);
                 _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
-                await SendFatalAsync("28000", $"session refused: {registration.RefusalReason}").ConfigureAwait(false);
+                if (registration.RefusalSqlState == PgSqlState.TooManyConnections)
+                {
+                    _services.Telemetry.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("kind", "sessions"));
+                }
+
+                await SendFatalAsync(registration.RefusalSqlState, $"session refused: {registration.RefusalReason}").ConfigureAwait(false);
                 return false;
             }
 

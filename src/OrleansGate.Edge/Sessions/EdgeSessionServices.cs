@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansGate.Audit;
 using OrleansGate.Edge.Decisions;
+using OrleansGate.Edge.Limits;
 using OrleansGate.Edge.Telemetry;
 
 namespace OrleansGate.Edge.Sessions;
@@ -27,6 +28,14 @@ public sealed class EdgeSessionServices(
     public AuditBacklog Backlog { get; } = backlog;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>Statement tokens leased from the agent grains, per agent, shared by the agent's sessions on this edge.</summary>
+    public StatementLeases Leases { get; } = new(grains, time);
+
+    /// <summary>The agents' rows budgets as this edge sees them, and the rows it charges to them.</summary>
+    public RowBudgets RowBudgets { get; } = new(grains, time);
+
+    public EdgeTelemetry Telemetry { get; } = telemetry;
 
     public ILogger Logger { get; } = logger;
 

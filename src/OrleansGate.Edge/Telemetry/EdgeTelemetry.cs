@@ -109,6 +109,7 @@ public sealed class EdgeTelemetry : IDisposable
         ActiveSessions = _meter.CreateUpDownCounter<long>("orleansgate.edge.sessions.active", description: "Sessions currently relayed");
         EndCancels = _meter.CreateCounter<long>("orleansgate.edge.sessions.end_cancels", description: "Cancels sent to the target for a statement still running when its session ended, by outcome");
         UpstreamLatency = _meter.CreateHistogram<double>("orleansgate.edge.upstream.duration", unit: "ms", description: "From forwarding an audited statement to the target's answer that ends it");
+        RateLimitRefusals = _meter.CreateCounter<long>("orleansgate.edge.rate_limit.refusals", description: "Requests and logins refused by the agent's cluster-wide limits, by kind (statements, sessions, rows_changed, rows_read)");
         AuditCommitLatency = _meter.CreateHistogram<double>("orleansgate.edge.audit.commit.duration", unit: "ms", description: "Time to make one append of audit records durable, by outcome");
     }
 
@@ -129,6 +130,8 @@ public sealed class EdgeTelemetry : IDisposable
     public Histogram<double> UpstreamLatency { get; }
 
     public Histogram<double> AuditCommitLatency { get; }
+
+    public Counter<long> RateLimitRefusals { get; }
 
     /// <summary>Reports <paramref name="depth"/> (audit records the sessions of this edge hold, not written yet) at each collection.</summary>
     public void ObserveAuditQueue(Func<long> depth) =>

@@ -103,9 +103,9 @@ public sealed partial class AgentGrain
     }
 
     /// <summary>Refuses a login and queues its record in the refusing edge's login chain (bounded wait; the refusal stands either way).</summary>
-    private async Task<SessionRegistration> RefuseAsync(SessionInfo session, string reason)
+    private async Task<SessionRegistration> RefuseAsync(SessionInfo session, string reason, string sqlState = "28000")
     {
-        var refusal = new LoginRefusal(time.GetUtcNow(), "28000", $"session refused: {reason}", session.Agent.Subject, session.ClientAddress, session.EdgeNode)
+        var refusal = new LoginRefusal(time.GetUtcNow(), sqlState, $"session refused: {reason}", session.Agent.Subject, session.ClientAddress, session.EdgeNode)
         {
             Issuer = session.Agent.Issuer,
             Subject = session.Agent.Subject,
@@ -121,7 +121,7 @@ public sealed partial class AgentGrain
             LogLoginRefusalNotQueued(logger, this.GetPrimaryKeyString(), e.Message);
         }
 
-        return new SessionRegistration(false, reason, state.State.TotalLogins);
+        return new SessionRegistration(false, reason, state.State.TotalLogins, sqlState);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Agent {Agent}: revocation in force but NOT YET AUDITED ({Pending} record(s) waiting): {Error}; retried with backoff until the audit store answers")]

@@ -63,14 +63,15 @@ public sealed partial class AgentGrain(
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (!_unwrittenLogouts)
+        if (!_unwrittenLogouts && !_unwrittenRowCounts)
         {
             return;
         }
 
         try
         {
-            // Best effort: if this write is lost, the next activation merely sees sessions that edges no longer hold.
+            // Best effort: if this write is lost, the next activation merely sees sessions that edges no longer hold (and
+            // rows budgets count from their last write).
             await state.WriteStateAsync();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -79,7 +80,7 @@ public sealed partial class AgentGrain(
         }
     }
 
-    public async Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse)
+    public async Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse, SessionLimit? limit)
     {
         var now = time.GetUtcNow();
         if (state.State.Revoked)
@@ -105,6 +106,12 @@ public sealed partial class AgentGrain(
         {
             LogReplayRefused(logger, this.GetPrimaryKeyString(), replay);
             return await RefuseAsync(session, replay);
+        }
+
+        if (await SessionLimitRefusalAsync(limit, session.Agent.Subject) is { } full) // AgentGrain.Limits.cs
+        {
+            LogReplayRefused(logger, this.GetPrimaryKeyString(), full);
+            return await RefuseAsync(session, full, "53300");
         }
 
         if (reuse == TokenReuse.SingleUse)
@@ -271,6 +278,7 @@ public sealed partial class AgentGrain(
     {
         await state.WriteStateAsync();
         _unwrittenLogouts = false;
+        _unwrittenRowCounts = false;
         _revocationNotStored = false;
     }
 

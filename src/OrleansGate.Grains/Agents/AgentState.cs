@@ -28,4 +28,18 @@ public sealed class AgentState
 
     /// <summary>When the last revocation of the agent or of one of its tokens was taken in hand (before any edge was told).</summary>
     [Id(10)] public DateTimeOffset? LastRevocationAt { get; set; }
+
+    /// <summary>The window of the agent's rows-read budget counting now (null: none yet).</summary>
+    [Id(11)] public AgentRowWindow? RowsRead { get; set; }
+
+    /// <summary>The window of the agent's rows-changed budget counting now (null: none yet).</summary>
+    [Id(12)] public AgentRowWindow? RowsChanged { get; set; }
+}
+
+/// <summary>Rows counted since <see cref="Start"/>, for a budget whose window began then.</summary>
+[GenerateSerializer]
+public sealed class AgentRowWindow
+{
+    [Id(0)] public DateTimeOffset Start { get; set; }
+    [Id(1)] public long Used { get; set; }
 }

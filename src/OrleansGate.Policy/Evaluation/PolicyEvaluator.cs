@@ -103,6 +103,68 @@ public static class PolicyEvaluator
         return found ?? (IReadOnlyList<PolicyMask>)[];
     }
 
+    /// <summary>
+    /// The cluster-wide limits on <paramref name="identity"/>: for each kind, the most restrictive of the matching
+    /// <c>limits:</c> entries (the lowest rate, the fewest sessions; for a rows budget the fewest rows per second on average,
+    /// max ÷ window, then the smaller max), each naming the entry that set it.
+    /// </summary>
+    public static AgentLimits LimitsFor(CompiledPolicy policy, PolicyIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(identity);
+        if (policy.Limits.Count == 0)
+        {
+            return AgentLimits.None;
+        }
+
+        StatementRateLimit? statements = null;
+        SessionLimit? sessions = null;
+        RowBudgetLimit? rowsRead = null, rowsChanged = null;
+        foreach (var limit in policy.Limits)
+        {
+            if (!IdentityMatches(limit.Match, identity))
+            {
+                continue;
+            }
+
+            if (limit.StatementsPerSecond is { } rate && (statements is null || rate < statements.PerSecond))
+            {
+                statements = new StatementRateLimit(limit.Name, rate);
+            }
+
+            if (limit.Sessions is { } max && (sessions is null || max < sessions.Max))
+            {
+                sessions = new SessionLimit(limit.Name, max);
+            }
+
+            rowsRead = Tighter(rowsRead, limit.Name, limit.RowsRead);
+            rowsChanged = Tighter(rowsChanged, limit.Name, limit.RowsChanged);
+        }
+
+        return statements is null && sessions is null && rowsRead is null && rowsChanged is null
+            ? AgentLimits.None
+            : new AgentLimits(statements, sessions, rowsRead, rowsChanged);
+    }
+
+    private static RowBudgetLimit? Tighter(RowBudgetLimit? current, string name, RowBudget? candidate)
+    {
+        if (candidate is null)
+        {
+            return current;
+        }
+
+        if (current is not null)
+        {
+            var (have, offered) = (current.Max / current.Window.TotalSeconds, candidate.Max / candidate.Window.TotalSeconds);
+            if (have < offered || (have == offered && current.Max <= candidate.Max))
+            {
+                return current;
+            }
+        }
+
+        return new RowBudgetLimit(name, candidate.Max, candidate.Window);
+    }
+
     private static bool IdentityMatches(PolicyRule rule, PolicyIdentity identity)
     {
         if (rule.Issuers.Count > 0 && !Glob.AnyMatch(rule.Issuers, identity.Issuer))

@@ -16,23 +16,26 @@ public static partial class PolicyLoader
         /// <c>masks:</c>, a list of <c>{ name, match, columns, detectors, patterns, method, keep, key_env | key_file, derived,
         /// predicates }</c>.
         /// </summary>
-        public IEnumerable<PolicyMask> Masks(YamlNode node)
+        public IEnumerable<PolicyMask> Masks(YamlNode node) => UniquelyNamed(node, "masks", "mask", Mask, m => m.Name);
+
+        /// <summary>A section that is a list of named entries (<c>masks:</c>, <c>limits:</c>): each read by <paramref name="read"/>, no name twice.</summary>
+        private IEnumerable<T> UniquelyNamed<T>(YamlNode node, string section, string noun, Func<YamlNode, T> read, Func<T, string> name)
         {
             if (node is not YamlSequenceNode seq)
             {
-                throw Error(node, "'masks' must be a list");
+                throw Error(node, $"'{section}' must be a list");
             }
 
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (var item in seq.Children)
             {
-                var mask = Mask(item);
-                if (!names.Add(mask.Name))
+                var entry = read(item);
+                if (!names.Add(name(entry)))
                 {
-                    throw Error(item, $"duplicate mask name '{mask.Name}'");
+                    throw Error(item, $"duplicate {noun} name '{name(entry)}'");
                 }
 
-                yield return mask;
+                yield return entry;
             }
         }
 
@@ -134,20 +137,28 @@ public static partial class PolicyLoader
         }
 
         /// <summary>A rule's match restricted to who and where: a mask applies to whole results, not to statement kinds.</summary>
-        private PolicyRule MaskMatch(YamlNode node)
+        private PolicyRule MaskMatch(YamlNode node) => DenyLikeMatch(
+            node,
+            key => key is "issuers" or "subjects" or "groups" or "claims" or "targets",
+            key => $"a mask matches on issuers, subjects, groups, claims and targets only, not '{key}'");
+
+        /// <summary>
+        /// A match of the keys <paramref name="allowed"/> accepts only (<paramref name="problem"/> says why another is refused), read
+        /// as a deny rule's: a claim the gateway could not carry makes it apply (fail closed).
+        /// </summary>
+        private PolicyRule DenyLikeMatch(YamlNode node, Func<string, bool> allowed, Func<string, string> problem)
         {
             if (node is YamlMappingNode map)
             {
                 foreach (var (keyNode, _) in map.Children)
                 {
-                    if (Key(keyNode) is not ("issuers" or "subjects" or "groups" or "claims" or "targets") and var key)
+                    if (Key(keyNode) is var key && !allowed(key))
                     {
-                        throw Error(keyNode, $"a mask matches on issuers, subjects, groups, claims and targets only, not '{key}'");
+                        throw Error(keyNode, problem(key));
                     }
                 }
             }
 
-            // A deny-like match: a claim the gateway could not carry makes the mask apply (fail closed).
             return Match(node) with { Effect = PolicyEffect.Deny };
         }
 

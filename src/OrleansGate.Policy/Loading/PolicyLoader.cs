@@ -53,6 +53,7 @@ public static partial class PolicyLoader
         var guardrails = new List<PolicyRule>();
         IReadOnlyDictionary<string, PolicyTarget>? targets = null;
         List<PolicyMask>? masks = null;
+        List<PolicyLimit>? limits = null;
         var seenRules = false;
         foreach (var (keyNode, value) in root.Children)
         {
@@ -75,8 +76,11 @@ public static partial class PolicyLoader
                 case "masks":
                     masks = masks is null ? [.. reader.Masks(value)] : throw reader.Error(keyNode, "'masks' given twice");
                     break;
+                case "limits":
+                    limits = [.. reader.Limits(value)]; // a second 'limits' key is a YAML error already (duplicate key)
+                    break;
                 default:
-                    throw reader.Error(keyNode, $"unknown key '{key}' (expected version, targets, rules, guardrails, masks)");
+                    throw reader.Error(keyNode, $"unknown key '{key}' (expected version, targets, rules, guardrails, masks, limits)");
             }
         }
 
@@ -100,6 +104,7 @@ public static partial class PolicyLoader
             Rules = [.. guardrails, .. rules],
             Targets = targets ?? new Dictionary<string, PolicyTarget>(StringComparer.Ordinal),
             Masks = masks ?? [],
+            Limits = limits ?? [],
             Source = source,
         };
     }

@@ -14,6 +14,9 @@ public sealed record CompiledPolicy
     /// <summary>The file's masks (<c>masks:</c>); empty when it defines none.</summary>
     public IReadOnlyList<PolicyMask> Masks { get; init; } = [];
 
+    /// <summary>The file's cluster-wide limits per agent (<c>limits:</c>); empty when it defines none.</summary>
+    public IReadOnlyList<PolicyLimit> Limits { get; init; } = [];
+
     /// <summary>Where it was loaded from, for messages.</summary>
     public string Source { get; init; } = "";
 

@@ -34,7 +34,7 @@ public static class PolicyCommand
                     return 1;
                 }
 
-                await stdout.WriteLineAsync($"{file}: ok, version {policy.Version}, {policy.Rules.Count} rules, {policy.Targets.Count} targets, {policy.Masks.Count} masks");
+                await stdout.WriteLineAsync($"{file}: ok, version {policy.Version}, {policy.Rules.Count} rules, {policy.Targets.Count} targets, {policy.Masks.Count} masks, {policy.Limits.Count} limits");
                 foreach (var mask in policy.Masks)
                 {
                     await stdout.WriteLineAsync($"mask {mask.Name}: columns [{string.Join(", ", mask.Columns)}], detectors [{string.Join(", ", mask.Detectors)}], method {mask.Method.ToString().ToLowerInvariant()}"
@@ -44,6 +44,11 @@ public static class PolicyCommand
                 foreach (var target in policy.Targets.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
                 {
                     await stdout.WriteLineAsync($"target {Describe(target)}");
+                }
+
+                foreach (var limit in policy.Limits)
+                {
+                    await stdout.WriteLineAsync($"limit {limit.Name}: {Describe(limit)}");
                 }
 
                 return 0;
@@ -112,11 +117,31 @@ public static class PolicyCommand
         await stdout.WriteLineAsync($"dangerous: {string.Join(", ", classification.DangerousFunctionGroups.Order(StringComparer.Ordinal))}");
         await stdout.WriteLineAsync($"unbounded write: {(classification.HasUnboundedWrite ? "yes" : "no")}");
 
+        var limits = PolicyEvaluator.LimitsFor(policy, identity);
+        await stdout.WriteLineAsync(limits.IsEmpty ? "limits:   none apply" : $"limits:   {Describe(limits)}");
+
         var refusedByMask = await WriteMasksAsync(stdout, PolicyEvaluator.MasksFor(policy, identity, target), sql);
 
         // Exit code tells scripts the outcome without parsing text: 0 allow, 2 refused.
         return decision.IsAllowed && !refusedByMask ? 0 : 2;
     }
+
+    private static string Describe(PolicyLimit limit) => string.Join(", ", new[]
+    {
+        limit.StatementsPerSecond is { } rate ? $"{rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} statements/s" : null,
+        limit.Sessions is { } sessions ? $"{sessions} sessions" : null,
+        limit.RowsRead is { } read ? $"rows read {read.Max} per {PolicyLoader.FormatDuration(read.Window)}" : null,
+        limit.RowsChanged is { } changed ? $"rows changed {changed.Max} per {PolicyLoader.FormatDuration(changed.Window)}" : null,
+    }.OfType<string>());
+
+    /// <summary>The limits in force for one identity, each with the entry that set it.</summary>
+    private static string Describe(AgentLimits limits) => string.Join(", ", new[]
+    {
+        limits.Statements is { } rate ? $"{rate.PerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} statements/s ('{rate.Limit}')" : null,
+        limits.Sessions is { } sessions ? $"{sessions.Max} sessions ('{sessions.Limit}')" : null,
+        limits.RowsRead is { } read ? $"rows read {read.Max} per {PolicyLoader.FormatDuration(read.Window)} ('{read.Limit}')" : null,
+        limits.RowsChanged is { } changed ? $"rows changed {changed.Max} per {PolicyLoader.FormatDuration(changed.Window)} ('{changed.Limit}')" : null,
+    }.OfType<string>());
 
     /// <summary>
     /// Which result columns the masks would mask, and why, from the statement's analysis against the masks' columns by name

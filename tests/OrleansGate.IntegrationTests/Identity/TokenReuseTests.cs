@@ -64,14 +64,14 @@ public sealed class TokenReuseTests(GatewayFixture fixture)
         var (agent, registry, session) = NewAgent();
         var first = session();
         registry.Add(first.SessionId, _ => { });
-        Assert.True((await agent.RegisterSession(first, registry.Terminator, reuse)).Admitted);
+        Assert.True((await agent.RegisterSession(first, registry.Terminator, reuse, null)).Admitted);
         var second = session();
-        Assert.Equal(secondWhileFirstLive, (await agent.RegisterSession(second, registry.Terminator, reuse)).Admitted);
+        Assert.Equal(secondWhileFirstLive, (await agent.RegisterSession(second, registry.Terminator, reuse, null)).Admitted);
         registry.Remove(first.SessionId);
         await agent.UnregisterSession(first.SessionId);
         await agent.UnregisterSession(second.SessionId);
         var third = session();
-        var registration = await agent.RegisterSession(third, registry.Terminator, reuse);
+        var registration = await agent.RegisterSession(third, registry.Terminator, reuse, null);
         await agent.UnregisterSession(third.SessionId);
 
         Assert.Equal(afterFirstEnded, registration.Admitted);
@@ -84,11 +84,11 @@ public sealed class TokenReuseTests(GatewayFixture fixture)
         var (agent, registry, session) = NewAgent();
         var lost = session();
         registry.Add(lost.SessionId, _ => { });
-        Assert.True((await agent.RegisterSession(lost, registry.Terminator, TokenReuse.OneSessionAtATime)).Admitted);
+        Assert.True((await agent.RegisterSession(lost, registry.Terminator, TokenReuse.OneSessionAtATime, null)).Admitted);
         registry.Remove(lost.SessionId);
 
         var reconnect = session();
-        var registration = await agent.RegisterSession(reconnect, registry.Terminator, TokenReuse.OneSessionAtATime);
+        var registration = await agent.RegisterSession(reconnect, registry.Terminator, TokenReuse.OneSessionAtATime, null);
         await agent.UnregisterSession(reconnect.SessionId);
 
         Assert.True(registration.Admitted, registration.RefusalReason);

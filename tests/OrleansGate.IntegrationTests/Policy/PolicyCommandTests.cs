@@ -45,6 +45,37 @@ public sealed class PolicyCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Policy_check_lists_limits_and_policy_test_prints_the_most_restrictive_per_kind_for_the_identity()
+    {
+        await File.WriteAllTextAsync(
+            _file,
+            "rules: []\nlimits:\n  - name: agents\n    match: { groups: [agents] }\n    statements_per_second: 20\n    sessions: 8\n" +
+            "  - name: everyone\n    sessions: 2\n    rows_changed: { max: 500, window: 1d }\n");
+
+        var (code, output, err) = await RunAsync("policy", "check", _file);
+        var tested = await RunAsync("policy", "test", "--policy", _file, "--subject", "a", "--groups", "agents", "--target", "demo", "--sql", "SELECT 1");
+        var other = await RunAsync("policy", "test", "--policy", _file, "--subject", "b", "--target", "demo", "--sql", "SELECT 1");
+
+        Assert.True(code == 0, err);
+        Assert.Contains(", 0 masks, 2 limits", output, StringComparison.Ordinal);
+        Assert.Contains("limit agents: 20 statements/s, 8 sessions", output, StringComparison.Ordinal);
+        Assert.Contains("limit everyone: 2 sessions, rows changed 500 per 1d", output, StringComparison.Ordinal);
+        Assert.Contains("limits:   20 statements/s ('agents'), 2 sessions ('everyone'), rows changed 500 per 1d ('everyone')", tested.Out, StringComparison.Ordinal);
+        Assert.Contains("limits:   2 sessions ('everyone'), rows changed 500 per 1d ('everyone')", other.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Policy_check_refuses_a_broken_limit_naming_file_and_line()
+    {
+        await File.WriteAllTextAsync(_file, "rules: []\nlimits:\n  - name: l\n    rows_changed: { max: 10, window: forever }\n");
+
+        var (code, _, err) = await RunAsync("policy", "check", _file);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"{_file}:4: 'window' must be a duration such as 90s, 10m, 2h or 1d, from 1s to 7d, not 'forever'", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Policy_check_refuses_an_inline_password_without_echoing_it()
     {
         await File.WriteAllTextAsync(_file, "targets:\n  t:\n    host: h\n    database: d\n    username: u\n    password: s3cret-inline-value\nrules: []\n");

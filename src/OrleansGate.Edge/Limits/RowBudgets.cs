@@ -1,0 +1,129 @@
+using System.Collections.Concurrent;
+using OrleansGate.Grains;
+using OrleansGate.Model;
+
+namespace OrleansGate.Edge.Limits;
+
+/// <summary>
+/// This edge's view of each agent's rows budgets (rows read, rows changed), shared by the agent's sessions here. Rows are
+/// charged to the agent grain after the target reported them (CommandComplete), batched: one charge per agent in flight,
+/// carrying everything counted meanwhile. Whether a budget is spent is read from the grain's last answer, asked again when
+/// older than <see cref="Freshness"/>, so a budget another edge spent is seen here within that.
+/// </summary>
+public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
+{
+    /// <summary>The grain's answer is trusted this long before a statement asks it again.</summary>
+    public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, AgentRows> _agents = new(StringComparer.Ordinal);
+
+    /// <summary>Counts rows the target reported for the agent; sent to its grain in the background.</summary>
+    public void Charge(string agentKey, AgentLimits limits, long read, long changed)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var rows = Of(agentKey);
+        rows.Add(limits.RowsRead is null ? 0 : read, limits.RowsChanged is null ? 0 : changed);
+        rows.Flush(limits);
+    }
+
+    /// <summary>
+    /// The budget a statement that <paramref name="reads"/> or <paramref name="writes"/> would exceed, with its count; null
+    /// when none is spent. Asks the agent grain when this edge's view is not fresh.
+    /// </summary>
+    public async ValueTask<(RowBudgetLimit Limit, RowBudgetUse Use)?> SpentAsync(string agentKey, AgentLimits limits, bool reads, bool writes)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        var rows = Of(agentKey);
+        var known = rows.Known;
+        if (known is null || time.GetUtcNow() - known.At > Freshness)
+        {
+            known = await rows.AskAsync(limits).ConfigureAwait(false);
+        }
+
+        var now = time.GetUtcNow();
+        return writes && limits.RowsChanged is { } changed && IsSpent(changed, known.State.Changed, rows.PendingChanged, now) ? (changed, known.State.Changed!)
+            : reads && limits.RowsRead is { } read && IsSpent(read, known.State.Read, rows.PendingRead, now) ? (read, known.State.Read!)
+            : null;
+    }
+
+    private static bool IsSpent(RowBudgetLimit limit, RowBudgetUse? use, long pending, DateTimeOffset now) =>
+        use is not null && now < use.ResetsAt && use.Used + pending >= limit.Max;
+
+    private AgentRows Of(string agentKey) =>
+        _agents.GetOrAdd(agentKey, key => new AgentRows(grains.GetGrain<IAgentGrain>(key), time));
+
+    /// <summary>The grain's last answer and when it came.</summary>
+    private sealed record Answer(RowBudgetState State, DateTimeOffset At);
+
+    private sealed class AgentRows(IAgentGrain agent, TimeProvider time)
+    {
+        private readonly Lock _lock = new();
+        private long _pendingRead;
+        private long _pendingChanged;
+        private Task? _flushing;
+
+        public Answer? Known { get; private set; }
+
+        public long PendingRead => Interlocked.Read(ref _pendingRead);
+
+        public long PendingChanged => Interlocked.Read(ref _pendingChanged);
+
+        public void Add(long read, long changed)
+        {
+            Interlocked.Add(ref _pendingRead, read);
+            Interlocked.Add(ref _pendingChanged, changed);
+        }
+
+        /// <summary>Sends what is pending unless a charge is in flight (which sends the rest when it returns).</summary>
+        public void Flush(AgentLimits limits)
+        {
+            lock (_lock)
+            {
+                if (_flushing is null && (PendingRead > 0 || PendingChanged > 0))
+                {
+                    _flushing = FlushAsync(limits);
+                }
+            }
+        }
+
+        public async Task<Answer> AskAsync(AgentLimits limits)
+        {
+            var state = await agent.ChargeRows(limits.RowsRead, 0, limits.RowsChanged, 0).ConfigureAwait(false);
+            return Known = new Answer(state, time.GetUtcNow());
+        }
+
+        private async Task FlushAsync(AgentLimits limits)
+        {
+            await Task.Yield(); // not under the caller's lock
+            while (true)
+            {
+                var (read, changed) = (Interlocked.Exchange(ref _pendingRead, 0), Interlocked.Exchange(ref _pendingChanged, 0));
+                try
+                {
+                    var state = await agent.ChargeRows(limits.RowsRead, read, limits.RowsChanged, changed).ConfigureAwait(false);
+                    Known = new Answer(state, time.GetUtcNow());
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Kept for the next charge: rows the target reported are never dropped while the grain is unreachable.
+                    Add(read, changed);
+                    lock (_lock)
+                    {
+                        _flushing = null;
+                    }
+
+                    return;
+                }
+
+                lock (_lock)
+                {
+                    if (PendingRead == 0 && PendingChanged == 0)
+                    {
+                        _flushing = null;
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
