@@ -326,8 +326,9 @@ public sealed partial class PostgresSession
             _services.Sessions.Add(session.SessionId, Terminate);
             // The agent's session limit under this edge's policy; the agent grain counts the sessions cluster-wide.
             var limit = _services.EdgeSessions.Decider.LimitsFor(PolicyIdentity.From(valid.Agent), out _).Sessions;
-            var registration = await _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey)
-                .RegisterSession(session, _services.Sessions.Terminator, valid.Reuse, limit).WaitAsync(ct).ConfigureAwait(false);
+            var agent = _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey);
+            var registration = await ClusterRetry.RunAsync(
+                () => agent.RegisterSession(session, _services.Sessions.Terminator, valid.Reuse, limit), _services.Time, ct).ConfigureAwait(false);
             if (!registration.Admitted)
             {
                 _services.Sessions.Remove(session.SessionId);

@@ -101,6 +101,16 @@ public sealed partial class AgentGrain(
             return await RefuseAsync(session, "token revoked");
         }
 
+        if (Sessions.TryGetValue(session.SessionId, out var registered) && registered.Session.TokenId == session.TokenId)
+        {
+            // The edge asks again when a call failed on the way (a silo stopping, a lost answer, a failed write): the
+            // session it names is this one, already admitted. Admitted again once stored, never counted twice, and not
+            // refused as a replay of its own token.
+            Sessions[session.SessionId] = new AgentLiveSession(session, terminator);
+            await WriteAsync();
+            return new SessionRegistration(Admitted: true, RefusalReason: null, TotalLogins: state.State.TotalLogins);
+        }
+
         PruneUsedTokens(now);
         if (await ReplayRefusalAsync(session, reuse) is { } replay)
         {

@@ -95,6 +95,28 @@ public sealed class TokenReuseTests(GatewayFixture fixture)
         Assert.DoesNotContain((await agent.GetStatus()).Sessions, s => s.SessionId == lost.SessionId);
     }
 
+    [Fact]
+    public async Task A_registration_asked_again_for_the_same_session_is_admitted_once_even_for_a_single_use_token()
+    {
+        // The edge asks again when the first call failed on the way (a silo stopping, a lost answer): the same session
+        // is admitted, counted once, and its own token is not a replay of itself.
+        var (agent, registry, session) = NewAgent();
+        var first = session();
+        registry.Add(first.SessionId, _ => { });
+        var admitted = await agent.RegisterSession(first, registry.Terminator, TokenReuse.SingleUse, null);
+        var again = await agent.RegisterSession(first, registry.Terminator, TokenReuse.SingleUse, null);
+        var other = await agent.RegisterSession(session(), registry.Terminator, TokenReuse.SingleUse, null);
+        var status = await agent.GetStatus();
+        registry.Remove(first.SessionId);
+        await agent.UnregisterSession(first.SessionId);
+
+        Assert.True(admitted.Admitted, admitted.RefusalReason);
+        Assert.True(again.Admitted, again.RefusalReason);
+        Assert.Equal(admitted.TotalLogins, again.TotalLogins);
+        Assert.False(other.Admitted); // another session with the spent token is still a replay
+        Assert.Equal([first.SessionId], status.Sessions.Select(s => s.SessionId));
+    }
+
     /// <summary>A fresh agent, this node's session registry, and a factory of sessions that all carry the same token id.</summary>
     private (IAgentGrain Agent, EdgeSessionRegistry Registry, Func<SessionInfo> Session) NewAgent()
     {

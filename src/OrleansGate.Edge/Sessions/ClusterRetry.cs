@@ -1,0 +1,42 @@
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using Orleans.Storage;
+
+namespace OrleansGate.Edge.Sessions;
+
+/// <summary>
+/// Retries a grain call that failed on the way, not in the grain's decision: the silo hosting the activation was
+/// stopping or died (the next call activates the grain elsewhere), a connection to a gateway closed, or the grain's state
+/// write lost a race with a newer activation (Orleans deactivates it). Only for calls that are safe to repeat, such as
+/// <c>RegisterSession</c>, which admits the same session again without counting it twice. Anything else, and the last
+/// failure, is thrown to the caller, who fails closed.
+/// </summary>
+public static class ClusterRetry
+{
+    /// <summary>Waits before each retry: the failed silo's grains move to another within these.</summary>
+    public static readonly IReadOnlyList<TimeSpan> Backoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1000)];
+
+    public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeProvider time, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call().WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (attempt < Backoff.Count && IsTransient(e))
+            {
+                await Task.Delay(Backoff[attempt], time, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A failure of the way to the grain, after which the same call may succeed on another activation.</summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException or GatewayTooBusyException => true,
+        InconsistentStateException => true,
+        AggregateException { InnerExceptions.Count: 1 } aggregate => IsTransient(aggregate.InnerExceptions[0]),
+        _ => false,
+    };
+}

@@ -1,0 +1,75 @@
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using Orleans.Storage;
+using OrleansGate.Edge.Sessions;
+
+namespace OrleansGate.Edge.Tests.Sessions;
+
+public sealed class ClusterRetryTests
+{
+    [Fact]
+    public async Task A_call_that_failed_on_the_way_is_asked_again_and_its_answer_returned()
+    {
+        var calls = 0;
+        var answer = await ClusterRetry.RunAsync(
+            () => ++calls switch
+            {
+                1 => Task.FromException<int>(new SiloUnavailableException("silo stopping")),
+                2 => Task.FromException<int>(new InconsistentStateException("etag mismatch")),
+                _ => Task.FromResult(42),
+            },
+            TimeProvider.System,
+            CancellationToken.None);
+
+        Assert.Equal(42, answer);
+        Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public async Task A_failure_of_the_grain_itself_is_not_retried()
+    {
+        var calls = 0;
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ClusterRetry.RunAsync<int>(
+            () =>
+            {
+                calls++;
+                throw new InvalidOperationException("the grain refused");
+            },
+            TimeProvider.System,
+            CancellationToken.None));
+
+        Assert.Equal("the grain refused", error.Message);
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
+    public async Task The_last_failure_is_thrown_after_the_retries_run_out()
+    {
+        var calls = 0;
+        var error = await Assert.ThrowsAsync<ConnectionFailedException>(() => ClusterRetry.RunAsync(
+            () => Task.FromException<int>(new ConnectionFailedException($"rejected {++calls}")),
+            TimeProvider.System,
+            CancellationToken.None));
+
+        Assert.Equal(ClusterRetry.Backoff.Count + 1, calls);
+        Assert.Equal($"rejected {calls}", error.Message);
+    }
+
+    [Fact]
+    public async Task A_cancelled_login_stops_retrying()
+    {
+        using var cancel = new CancellationTokenSource();
+        var calls = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ClusterRetry.RunAsync(
+            () =>
+            {
+                calls++;
+                cancel.Cancel();
+                return Task.FromException<int>(new SiloUnavailableException("silo stopping"));
+            },
+            TimeProvider.System,
+            cancel.Token));
+
+        Assert.Equal(1, calls);
+    }
+}
