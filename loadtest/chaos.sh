@@ -18,19 +18,19 @@
 # The bounded form (CHAOS_MODE=bounded, run by deploy/local/test.sh) leaves out the rolling restart (the cluster
 # smoke test in the same suite runs one under load, and its fixed waits alone take a minute) and the revocation checks
 # after the restarts (it keeps those on the survivors of the kill and of the pause).
-# Settings: CHAOS_MODE=full|bounded, CHAOS_FAULTS (a subset of "kill rolling pause pg"; restart goes with kill), CHAOS_CLIENTS (64), CHAOS_PHASE_SECONDS (load under each fault: 20 full,
-# 3 bounded), CHAOS_KEEP=1 keeps the work folder. Every wait is a bounded poll; exit 1 when a check fails.
+# Settings: CHAOS_MODE=full|bounded, CHAOS_FAULTS (a subset of "kill rolling pg pause"; restart goes with kill), CHAOS_CLIENTS (64), CHAOS_PHASE_SECONDS (load under each fault: 20 full,
+# 2 bounded), CHAOS_KEEP=1 keeps the work folder. Every wait is a bounded poll; exit 1 when a check fails.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/deploy/local/lib.sh"
 mode="${CHAOS_MODE:-full}"
 case "$mode" in
   full) phase_seconds="${CHAOS_PHASE_SECONDS:-20}" ;;
-  bounded) phase_seconds="${CHAOS_PHASE_SECONDS:-3}" ;;
+  bounded) phase_seconds="${CHAOS_PHASE_SECONDS:-2}" ;;
   *) echo "CHAOS_MODE must be full or bounded" >&2; exit 2 ;;
 esac
 clients="${CHAOS_CLIENTS:-64}"
-if [ "$mode" = full ]; then faults="${CHAOS_FAULTS:-kill rolling pause pg}"; else faults="${CHAOS_FAULTS:-kill pause pg}"; fi
+if [ "$mode" = full ]; then faults="${CHAOS_FAULTS:-kill rolling pg pause}"; else faults="${CHAOS_FAULTS:-kill pg pause}"; fi
 has() { [[ " $faults " == *" $1 "* ]]; }
 export ORLEANSGATE_HOME="$(mktemp -d /tmp/orleansgate-chaos.XXXXXX)"
 chmod 711 "$ORLEANSGATE_HOME"
