@@ -17,7 +17,7 @@
 # whose result a client received has exactly one audit record; no statement has two) and `audit verify`.
 # The bounded form (CHAOS_MODE=bounded, run by deploy/local/test.sh) leaves out the rolling restart (the cluster
 # smoke test in the same suite runs one under load, and its fixed waits alone take a minute) and the revocation checks
-# after the restarts (it keeps those on the survivors of the kill and of the pause).
+# but the one on the survivors of the kill; node-2 is continued as soon as it is declared dead.
 # Settings: CHAOS_MODE=full|bounded, CHAOS_FAULTS (a subset of "kill rolling pg pause"; restart goes with kill), CHAOS_CLIENTS (64), CHAOS_PHASE_SECONDS (load under each fault: 20 full,
 # 2 bounded), CHAOS_KEEP=1 keeps the work folder. Every wait is a bounded poll; exit 1 when a check fails.
 set -uo pipefail
@@ -56,6 +56,8 @@ cleanup() {
   fi
   # A node left stopped by a failed pause phase cannot take SIGTERM: continue it first.
   [ -s "$dir/node-2/node.pid" ] && kill -CONT "$(cat "$dir/node-2/node.pid")" 2>/dev/null
+  # SIGTERM to every node at once (each drains and leaves on its own), then down waits for them and stops the rest.
+  for n in 1 2 3; do [ -s "$dir/node-$n/node.pid" ] && kill -TERM "$(cat "$dir/node-$n/node.pid")" 2>/dev/null; done
   timeout 180 "$cluster" down >/dev/null 2>&1
   if [ "${CHAOS_KEEP:-0}" != 1 ] && [ "$failures" -eq 0 ]; then rm -rf "$ORLEANSGATE_HOME"; else echo "work folder kept: $ORLEANSGATE_HOME"; fi
 }
@@ -119,7 +121,14 @@ start_node_2() {
 # name start_ms end_ms affected_nodes membership_ms revocation
 phase_name="" phase_start=0 phase_affected="" phase_membership="" phase_revocation=""
 begin() { phase_name=$1 phase_affected=$2 phase_membership="-" phase_revocation="-"; phase_start=$(now_ms); echo "--- $1 (affected: $2)"; }
-end_phase() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$phase_name" "$phase_start" "$(now_ms)" "$phase_affected" "$phase_membership" "$phase_revocation" >> "$work/phases.tsv"; }
+# Every client got a statement through after this time: the errors a fault caused (a session that learns of it at its
+# next statement) have all arrived, so they fall in its phase.
+all_acked_since() {
+  [ "$(tail -n 30000 "$work/events.jsonl" | grep '"kind": "ack"' | sed -n 's/.*"client": \([0-9]*\),.*"t": \([0-9]*\)}$/\1 \2/p' \
+    | awk -v s="$1" '$2 > s { c[$1] = 1 } END { print length(c) }')" -ge "$clients" ]
+}
+settle() { local t; t=$(now_ms); poll 40 all_acked_since "$t" || fail "$phase_name: not every client got a statement through within 40 s after the phase"; }
+end_phase() { [ "$phase_name" = baseline ] || settle; printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$phase_name" "$phase_start" "$(now_ms)" "$phase_affected" "$phase_membership" "$phase_revocation" >> "$work/phases.tsv"; }
 wait_converged() { # expected_active seconds
   local t0 ms
   t0=$(now_ms)
@@ -184,6 +193,8 @@ revocation() { # node numbers…
   echo "  revocation: sessions ended $phase_revocation ms after the agent grain took it (revoke-token ran $((t_done - t_start)) ms, most of it the CLI's start)"
 }
 port_pg() { local v="pg_$1"; echo "${!v}"; }
+# The load under a fault lasts at least the phase's time from the fault on; waits that ran meanwhile count toward it.
+load_until() { local left=$(( phase_start + phase_seconds * 1000 - $(now_ms) )); [ "$left" -le 0 ] || sleep "$(printf '%d.%03d' $((left / 1000)) $((left % 1000)))"; }
 
 # The load: runs until $work/stop exists (the EXIT trap makes sure of it), bounded by timeout as well.
 : > "$work/events.jsonl"
@@ -202,8 +213,8 @@ if has kill; then
   begin kill node-2
   kill -9 "$(node_pid 2)"
   poll 10 haproxy_is 2 DOWN || fail "kill: HAProxy did not mark node-2 DOWN within 10 s"
-  sleep "$phase_seconds"
   wait_converged "node-1" 90
+  load_until
   wait_logins 30
   revocation 1 3
   end_phase
@@ -216,7 +227,7 @@ if has kill; then
     fail "restart: node-2 did not become ready"
   fi
   wait_converged "node-1 node-2" 60
-  sleep "$phase_seconds"
+  load_until
   wait_logins 30
   if [ "$mode" = full ]; then revocation 1 2 3; fi
   end_phase
@@ -246,7 +257,7 @@ if has pg; then
   fi
   wait_logins 60
   wait_converged "node-1 node-2" 60
-  sleep "$phase_seconds"
+  load_until
   if [ "$mode" = full ]; then revocation 1 2 3; fi
   end_phase
 fi
@@ -260,8 +271,8 @@ if has pause; then
   kill -STOP "$paused"
   wait_converged "node-1" 120
   declared_dead="$phase_membership"
-  sleep "$phase_seconds"
-  revocation 1 3
+  # The full form keeps node-2 stopped for the phase's time after it was declared dead, and checks revocation then.
+  if [ "$mode" = full ]; then sleep "$phase_seconds"; revocation 1 3; fi
   kill -CONT "$paused"
   continued=$(now_ms)
   # A silo that finds itself declared dead stops its process; bounded wait for that, then it is started again.
