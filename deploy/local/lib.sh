@@ -101,8 +101,9 @@ prepare_local_state() {
   for d in "$home" "$root"; do chmod o+x "$d" 2>/dev/null || true; done
   if ! as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
     echo "starting local PostgreSQL on 127.0.0.1:$pg_port"
+    # ORLEANSGATE_LOCAL_PG_OPTIONS: more server options, e.g. loadtest/chaos.sh's larger max_connections.
     as_postgres "$PG_BIN/pg_ctl" -D "$pgdata" -l "$home/pg/postgres.log" -w \
-      -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$home/pg" start >/dev/null
+      -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$home/pg ${ORLEANSGATE_LOCAL_PG_OPTIONS:-}" start >/dev/null
   fi
 
   export PGHOST=127.0.0.1 PGPORT="$pg_port" PGUSER=postgres PGPASSWORD="$superuser_pw"
