@@ -7,7 +7,7 @@ namespace OrleansGate.Grains.Agents;
 /// (<see cref="StatementRateLimit.LeaseSize"/>) and spend them on the agent's sessions without asking again.
 /// </summary>
 /// <remarks>
-/// The bucket holds at most a tenth of a second's worth of tokens (at least one lease), so an agent that was idle can
+/// The bucket holds at most a quarter of a second's worth of tokens (at least one lease), so an agent that was idle can
 /// burst only briefly: over any interval of T seconds the grain grants at most rate × T + capacity tokens. It lives in
 /// memory: a new activation (after a silo's death) starts with a full bucket, which adds one capacity at most. Edges
 /// refused a token get the next ones in the order they were refused (<see cref="_owed"/>).
@@ -15,7 +15,7 @@ namespace OrleansGate.Grains.Agents;
 public sealed partial class AgentGrain
 {
     /// <summary>How much of a second's worth of statements an idle agent may send at once.</summary>
-    private const double BurstSeconds = 0.1;
+    private const double BurstSeconds = 0.25;
 
     private StatementRateLimit? _rate;
     private double _tokens;
