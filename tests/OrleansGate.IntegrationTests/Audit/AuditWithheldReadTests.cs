@@ -31,10 +31,11 @@ public sealed class AuditWithheldReadTests(AuditClusterFixture fixture)
         try
         {
             await fixture.AuditStore.StopAsync();
-            await using var read = new NpgsqlCommand($"SELECT 42 AS {alias}, pg_sleep(1.5)", connection);
+            await using var read = new NpgsqlCommand($"SELECT 42 AS {alias}, pg_sleep(5)", connection);
             var running = read.ExecuteScalarAsync();
 
-            // The gateway forwarded it at once: the target is running it while its record cannot be written.
+            // The gateway forwarded it at once: the target is running it while its record cannot be written. The read lasts
+            // 5 s so that a loaded machine, where each poll opens a connection slowly, still sees it running (1.5 s was missed once).
             await Poll.UntilAsync(() => TargetRunsAsync(alias), "the read never reached the target");
             refused = await Assert.ThrowsAsync<PostgresException>(() => running);
         }
