@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using OrleansGate.Edge.Classification;
+using OrleansGate.Edge.Decisions;
 using OrleansGate.IntegrationTests.Fixtures;
 
 namespace OrleansGate.IntegrationTests.Audit;
@@ -18,6 +21,11 @@ public sealed class AuditClusterTests(AuditClusterFixture fixture)
     public async Task Many_sessions_on_two_silos_write_chains_that_verify_with_no_forks_or_gaps()
     {
         await using var second = await GatewayNode.StartAsync(fixture.Settings.OtherNode("audit-second", fixture.AuditOverrides()));
+
+        // The second node applies the fixture's policy file as it starts: a new version when an earlier test of the
+        // collection applied another one. A statement parsed under the old version and bound under the new is decided
+        // and recorded again, by design (a second record of it); so the run starts once both edges decide with it.
+        await BothEdgesDecideWithOneVersionAsync(fixture.Node, second);
         var token = await fixture.Node.GetTokenAsync();
         var clients = new List<AuditClient>();
         try
@@ -58,6 +66,25 @@ public sealed class AuditClusterTests(AuditClusterFixture fixture)
         await using var writers = new NpgsqlCommand(
             "SELECT count(DISTINCT split_part(writer, '/', 1)) FROM orleansgate_audit WHERE statement_normalized LIKE 'SELECT $1 AS conc\\_%'", audit);
         Assert.Equal(2L, (long)(await writers.ExecuteScalarAsync())!);
+    }
+
+    private static async Task BothEdgesDecideWithOneVersionAsync(GatewayNode first, GatewayNode second)
+    {
+        static (long Deciding, long Known) Versions(GatewayNode node) =>
+            (node.Services.GetRequiredService<EdgePolicy>().Version, node.Services.GetRequiredService<PolicyVersionWatcher>().Version);
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var (a, b) = (Versions(first), Versions(second));
+            if (a.Deciding > 0 && a.Deciding == b.Deciding && a.Known <= a.Deciding && b.Known <= b.Deciding)
+            {
+                return;
+            }
+
+            Assert.False(deadline.IsCancellationRequested, $"the edges never decided with one policy version: {a} and {b}");
+            await Task.Delay(50, CancellationToken.None); // polling a condition, with a deadline
+        }
     }
 
     [Fact]
