@@ -57,14 +57,28 @@ public sealed class ClusterLimitTests(GatewayFixture fixture, ITestOutputHelper 
             // 3 × the limit, spread evenly over six sessions on three nodes, each paced on its own schedule; every other
             // session uses the extended protocol, so both the Query and the Execute paths are limited.
             var perSession = Limit * 3 / clients.Count;
-            var results = await Task.WhenAll(clients.Select((c, i) => SendPacedAsync(c, extended: i % 2 == 1, perSession, duration)));
+            (int Accepted, List<IReadOnlyDictionary<char, string>> Refused)[] results;
+            TimeSpan frozen, longest;
+            using (var stalls = ProcessStallMonitor.Start())
+            {
+                results = await Task.WhenAll(clients.Select((c, i) => SendPacedAsync(c, extended: i % 2 == 1, perSession, duration)));
+
+                // The agent's bucket holds a quarter of a second (AgentGrain.Limits.cs): while this whole process stands still
+                // (a blocking GC of the test host, which runs the clients and the three nodes; 1.2 s seen with two CI runs on
+                // one machine) nobody asks, and what accrues past the bucket is not owed. Only the time beyond it is excused,
+                // and only from the lower bound.
+                (frozen, longest) = (stalls.StalledBeyond(TimeSpan.FromSeconds(0.25)), stalls.Longest);
+            }
+
             var accepted = results.Sum(r => r.Accepted);
             var refused = results.Sum(r => r.Refused.Count);
             var expected = Limit * duration.TotalSeconds;
-            output.WriteLine($"accepted {accepted} (expected {expected} ± 10 %), refused {refused}, accepted per node: " +
+            var least = Limit * (duration - frozen).TotalSeconds * 0.9;
+            output.WriteLine($"accepted {accepted} (expected {expected} ± 10 %, at least {least:F0} with the process frozen {frozen.TotalMilliseconds:F0} ms " +
+                $"beyond the bucket, longest stall {longest.TotalMilliseconds:F0} ms), refused {refused}, accepted per node: " +
                 string.Join(", ", results.Chunk(2).Select(pair => pair.Sum(r => r.Accepted))));
 
-            Assert.InRange(accepted, expected * 0.9, expected * 1.1);
+            Assert.InRange(accepted, least, expected * 1.1);
             Assert.True(accepted + refused >= expected * 2, $"the clients offered only {accepted + refused} statements: the limit was not what held them back");
             Assert.Contains(results.Chunk(2), pair => pair.Sum(r => r.Refused.Count) > 0);
 
