@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using OrleansGate.Audit.Signing;
 
 namespace OrleansGate.Audit;
 
@@ -9,7 +10,7 @@ public sealed partial class PostgresAuditSink
 {
     // One parameter per column (arrays of the batch's values); list columns are JSON arrays as text. The writer and the
     // writer's number of the first row are scalars: row i gets $32 + i - 1 (unnest keeps the arrays' order).
-    // A single statement in autocommit is atomic and costs one round trip (Parse/Bind/Execute/Sync pipelined).
+    // With the fence's lock before it, one implicit transaction: atomic, one round trip (both pipelined before one Sync).
     private const string InsertSql = """
         INSERT INTO orleansgate_audit (writer, at, kind, issuer, subject, token_id, groups, session_id, session_seq, edge_node,
             client_address, target, protocol, statement_fingerprint, statement_normalized, statement_kinds, relations_read,
@@ -26,9 +27,25 @@ public sealed partial class PostgresAuditSink
             AS u(at, kind, issuer, subject, token_id, groups, session_id, session_seq, edge_node, client_address, target, protocol,
                  fingerprint, statement, kinds, rel_read, rel_written, decision, rule, reason, policy_version, approval_id, approver,
                  masked, rows_affected, duration_us, outcome, prev_hash, hash, completes_seq, n)
+        WHERE NOT EXISTS (SELECT 1 FROM orleansgate_audit_signature s WHERE s.writer = $1 AND s.number = 0)
         """;
 
-    private static NpgsqlCommand CreateInsert(NpgsqlConnection connection, string writer, long firstWriterSeq, AuditRow[] all)
+    /// <summary>
+    /// The batch insert fenced against the writer's seal (AuditWriterFence): the writer's lock, shared, then the insert,
+    /// which writes nothing once the writer is sealed. One round trip, one implicit transaction; the insert's snapshot is
+    /// taken after the lock, so it sees a seal that committed while it waited.
+    /// </summary>
+    private static NpgsqlBatch CreateFencedInsert(NpgsqlConnection connection, string writer, long firstWriterSeq, AuditRow[] all)
+    {
+        var batch = new NpgsqlBatch(connection);
+        var fence = new NpgsqlBatchCommand(AuditWriterFence.SharedLockSql);
+        fence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = AuditWriterFence.LockKey(writer) });
+        batch.BatchCommands.Add(fence);
+        batch.BatchCommands.Add(CreateInsert(writer, firstWriterSeq, all));
+        return batch;
+    }
+
+    private static NpgsqlBatchCommand CreateInsert(string writer, long firstWriterSeq, AuditRow[] all)
     {
         var n = all.Length;
         var at = new DateTime[n];
@@ -96,7 +113,7 @@ public sealed partial class PostgresAuditSink
             completes[i] = r.CompletesSeq;
         }
 
-        var command = new NpgsqlCommand(InsertSql, connection);
+        var command = new NpgsqlBatchCommand(InsertSql);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<string> { TypedValue = writer });
         p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = at, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });

@@ -369,6 +369,11 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
             }
         }
 
+        if (stream.Sealed)
+        {
+            throw Sealed(stream);
+        }
+
         await _signer.EnsureStartedAsync(stream, cancellationToken);
         if (stream.Unresolved is not null && await ResolveAsync(stream, null, cancellationToken) is null)
         {
@@ -393,8 +398,19 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
             var backend = connection.ProcessID;
             try
             {
-                await using var command = CreateInsert(connection, stream.WriterId, sent.First, rows);
-                var written = await command.ExecuteNonQueryAsync(cancellationToken);
+                await using var command = CreateFencedInsert(connection, stream.WriterId, sent.First, rows);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                var written = command.BatchCommands[1].RecordsAffected;
+                if (written == 0)
+                {
+                    // The fence held: another node sealed this writer (its node was declared dead). Nothing landed, nothing
+                    // of this writer ever will: its records are refused, and the node, dead to the cluster, is restarted.
+                    stream.Refused(sent);
+                    stream.Sealed = true;
+                    LogWriterSealed(_logger, stream.WriterId);
+                    throw Sealed(stream);
+                }
+
                 if (written != rows.Length)
                 {
                     // Cannot happen for one INSERT … SELECT; if it did, what landed is settled like a lost answer.
@@ -472,6 +488,9 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         return committed;
     }
 
+    private static AuditUnavailableException Sealed(WriterStream stream) =>
+        new($"audit store unavailable: this node's audit writer {stream.WriterId} was sealed by another node, which saw this node declared dead; restart the node");
+
     private static void Complete(List<PendingRow> batch, AuditUnavailableException? failure)
     {
         foreach (var item in batch)
@@ -510,6 +529,9 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit writer {Writer}: the answer to a batch of {Count} records was lost, but the batch was written")]
     private static partial void LogLostAnswerCommitted(ILogger logger, string writer, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit writer {Writer} was sealed by another node (this node was declared dead): its records are refused; restart the node")]
+    private static partial void LogWriterSealed(ILogger logger, string writer);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit writers stopped without signing their end in time: a live node seals them")]
     private static partial void LogEndNotSigned(ILogger logger);

@@ -167,6 +167,12 @@ public sealed partial class AuditSigner : IDisposable
 
             foreach (var p in open)
             {
+                if (p.Stream.Sealed)
+                {
+                    // Another node's seal is its end: one more would contradict it.
+                    continue;
+                }
+
                 if (p.Stream.Unresolved is not null)
                 {
                     // Its last batch's fate is unknown: an end would have to guess. Left open; a live node seals it.
@@ -196,6 +202,21 @@ public sealed partial class AuditSigner : IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            // The writer's fence, exclusively, until the seal has committed: a batch of the writer (a node that was only
+            // paused) either committed before the tail is read, or writes nothing after the seal (AuditWriterFence).
+            await using var fence = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var fenced = await fence.BeginTransactionAsync(cancellationToken);
+            await using (var timeout = new NpgsqlCommand($"SET LOCAL lock_timeout = {(int)AuditWriterFence.SealLockTimeout.TotalMilliseconds}", fence, fenced))
+            {
+                await timeout.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var exclusive = new NpgsqlCommand(AuditWriterFence.ExclusiveLockSql, fence, fenced))
+            {
+                exclusive.Parameters.Add(new NpgsqlParameter<long> { TypedValue = AuditWriterFence.LockKey(writer) });
+                await exclusive.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             var tail = await AuditWriterTail.ReadAsync(_dataSource, writer, cancellationToken);
             if (tail is null)
             {

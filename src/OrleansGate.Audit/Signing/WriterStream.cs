@@ -25,6 +25,12 @@ public sealed class WriterStream(string writerId)
     /// <summary>Set once the writer's start signature is stored: no row is written before it.</summary>
     public bool Started { get; set; }
 
+    /// <summary>
+    /// Another node sealed this writer (it saw this node declared dead): the store refuses its rows from then on, and it
+    /// signs no end (the seal is its end).
+    /// </summary>
+    public volatile bool Sealed;
+
     /// <summary>A batch whose answer was lost and whose fate is not known yet; the loop resolves it before the next batch.</summary>
     public Sent? Unresolved => _unresolved;
 
