@@ -18,6 +18,12 @@ smoke_failed=""
 echo "cluster smoke test (deploy/local/cluster-smoke.sh)"
 timeout 600 "$root/deploy/local/cluster-smoke.sh" || { smoke_failed="exit $?"; status=1; }
 
+# Faults under load through HAProxy: the bounded form of loadtest/chaos.sh (kill -9, restart, PostgreSQL restart,
+# pause until declared dead; about 2.5 minutes); counted as one test. Its full form runs from loadtest/.
+chaos_failed=""
+echo "chaos test, bounded (CHAOS_MODE=bounded loadtest/chaos.sh)"
+CHAOS_MODE=bounded timeout 600 "$root/loadtest/chaos.sh" || { chaos_failed="exit $?"; status=1; }
+
 # One closing line over all projects, read from the TRX files.
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
@@ -29,6 +35,7 @@ for trx in "$results"/*.trx; do
 done
 dotnet_passed=$passed
 if [ -n "$smoke_failed" ]; then failed=$((failed + 1)); else passed=$((passed + 1)); fi
+if [ -n "$chaos_failed" ]; then failed=$((failed + 1)); else passed=$((passed + 1)); fi
 echo "$passed passed, $failed failed, $skipped skipped"
 # Name every failed test again at the very end, with the first lines of its message,
 # so a log that is cut to its tail still says what failed.
@@ -49,6 +56,9 @@ PY
 fi
 if [ -n "$smoke_failed" ]; then
   echo "FAILED cluster smoke test: deploy/local/cluster-smoke.sh ($smoke_failed; its FAILED lines are above)"
+fi
+if [ -n "$chaos_failed" ]; then
+  echo "FAILED chaos test, bounded: loadtest/chaos.sh ($chaos_failed; its FAILED lines are above)"
 fi
 if [ "$dotnet_passed" -eq 0 ]; then
   echo "error: no .NET test ran" >&2
