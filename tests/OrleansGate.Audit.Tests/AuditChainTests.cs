@@ -6,9 +6,7 @@ namespace OrleansGate.Audit.Tests;
 /// <summary>The chain over a stand-in audit store (in memory) that can lose an answer after it wrote, or before.</summary>
 public sealed class AuditChainTests
 {
-    private static readonly SessionInfo Session = new(
-        "s1", new AgentIdentity("https://idp.test", "agent", []), null, DateTimeOffset.UnixEpoch.AddDays(1), "demo", "postgres", "node", "127.0.0.1:1",
-        DateTimeOffset.UnixEpoch);
+    private static readonly SessionInfo Session = TestSession.S1;
 
     private static AuditRecord Record(string text, int second) =>
         new(AuditEventKind.Completion, DateTimeOffset.UnixEpoch.AddSeconds(second), Session, null, text, null);

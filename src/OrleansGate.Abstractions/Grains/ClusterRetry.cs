@@ -2,7 +2,7 @@ using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 using Orleans.Storage;
 
-namespace OrleansGate.Edge.Sessions;
+namespace OrleansGate.Grains;
 
 /// <summary>
 /// Retries a grain call that failed on the way, not in the grain's decision: the silo hosting the activation was

@@ -1,4 +1,6 @@
 using Orleans.Runtime;
+using Orleans.Storage;
+using OrleansGate.Grains;
 
 namespace OrleansGate.Audit.Cluster;
 
@@ -7,26 +9,74 @@ namespace OrleansGate.Audit.Cluster;
 /// A call that gets no answer may have been written: it is reported with an unknown outcome, so the chain reads its head
 /// back and does not write its records twice.
 /// </summary>
-public sealed class ClusterAuditSink(IGrainFactory grains) : IAuditSink
+/// <remarks>
+/// When the way to the silo fails (the gateway silo or the silo taking the call went: a <c>kill -9</c>, a restart), the
+/// sink settles it at once rather than failing the statement: after <see cref="ClusterRetry.Backoff"/>'s pause it asks,
+/// through whichever silo answers now, for the chain's head. The rows' last hash there: they landed. The head they were
+/// linked to: they did not, and are sent again. Anything else (or no answer) is reported as an unknown outcome, as before.
+/// Sent again, rows that landed meanwhile after all are refused by the store's unique chain numbers, never written twice.
+/// </remarks>
+public sealed class ClusterAuditSink : IAuditSink
 {
-    private IAuditIngestGrain Ingest => grains.GetGrain<IAuditIngestGrain>(0);
+    private readonly Func<IAuditIngestGrain> _ingest;
+    private readonly TimeProvider _time;
+
+    public ClusterAuditSink(IGrainFactory grains, TimeProvider time)
+        : this(() => grains.GetGrain<IAuditIngestGrain>(0), time)
+    {
+    }
+
+    /// <summary>With the grain reference given (tests: a stand-in for the silos).</summary>
+    internal ClusterAuditSink(Func<IAuditIngestGrain> ingest, TimeProvider time)
+    {
+        _ingest = ingest;
+        _time = time;
+    }
+
+    private IAuditIngestGrain Ingest => _ingest();
 
     public ValueTask AppendAsync(AuditRow row, CancellationToken cancellationToken = default) => AppendAsync([row], cancellationToken);
 
     public async ValueTask AppendAsync(IReadOnlyList<AuditRow> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        try
+        var batch = rows as AuditRow[] ?? [.. rows];
+        for (var attempt = 0; ; attempt++)
         {
-            await Ingest.Append(rows as AuditRow[] ?? [.. rows]).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (AuditUnavailableException)
-        {
-            throw;
-        }
-        catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or OperationCanceledException)
-        {
-            throw new AuditUnavailableException($"audit store unavailable: the cluster did not answer ({e.Message})", e) { OutcomeUnknown = true };
+            try
+            {
+                await Ingest.Append(batch).WaitAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (AuditUnavailableException)
+            {
+                throw;
+            }
+            catch (Exception e) when (attempt < ClusterRetry.Backoff.Count && OnTheWay(e) && OneChain(batch))
+            {
+                bool? landed;
+                try
+                {
+                    await Task.Delay(ClusterRetry.Backoff[attempt], _time, cancellationToken).ConfigureAwait(false);
+                    landed = await LandedAsync(batch, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException canceled)
+                {
+                    throw Unknown(canceled); // the chain must still recognise the rows if they landed
+                }
+
+                switch (landed)
+                {
+                    case true:
+                        return;
+                    case null:
+                        throw Unknown(e);
+                }
+            }
+            catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or OperationCanceledException)
+            {
+                throw Unknown(e);
+            }
         }
     }
 
@@ -52,5 +102,36 @@ public sealed class ClusterAuditSink(IGrainFactory grains) : IAuditSink
         {
             throw new AuditUnavailableException($"audit store unavailable: the cluster did not answer ({e.Message})", e);
         }
+    }
+
+    private static AuditUnavailableException Unknown(Exception e) =>
+        new($"audit store unavailable: the cluster did not answer ({e.Message})", e) { OutcomeUnknown = true };
+
+    /// <summary>A failure of the way to a silo (not a timeout: a silo that is only slow may still be writing them).</summary>
+    private static bool OnTheWay(Exception e) => e is not InconsistentStateException && ClusterRetry.IsTransient(e);
+
+    private static bool OneChain(AuditRow[] rows) => rows.Length > 0 && Array.TrueForAll(rows, r => r.SessionId == rows[0].SessionId);
+
+    /// <summary>True when the rows are the chain's head, false when the head is still the one they link to, else null.</summary>
+    private async Task<bool?> LandedAsync(AuditRow[] rows, CancellationToken cancellationToken)
+    {
+        AuditChainHead? head;
+        try
+        {
+            head = await Ingest.ReadHead(rows[0].SessionId).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or AuditUnavailableException)
+        {
+            return null;
+        }
+
+        var (first, last) = (rows[0], rows[^1]);
+        if (head is { } landed && landed.SessionSeq == last.SessionSeq && landed.Hash == last.Hash)
+        {
+            return true;
+        }
+
+        var before = head ?? new AuditChainHead(0, AuditRow.GenesisHash);
+        return before.SessionSeq == first.SessionSeq - 1 && before.Hash == first.PrevHash ? false : null;
     }
 }

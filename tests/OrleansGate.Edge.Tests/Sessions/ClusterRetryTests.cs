@@ -1,7 +1,7 @@
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 using Orleans.Storage;
-using OrleansGate.Edge.Sessions;
+using OrleansGate.Grains;
 
 namespace OrleansGate.Edge.Tests.Sessions;
 

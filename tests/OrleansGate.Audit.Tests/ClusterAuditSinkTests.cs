@@ -1,0 +1,118 @@
+using Orleans.Runtime;
+using Orleans.Runtime.Messaging;
+using OrleansGate.Audit;
+using OrleansGate.Audit.Cluster;
+using OrleansGate.Model;
+
+namespace OrleansGate.Audit.Tests;
+
+/// <summary>
+/// The edge-only node's sink when the way to a silo fails mid-call (a silo killed under it): settled at once by reading the
+/// chain's head through the silos that are left, never written twice.
+/// </summary>
+public sealed class ClusterAuditSinkTests
+{
+    private static readonly SessionInfo Session = TestSession.S1;
+
+    private static AuditRow Row(long seq, string prevHash) =>
+        AuditRow.Create(new AuditRecord(AuditEventKind.Completion, DateTimeOffset.UnixEpoch.AddSeconds(seq), Session, null, $"r{seq}", null), "s1", seq, prevHash);
+
+    [Fact]
+    public async Task Rows_whose_call_broke_after_they_were_written_are_found_at_the_head_and_not_sent_again()
+    {
+        var silos = new AuditIngestStandIn { BreakNext = (Written: true, Failure: new SiloUnavailableException("silo went")) };
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System);
+        var first = Row(1, AuditRow.GenesisHash);
+
+        await sink.AppendAsync([first, Row(2, first.Hash)]);
+
+        Assert.Equal([1L, 2L], silos.Rows.Select(r => r.SessionSeq));
+        Assert.Equal((1, 1), (silos.Appends, silos.HeadReads));
+    }
+
+    [Fact]
+    public async Task Rows_whose_call_broke_before_they_were_written_are_sent_again_once()
+    {
+        var silos = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new ConnectionFailedException("gateway connection closed")) };
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System);
+
+        await sink.AppendAsync(Row(1, AuditRow.GenesisHash));
+
+        Assert.Equal([1L], silos.Rows.Select(r => r.SessionSeq));
+        Assert.Equal((2, 1), (silos.Appends, silos.HeadReads));
+    }
+
+    [Fact]
+    public async Task A_call_that_timed_out_is_reported_with_an_unknown_outcome_without_asking_again()
+    {
+        var silos = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new TimeoutException("response timeout")) };
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System);
+
+        var error = await Assert.ThrowsAsync<AuditUnavailableException>(() => sink.AppendAsync(Row(1, AuditRow.GenesisHash)).AsTask());
+
+        Assert.True(error.OutcomeUnknown);
+        Assert.StartsWith("audit store unavailable: the cluster did not answer (response timeout)", error.Message, StringComparison.Ordinal);
+        Assert.Equal((1, 0), (silos.Appends, silos.HeadReads));
+    }
+
+    [Fact]
+    public async Task A_head_that_is_neither_the_rows_nor_what_they_link_to_is_reported_with_an_unknown_outcome()
+    {
+        var other = Row(1, AuditRow.GenesisHash) with { Hash = new string('f', 64) };
+        var silos = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new SiloUnavailableException("silo went")) };
+        silos.Rows.Add(other); // another writer of this chain got there first
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System);
+
+        var error = await Assert.ThrowsAsync<AuditUnavailableException>(() => sink.AppendAsync(Row(2, Row(1, AuditRow.GenesisHash).Hash)).AsTask());
+
+        Assert.True(error.OutcomeUnknown);
+        Assert.Equal([other], silos.Rows);
+    }
+
+    /// <summary>
+    /// A stand-in for the silos' ingest grain, in memory: a call that breaks after the rows were written cannot be produced
+    /// on demand against a real cluster. Keeps one chain and refuses a fork, as the store's unique key does.
+    /// </summary>
+    private sealed class AuditIngestStandIn : IAuditIngestGrain
+    {
+        public List<AuditRow> Rows { get; } = [];
+
+        public (bool Written, Exception Failure)? BreakNext { get; set; }
+
+        public int Appends { get; private set; }
+
+        public int HeadReads { get; private set; }
+
+        public Task Append(AuditRow[] rows)
+        {
+            Appends++;
+            var head = Rows.Count == 0 ? 0 : Rows[^1].SessionSeq;
+            if (rows[0].SessionSeq != head + 1)
+            {
+                return Task.FromException(new AuditUnavailableException("audit chain conflict") { StaleHead = true });
+            }
+
+            if (BreakNext is { } broken)
+            {
+                BreakNext = null;
+                if (broken.Written)
+                {
+                    Rows.AddRange(rows);
+                }
+
+                return Task.FromException(broken.Failure);
+            }
+
+            Rows.AddRange(rows);
+            return Task.CompletedTask;
+        }
+
+        public Task<AuditChainHead?> ReadHead(string chainId)
+        {
+            HeadReads++;
+            return Task.FromResult<AuditChainHead?>(Rows.Count == 0 ? null : new AuditChainHead(Rows[^1].SessionSeq, Rows[^1].Hash));
+        }
+
+        public Task Probe() => Task.CompletedTask;
+    }
+}
