@@ -43,6 +43,31 @@ public sealed class ClusterAuditSinkTests
     }
 
     [Fact]
+    public async Task A_head_read_broken_on_the_way_too_is_asked_again_after_the_next_pause()
+    {
+        var silos = new AuditIngestStandIn { BreakNext = (Written: true, Failure: new SiloUnavailableException("silo went")), BrokenHeadReads = 2 };
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System);
+
+        await sink.AppendAsync(Row(1, AuditRow.GenesisHash));
+
+        Assert.Equal([1L], silos.Rows.Select(r => r.SessionSeq));
+        Assert.Equal((1, 3), (silos.Appends, silos.HeadReads));
+    }
+
+    [Fact]
+    public async Task A_way_still_broken_after_the_last_pause_is_reported_with_an_unknown_outcome()
+    {
+        var silos = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new SiloUnavailableException("silo went")), BrokenHeadReads = 3 };
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System);
+
+        var error = await Assert.ThrowsAsync<AuditUnavailableException>(() => sink.AppendAsync(Row(1, AuditRow.GenesisHash)).AsTask());
+
+        Assert.True(error.OutcomeUnknown);
+        Assert.Empty(silos.Rows);
+        Assert.Equal((1, 3), (silos.Appends, silos.HeadReads));
+    }
+
+    [Fact]
     public async Task A_call_that_timed_out_is_reported_with_an_unknown_outcome_without_asking_again()
     {
         var silos = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new TimeoutException("response timeout")) };
@@ -83,6 +108,9 @@ public sealed class ClusterAuditSinkTests
 
         public int HeadReads { get; private set; }
 
+        /// <summary>Head reads that fail on the way (a silo still unreachable), before they answer.</summary>
+        public int BrokenHeadReads { get; set; }
+
         public Task Append(AuditRow[] rows)
         {
             Appends++;
@@ -110,6 +138,12 @@ public sealed class ClusterAuditSinkTests
         public Task<AuditChainHead?> ReadHead(string chainId)
         {
             HeadReads++;
+            if (BrokenHeadReads > 0)
+            {
+                BrokenHeadReads--;
+                return Task.FromException<AuditChainHead?>(new ConnectionFailedException("gateway still unreachable"));
+            }
+
             return Task.FromResult<AuditChainHead?>(Rows.Count == 0 ? null : new AuditChainHead(Rows[^1].SessionSeq, Rows[^1].Hash));
         }
 

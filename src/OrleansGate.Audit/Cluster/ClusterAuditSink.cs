@@ -11,10 +11,11 @@ namespace OrleansGate.Audit.Cluster;
 /// </summary>
 /// <remarks>
 /// When the way to the silo fails (the gateway silo or the silo taking the call went: a <c>kill -9</c>, a restart), the
-/// sink settles it at once rather than failing the statement: after <see cref="ClusterRetry.Backoff"/>'s pause it asks,
-/// through whichever silo answers now, for the chain's head. The rows' last hash there: they landed. The head they were
-/// linked to: they did not, and are sent again. Anything else (or no answer) is reported as an unknown outcome, as before.
-/// Sent again, rows that landed meanwhile after all are refused by the store's unique chain numbers, never written twice.
+/// sink settles it at once rather than failing the statement: after each of <see cref="ClusterRetry.Backoff"/>'s pauses
+/// it asks, through whichever silo answers now, for the chain's head. The rows' last hash there: they landed. The head
+/// they link to: they did not, and are sent again. Another head: an unknown outcome, as before; so is a way still
+/// broken after the last pause, or a timeout (a silo that is only slow may still be writing them). Sent again, rows that
+/// landed meanwhile after all are refused by the store's unique chain numbers, never written twice.
 /// </remarks>
 public sealed class ClusterAuditSink : IAuditSink
 {
@@ -41,10 +42,40 @@ public sealed class ClusterAuditSink : IAuditSink
     {
         ArgumentNullException.ThrowIfNull(rows);
         var batch = rows as AuditRow[] ?? [.. rows];
-        for (var attempt = 0; ; attempt++)
+        Exception failure;
+        try
+        {
+            await Ingest.Append(batch).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (AuditUnavailableException)
+        {
+            throw;
+        }
+        catch (Exception e) when (OnTheWay(e) && OneChain(batch))
+        {
+            failure = e;
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or OperationCanceledException)
+        {
+            throw Unknown(e);
+        }
+
+        // Settled through the silos left: each round waits, reads the head, and sends the rows again if they did not land.
+        foreach (var pause in ClusterRetry.Backoff)
         {
             try
             {
+                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
+                var head = await Ingest.ReadHead(batch[0].SessionId).WaitAsync(cancellationToken).ConfigureAwait(false);
+                switch (Landed(batch, head))
+                {
+                    case true:
+                        return;
+                    case null:
+                        throw Unknown(failure); // another record holds their place: the chain reads its head back
+                }
+
                 await Ingest.Append(batch).WaitAsync(cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -52,32 +83,17 @@ public sealed class ClusterAuditSink : IAuditSink
             {
                 throw;
             }
-            catch (Exception e) when (attempt < ClusterRetry.Backoff.Count && OnTheWay(e) && OneChain(batch))
+            catch (Exception e) when (OnTheWay(e))
             {
-                bool? landed;
-                try
-                {
-                    await Task.Delay(ClusterRetry.Backoff[attempt], _time, cancellationToken).ConfigureAwait(false);
-                    landed = await LandedAsync(batch, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException canceled)
-                {
-                    throw Unknown(canceled); // the chain must still recognise the rows if they landed
-                }
-
-                switch (landed)
-                {
-                    case true:
-                        return;
-                    case null:
-                        throw Unknown(e);
-                }
+                failure = e; // the way is still broken: the next round
             }
             catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or OperationCanceledException)
             {
-                throw Unknown(e);
+                throw Unknown(e); // also a cancelled wait: the chain must still recognise the rows if they landed
             }
         }
+
+        throw Unknown(failure);
     }
 
     public async ValueTask<AuditChainHead?> ReadHeadAsync(string chainId, CancellationToken cancellationToken = default)
@@ -113,18 +129,8 @@ public sealed class ClusterAuditSink : IAuditSink
     private static bool OneChain(AuditRow[] rows) => rows.Length > 0 && Array.TrueForAll(rows, r => r.SessionId == rows[0].SessionId);
 
     /// <summary>True when the rows are the chain's head, false when the head is still the one they link to, else null.</summary>
-    private async Task<bool?> LandedAsync(AuditRow[] rows, CancellationToken cancellationToken)
+    private static bool? Landed(AuditRow[] rows, AuditChainHead? head)
     {
-        AuditChainHead? head;
-        try
-        {
-            head = await Ingest.ReadHead(rows[0].SessionId).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or AuditUnavailableException)
-        {
-            return null;
-        }
-
         var (first, last) = (rows[0], rows[^1]);
         if (head is { } landed && landed.SessionSeq == last.SessionSeq && landed.Hash == last.Hash)
         {
