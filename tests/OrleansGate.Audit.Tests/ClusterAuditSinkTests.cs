@@ -68,16 +68,23 @@ public sealed class ClusterAuditSinkTests
     }
 
     [Fact]
-    public async Task A_call_that_timed_out_is_reported_with_an_unknown_outcome_without_asking_again()
+    public async Task A_call_that_timed_out_is_settled_by_the_head_and_a_late_landing_is_never_written_twice()
     {
+        // The silo held the call and never answered (killed); the rows had not landed: sent again, once.
         var silos = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new TimeoutException("response timeout")) };
         var sink = new ClusterAuditSink(() => silos, TimeProvider.System);
+        await sink.AppendAsync(Row(1, AuditRow.GenesisHash));
+        Assert.Equal([1L], silos.Rows.Select(r => r.SessionSeq));
+        Assert.Equal((2, 1), (silos.Appends, silos.HeadReads));
 
-        var error = await Assert.ThrowsAsync<AuditUnavailableException>(() => sink.AppendAsync(Row(1, AuditRow.GenesisHash)).AsTask());
-
-        Assert.True(error.OutcomeUnknown);
-        Assert.StartsWith("audit store unavailable: the cluster did not answer (response timeout)", error.Message, StringComparison.Ordinal);
-        Assert.Equal((1, 0), (silos.Appends, silos.HeadReads));
+        // A slow silo whose write lands between the head read and the second send: the store refuses the second.
+        var slow = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new TimeoutException("response timeout")) };
+        var row = Row(1, AuditRow.GenesisHash);
+        slow.OnHeadRead = () => slow.Rows.Add(row);
+        slow.HeadBeforeLanding = true;
+        var refused = await Assert.ThrowsAsync<AuditUnavailableException>(() => new ClusterAuditSink(() => slow, TimeProvider.System).AppendAsync(row).AsTask());
+        Assert.True(refused.StaleHead);
+        Assert.Equal([row], slow.Rows);
     }
 
     [Fact]
@@ -110,6 +117,12 @@ public sealed class ClusterAuditSinkTests
 
         /// <summary>Head reads that fail on the way (a silo still unreachable), before they answer.</summary>
         public int BrokenHeadReads { get; set; }
+
+        /// <summary>Runs at a head read (a slow silo's write landing then).</summary>
+        public Action? OnHeadRead { get; set; }
+
+        /// <summary>The head read answers with the head as it was before <see cref="OnHeadRead"/> ran.</summary>
+        public bool HeadBeforeLanding { get; set; }
 
         public Task Append(AuditRow[] rows)
         {
@@ -144,7 +157,14 @@ public sealed class ClusterAuditSinkTests
                 return Task.FromException<AuditChainHead?>(new ConnectionFailedException("gateway still unreachable"));
             }
 
-            return Task.FromResult<AuditChainHead?>(Rows.Count == 0 ? null : new AuditChainHead(Rows[^1].SessionSeq, Rows[^1].Hash));
+            var head = Rows.Count == 0 ? (AuditChainHead?)null : new AuditChainHead(Rows[^1].SessionSeq, Rows[^1].Hash);
+            OnHeadRead?.Invoke();
+            if (!HeadBeforeLanding)
+            {
+                head = Rows.Count == 0 ? null : new AuditChainHead(Rows[^1].SessionSeq, Rows[^1].Hash);
+            }
+
+            return Task.FromResult(head);
         }
 
         public Task Probe() => Task.CompletedTask;

@@ -14,8 +14,9 @@ namespace OrleansGate.Audit.Cluster;
 /// sink settles it at once rather than failing the statement: after each of <see cref="ClusterRetry.Backoff"/>'s pauses
 /// it asks, through whichever silo answers now, for the chain's head. The rows' last hash there: they landed. The head
 /// they link to: they did not, and are sent again. Another head: an unknown outcome, as before; so is a way still
-/// broken after the last pause, or a timeout (a silo that is only slow may still be writing them). Sent again, rows that
-/// landed meanwhile after all are refused by the store's unique chain numbers, never written twice.
+/// broken after the last pause. The first call's response timeout is settled the same way (a silo killed while it held
+/// the call never answers); one within the rounds is not waited out again. Rows sent again that landed meanwhile after
+/// all (a silo that was only slow) are refused by the store's unique chain numbers, never written twice.
 /// </remarks>
 public sealed class ClusterAuditSink : IAuditSink
 {
@@ -52,9 +53,9 @@ public sealed class ClusterAuditSink : IAuditSink
         {
             throw;
         }
-        catch (Exception e) when (OnTheWay(e) && OneChain(batch))
+        catch (Exception e) when ((OnTheWay(e) || e is TimeoutException) && OneChain(batch))
         {
-            failure = e;
+            failure = e; // a timeout too: a silo killed while it held the call never answers it
         }
         catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or OperationCanceledException)
         {
@@ -123,7 +124,7 @@ public sealed class ClusterAuditSink : IAuditSink
     private static AuditUnavailableException Unknown(Exception e) =>
         new($"audit store unavailable: the cluster did not answer ({e.Message})", e) { OutcomeUnknown = true };
 
-    /// <summary>A failure of the way to a silo (not a timeout: a silo that is only slow may still be writing them).</summary>
+    /// <summary>A failure of the way to a silo, after which another silo can be asked at once.</summary>
     private static bool OnTheWay(Exception e) => e is not InconsistentStateException && ClusterRetry.IsTransient(e);
 
     private static bool OneChain(AuditRow[] rows) => rows.Length > 0 && Array.TrueForAll(rows, r => r.SessionId == rows[0].SessionId);
