@@ -3,6 +3,7 @@ using Npgsql;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Decisions;
 using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.IntegrationTests.Infrastructure;
 
 namespace OrleansGate.IntegrationTests.Audit;
 
@@ -68,23 +69,19 @@ public sealed class AuditClusterTests(AuditClusterFixture fixture)
         Assert.Equal(2L, (long)(await writers.ExecuteScalarAsync())!);
     }
 
-    private static async Task BothEdgesDecideWithOneVersionAsync(GatewayNode first, GatewayNode second)
+    private static Task BothEdgesDecideWithOneVersionAsync(GatewayNode first, GatewayNode second)
     {
         static (long Deciding, long Known) Versions(GatewayNode node) =>
             (node.Services.GetRequiredService<EdgePolicy>().Version, node.Services.GetRequiredService<PolicyVersionWatcher>().Version);
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var (a, b) = (Versions(first), Versions(second));
-            if (a.Deciding > 0 && a.Deciding == b.Deciding && a.Known <= a.Deciding && b.Known <= b.Deciding)
+        return Poll.UntilAsync(
+            () =>
             {
-                return;
-            }
-
-            Assert.False(deadline.IsCancellationRequested, $"the edges never decided with one policy version: {a} and {b}");
-            await Task.Delay(50, CancellationToken.None); // polling a condition, with a deadline
-        }
+                var (a, b) = (Versions(first), Versions(second));
+                return Task.FromResult(a.Deciding > 0 && a.Deciding == b.Deciding && a.Known <= a.Deciding && b.Known <= b.Deciding);
+            },
+            "the edges never decided with one policy version",
+            seconds: 30);
     }
 
     [Fact]

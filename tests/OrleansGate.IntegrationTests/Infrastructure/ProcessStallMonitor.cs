@@ -4,9 +4,10 @@ namespace OrleansGate.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// Measures how long the whole test process did not run (a blocking garbage collection, or a machine starved of CPU): a
-/// dedicated thread, outside the thread pool, notes each time it runs; a gap between two notes longer than
-/// <see cref="Tick"/> plus the threshold a caller gives is time in which neither the test's clients nor the gateway nodes
-/// hosted in this process ran. Measures, never waits for an outcome.
+/// dedicated thread, outside the thread pool, wakes every <see cref="Tick"/> (or at once when stopped) and notes each
+/// time it runs; a gap between two notes longer than <see cref="Tick"/> plus the threshold a caller gives is time in
+/// which neither the test's clients nor the gateway nodes hosted in this process ran. Measures, never waits for an
+/// outcome.
 /// </summary>
 internal sealed class ProcessStallMonitor : IDisposable
 {
@@ -15,7 +16,7 @@ internal sealed class ProcessStallMonitor : IDisposable
     private readonly Thread _thread;
     private readonly List<TimeSpan> _gaps = [];
     private readonly Lock _lock = new();
-    private volatile bool _stopped;
+    private readonly ManualResetEventSlim _stopped = new();
 
     private ProcessStallMonitor()
     {
@@ -48,17 +49,18 @@ internal sealed class ProcessStallMonitor : IDisposable
 
     public void Dispose()
     {
-        _stopped = true;
+        _stopped.Set();
         _thread.Join();
+        _stopped.Dispose();
     }
 
     private void Run()
     {
         var clock = Stopwatch.StartNew();
         var last = clock.Elapsed;
-        while (!_stopped)
+        // Each wait ends at the tick, or at once when the monitor is stopped; a wait that ends late is a standstill.
+        while (!_stopped.Wait(Tick))
         {
-            Thread.Sleep(Tick); // the heartbeat of the measurement itself
             var now = clock.Elapsed;
             var gap = now - last - Tick;
             if (gap > TimeSpan.FromMilliseconds(50))
