@@ -35,13 +35,13 @@ public sealed partial class PostgresAuditSink
     /// which writes nothing once the writer is sealed. One round trip, one implicit transaction; the insert's snapshot is
     /// taken after the lock, so it sees a seal that committed while it waited.
     /// </summary>
-    private static NpgsqlBatch CreateFencedInsert(NpgsqlConnection connection, string writer, long firstWriterSeq, AuditRow[] all)
+    private static NpgsqlBatch CreateFencedInsert(NpgsqlConnection connection, WriterStream stream, long firstWriterSeq, AuditRow[] all)
     {
         var batch = new NpgsqlBatch(connection);
         var fence = new NpgsqlBatchCommand(AuditWriterFence.SharedLockSql);
-        fence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = AuditWriterFence.LockKey(writer) });
+        fence.Parameters.Add(new NpgsqlParameter<long> { TypedValue = stream.FenceKey });
         batch.BatchCommands.Add(fence);
-        batch.BatchCommands.Add(CreateInsert(writer, firstWriterSeq, all));
+        batch.BatchCommands.Add(CreateInsert(stream.WriterId, firstWriterSeq, all));
         return batch;
     }
 

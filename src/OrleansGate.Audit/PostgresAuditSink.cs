@@ -398,7 +398,7 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
             var backend = connection.ProcessID;
             try
             {
-                await using var command = CreateFencedInsert(connection, stream.WriterId, sent.First, rows);
+                await using var command = CreateFencedInsert(connection, stream, sent.First, rows);
                 await command.ExecuteNonQueryAsync(cancellationToken);
                 var written = command.BatchCommands[1].RecordsAffected;
                 if (written == 0)

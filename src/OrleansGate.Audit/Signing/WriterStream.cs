@@ -22,6 +22,9 @@ public sealed class WriterStream(string writerId)
 
     public string WriterId { get; } = writerId;
 
+    /// <summary>This writer's advisory lock key in the audit store (<see cref="AuditWriterFence"/>), made once.</summary>
+    public long FenceKey { get; } = AuditWriterFence.LockKey(writerId);
+
     /// <summary>Set once the writer's start signature is stored: no row is written before it.</summary>
     public bool Started { get; set; }
 
