@@ -159,8 +159,24 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
     public Task<bool> SignNowAsync(CancellationToken cancellationToken) => _signer.SignDueAsync(cancellationToken);
 
     /// <summary>Seals <paramref name="writer"/>, which is gone, with this process's key; null when it had ended or was sealed already.</summary>
-    public Task<AuditSignature?> SealAsync(string writer, string reason, CancellationToken cancellationToken) =>
-        _signer.SealAsync(writer, reason, _streams[0].WriterId, cancellationToken);
+    public async Task<AuditSignature?> SealAsync(string writer, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _signer.SealAsync(writer, reason, _streams[0].WriterId, cancellationToken);
+        }
+        catch (NpgsqlException e)
+        {
+            DropIdleIfDead(e);
+            if (e is not PostgresException postgres || !IsConnectionEnded(postgres))
+            {
+                throw; // a broken connection may have committed the seal: left to the sealer's next round
+            }
+
+            // Ended by the store (57P01/57P02): the seal rolled back, and is made once more on a new connection.
+            return await _signer.SealAsync(writer, reason, _streams[0].WriterId, cancellationToken);
+        }
+    }
 
     /// <summary>Writers that signed a start and neither an end nor a seal, other than this process's own, with their start.</summary>
     public async Task<List<(string Writer, AuditSignatureDetail Detail, DateTimeOffset StartedAt)>> OpenWritersAsync(CancellationToken cancellationToken)
@@ -173,16 +189,36 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
               AND NOT EXISTS (SELECT 1 FROM orleansgate_audit_signature e WHERE e.writer = s.writer AND e.kind IN ('end', 'seal'))
             """);
         var open = new List<(string, AuditSignatureDetail, DateTimeOffset)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        try
         {
-            if (AuditSignatureDetail.TryParse(reader.GetString(1)) is { } detail)
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
             {
-                open.Add((reader.GetString(0), detail, new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero)));
+                if (AuditSignatureDetail.TryParse(reader.GetString(1)) is { } detail)
+                {
+                    open.Add((reader.GetString(0), detail, new DateTimeOffset(reader.GetDateTime(2), TimeSpan.Zero)));
+                }
             }
+        }
+        catch (NpgsqlException e)
+        {
+            DropIdleIfDead(e);
+            throw;
         }
 
         return open;
+    }
+
+    /// <summary>
+    /// After a connection of the pool turned out dead (broken, or ended by the store: it restarted while the connection
+    /// sat idle), the pool's other idle connections are likely dead too: they are dropped, so the next open dials anew.
+    /// </summary>
+    private void DropIdleIfDead(NpgsqlException e)
+    {
+        if (e is not PostgresException postgres || IsConnectionEnded(postgres))
+        {
+            _dataSource.Clear();
+        }
     }
 
     private ValueTask EnsureSchemaAsync(CancellationToken cancellationToken) => _schema?.EnsureAsync(cancellationToken) ?? ValueTask.CompletedTask;
@@ -301,7 +337,7 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }
     }
 
-    private async Task WriteBatchAsync(WriterStream stream, List<PendingRow> batch, CancellationToken cancellationToken)
+    private async Task WriteBatchAsync(WriterStream stream, List<PendingRow> batch, CancellationToken cancellationToken, bool fresh = false)
     {
         try
         {
@@ -335,7 +371,17 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
                     return;
             }
         }
-        catch (Exception e) when (IsStoreFailure(e) || e is AuditUnavailableException)
+        catch (ConnectionLostException e) when (!fresh)
+        {
+            // The connection this batch was sent on was dead (the store restarted while it sat idle in the pool, or an
+            // operator ended its backend), and the batch did not land. Every idle connection of the pool is likely as
+            // dead: they are dropped, and the batch is sent once more on a new connection, so a store that is back by
+            // now costs no statement.
+            _dataSource.Clear();
+            LogConnectionLost(_logger, batch.Count, e.Message);
+            await WriteBatchAsync(stream, batch, cancellationToken, fresh: true);
+        }
+        catch (Exception e) when (IsStoreFailure(e) || e is AuditUnavailableException or ConnectionLostException)
         {
             var outage = _outage.Failed();
             if (outage.Kind == OutageLogKind.First)
@@ -428,17 +474,33 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
                     return BatchOutcome.ChainConflict;
                 }
 
+                if (IsConnectionEnded(e))
+                {
+                    throw new ConnectionLostException(e);
+                }
+
                 throw;
             }
             catch (Exception e) when (IsStoreFailure(e) || e is OperationCanceledException)
             {
                 // The answer was lost: the batch may have committed. Settled now if the store answers, else before the next batch.
                 stream.Uncertain(sent);
+                var connectionLost = e is not (OperationCanceledException or TimeoutException);
+                if (connectionLost)
+                {
+                    _dataSource.Clear(); // the lookup below must not take another dead one
+                }
+
                 var committed = await ResolveAsync(stream, backend, CancellationToken.None);
                 if (committed == true)
                 {
                     LogLostAnswerCommitted(_logger, stream.WriterId, rows.Length);
                     return BatchOutcome.Written;
+                }
+
+                if (committed == false && connectionLost)
+                {
+                    throw new ConnectionLostException(e);
                 }
 
                 throw committed == false
@@ -506,14 +568,24 @@ public sealed partial class PostgresAuditSink : BackgroundService, IAuditSink
         }
     }
 
+    /// <summary>The store ended the session (57P01 admin shutdown, 57P02 crash shutdown): whatever it ran rolled back.</summary>
+    private static bool IsConnectionEnded(PostgresException e) =>
+        e.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown;
+
     private static bool IsStoreFailure(Exception e) =>
         e is NpgsqlException or InvalidOperationException or TimeoutException or IOException or SocketException;
+
+    /// <summary>The batch did not land because its connection was dead (ended by the store, or broken); it may be sent again.</summary>
+    private sealed class ConnectionLostException(Exception inner) : Exception(inner.Message, inner);
 
     private enum BatchOutcome
     {
         Written,
         ChainConflict,
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Audit batch of {Count} records did not land, its connection was lost ({Error}); the pool's idle connections are dropped and the batch is sent again on a new one")]
+    private static partial void LogConnectionLost(ILogger logger, int count, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Audit batch of {Count} appends hit a stale chain head; writing its appends one by one")]
     private static partial void LogBatchSplit(ILogger logger, int count);

@@ -302,6 +302,12 @@ public sealed partial class AuditSigner : IDisposable
         }
         catch (Exception e) when (e is NpgsqlException or IOException or UnauthorizedAccessException or TimeoutException or InvalidOperationException)
         {
+            if (e is NpgsqlException and (not PostgresException or PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }))
+            {
+                // A dead pooled connection (the store restarted): the pool's other idle ones are likely dead too.
+                _dataSource.Clear();
+            }
+
             _lastError = e.Message;
             var outage = _outage.Failed();
             if (outage.Kind == OutageLogKind.First)
