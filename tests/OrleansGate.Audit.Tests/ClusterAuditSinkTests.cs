@@ -57,14 +57,15 @@ public sealed class ClusterAuditSinkTests
     [Fact]
     public async Task A_way_still_broken_after_the_last_pause_is_reported_with_an_unknown_outcome()
     {
-        var silos = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new SiloUnavailableException("silo went")), BrokenHeadReads = 3 };
-        var sink = new ClusterAuditSink(() => silos, TimeProvider.System);
+        // The real schedule's number of rounds, with short pauses.
+        var silos = new AuditIngestStandIn { BreakNext = (Written: false, Failure: new SiloUnavailableException("silo went")), BrokenHeadReads = ClusterAuditSink.Settlement.Count };
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System, [.. ClusterAuditSink.Settlement.Select(_ => TimeSpan.FromMilliseconds(10))]);
 
         var error = await Assert.ThrowsAsync<AuditUnavailableException>(() => sink.AppendAsync(Row(1, AuditRow.GenesisHash)).AsTask());
 
         Assert.True(error.OutcomeUnknown);
         Assert.Empty(silos.Rows);
-        Assert.Equal((1, 3), (silos.Appends, silos.HeadReads));
+        Assert.Equal((1, ClusterAuditSink.Settlement.Count), (silos.Appends, silos.HeadReads));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace OrleansGate.Audit.Cluster;
 /// </summary>
 /// <remarks>
 /// When the way to the silo fails (the gateway silo or the silo taking the call went: a <c>kill -9</c>, a restart), the
-/// sink settles it at once rather than failing the statement: after each of <see cref="ClusterRetry.Backoff"/>'s pauses
+/// sink settles it at once rather than failing the statement: after each of <see cref="Settlement"/>'s pauses
 /// it asks, through whichever silo answers now, for the chain's head. The rows' last hash there: they landed. The head
 /// they link to: they did not, and are sent again. Another head: an unknown outcome, as before; so is a way still
 /// broken after the last pause. The first call's response timeout is settled the same way (a silo killed while it held
@@ -20,8 +20,17 @@ namespace OrleansGate.Audit.Cluster;
 /// </remarks>
 public sealed class ClusterAuditSink : IAuditSink
 {
+    /// <summary>
+    /// The pauses before each head read of a settlement, 7.5 s in all. Longer than a login's retries: the statement's
+    /// client is already in its session and waits for it, and after a <c>kill -9</c> this node's Orleans client may keep
+    /// sending to the dead gateway for seconds (measured: refusals after the 1.5 s the login's retries take).
+    /// </summary>
+    public static readonly IReadOnlyList<TimeSpan> Settlement =
+        [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
+
     private readonly Func<IAuditIngestGrain> _ingest;
     private readonly TimeProvider _time;
+    private readonly IReadOnlyList<TimeSpan> _settlement;
 
     public ClusterAuditSink(IGrainFactory grains, TimeProvider time)
         : this(() => grains.GetGrain<IAuditIngestGrain>(0), time)
@@ -29,10 +38,11 @@ public sealed class ClusterAuditSink : IAuditSink
     }
 
     /// <summary>With the grain reference given (tests: a stand-in for the silos).</summary>
-    internal ClusterAuditSink(Func<IAuditIngestGrain> ingest, TimeProvider time)
+    internal ClusterAuditSink(Func<IAuditIngestGrain> ingest, TimeProvider time, IReadOnlyList<TimeSpan>? settlement = null)
     {
         _ingest = ingest;
         _time = time;
+        _settlement = settlement ?? Settlement;
     }
 
     private IAuditIngestGrain Ingest => _ingest();
@@ -63,7 +73,7 @@ public sealed class ClusterAuditSink : IAuditSink
         }
 
         // Settled through the silos left: each round waits, reads the head, and sends the rows again if they did not land.
-        foreach (var pause in ClusterRetry.Backoff)
+        foreach (var pause in _settlement)
         {
             try
             {
