@@ -146,6 +146,23 @@ public static class FrontendWriter
         frame.Complete();
     }
 
+    /// <summary>Flush: the target sends what it has buffered, without ending the cycle.</summary>
+    public static void Flush(IBufferWriter<byte> w)
+    {
+        const int length = sizeof(int); // length, counts itself; no payload
+        var frame = FrameWriter.Begin(w, (byte)FrontendMessageCode.Flush, length);
+        frame.Complete();
+    }
+
+    /// <summary>CopyFail: the COPY FROM STDIN in progress fails with <paramref name="reason"/>.</summary>
+    public static void CopyFail(IBufferWriter<byte> w, string reason)
+    {
+        var length = checked(sizeof(int) + PgEncoding.CStringByteCount(reason, nameof(reason)));
+        var frame = FrameWriter.Begin(w, (byte)FrontendMessageCode.CopyFail, length);
+        frame.WriteCString(reason);
+        frame.Complete();
+    }
+
     /// <summary>Describe of a portal (<c>'P'</c>) or a prepared statement (<c>'S'</c>).</summary>
     public static void Describe(IBufferWriter<byte> w, byte kind, string name)
     {

@@ -12,6 +12,9 @@ public static class PgSqlState
     /// <summary>53300: too many connections (here: too many still logging in).</summary>
     public const string TooManyConnections = "53300";
 
+    /// <summary>53400: configuration_limit_exceeded, a limit of the agent's (rate, rows budget) refused the statement.</summary>
+    public const string ConfigurationLimitExceeded = "53400";
+
     /// <summary>57P01: admin_shutdown, the server ends the session (here: revoked, expired, or the node drained).</summary>
     public const string AdminShutdown = "57P01";
 

@@ -46,6 +46,18 @@ public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
             : null;
     }
 
+    /// <summary>
+    /// What is left of the agent's rows-changed budget as this edge knows it (its last answer from the grain, less what is
+    /// counted here and not sent yet); the full budget when no window is open.
+    /// </summary>
+    public long ChangedRemaining(string agentKey, RowBudgetLimit limit)
+    {
+        ArgumentNullException.ThrowIfNull(limit);
+        var rows = Of(agentKey);
+        var used = rows.Known?.State.Changed is { } use && time.GetUtcNow() < use.ResetsAt ? use.Used : 0;
+        return Math.Max(0, limit.Max - used - rows.PendingChanged);
+    }
+
     private static bool IsSpent(RowBudgetLimit limit, RowBudgetUse? use, long pending, DateTimeOffset now) =>
         use is not null && now < use.ResetsAt && use.Used + pending >= limit.Max;
 

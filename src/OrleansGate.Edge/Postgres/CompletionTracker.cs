@@ -42,8 +42,21 @@ internal sealed class CompletionTracker
     /// A message was forwarded whose answer ends something: a statement recorded as <paramref name="statementSeq"/> (durable)
     /// or as <paramref name="record"/> (not yet), or nothing recorded (a Sync, a refusal the gateway injected).
     /// </summary>
-    public void Expect(InFlightKind kind, long? statementSeq, AuditPump.Deferred? record = null, ActivityContext trace = default) =>
-        _inFlight.Enqueue(new InFlightStatement(kind, record is null && statementSeq is > 0 ? statementSeq : null, Stopwatch.GetTimestamp(), record, trace));
+    public void Expect(InFlightKind kind, long? statementSeq, AuditPump.Deferred? record = null, ActivityContext trace = default, RowsGuard? guard = null) =>
+        _inFlight.Enqueue(new InFlightStatement(kind, record is null && statementSeq is > 0 ? statementSeq : null, Stopwatch.GetTimestamp(), record, trace, guard));
+
+    /// <summary>The gateway refused the oldest in-flight statement in its answer's place (<paramref name="sqlState"/>), as an error would.</summary>
+    public void Refused(string sqlState)
+    {
+        if (_inFlight.TryPeek(out var refused))
+        {
+            _answerOutcome ??= sqlState;
+            if (refused.Kind == InFlightKind.Execute)
+            {
+                Finish(InFlightKind.Execute, sqlState);
+            }
+        }
+    }
 
     /// <summary>
     /// One answer of the target. <paramref name="sqlState"/> is the SQLSTATE of an <c>ErrorResponse</c> (read once by the

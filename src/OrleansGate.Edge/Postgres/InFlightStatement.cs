@@ -22,5 +22,7 @@ internal enum InFlightKind
 /// A value: one is queued per statement. What its answer adds up to is kept by the relay for the oldest only.
 /// <see cref="Trace"/> is the statement's decision span, the parent of the span of its answer (none when not traced).
 /// </summary>
+/// <see cref="Guard"/> is set for a write checked against the agent's rows-changed budget before it may commit.
 internal readonly record struct InFlightStatement(
-    InFlightKind Kind, long? StatementSeq, long StartedTimestamp, AuditPump.Deferred? Deferred = null, System.Diagnostics.ActivityContext Trace = default);
+    InFlightKind Kind, long? StatementSeq, long StartedTimestamp, AuditPump.Deferred? Deferred = null, System.Diagnostics.ActivityContext Trace = default,
+    RowsGuard? Guard = null);

@@ -36,7 +36,8 @@ public sealed partial class PostgresSession
     /// <summary>The trace context of the statement decided last: the span of its answer from the target is its child.</summary>
     private System.Diagnostics.ActivityContext _statementTrace;
 
-    private void ExpectAnswer(InFlightKind kind, long? statementSeq, AuditPump.Deferred? record = null) => InFlight.Expect(kind, statementSeq, record, _statementTrace);
+    private void ExpectAnswer(InFlightKind kind, long? statementSeq, AuditPump.Deferred? record = null, RowsGuard? guard = null) =>
+        InFlight.Expect(kind, statementSeq, record, _statementTrace, guard);
 
     /// <summary>How an audited statement ended, to the session's audit.</summary>
     private void Completed(InFlightStatement done, StatementCompletion completion)

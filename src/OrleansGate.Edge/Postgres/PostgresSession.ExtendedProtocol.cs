@@ -148,7 +148,7 @@ public sealed partial class PostgresSession
             decision = limited;
         }
 
-        return new Authorized(decision, statement.Record, statement.Masking); // a read's Parse record may not be durable yet: its answer waits for it
+        return new Authorized(decision, statement.Record, statement.Masking) { Sql = statement.Sql }; // a read's Parse record may not be durable yet: its answer waits for it
     }
 
     /// <summary>

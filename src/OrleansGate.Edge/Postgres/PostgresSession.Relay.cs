@@ -165,12 +165,19 @@ public sealed partial class PostgresSession
 
                     if (decision.IsAllowed)
                     {
+                        // a write of an agent with a rows-changed budget runs where it can be undone (PostgresSession.RowsGuard.cs)
+                        var guard = await GuardWriteAsync(sql, simpleQuery: true, upstream, ct).ConfigureAwait(false);
+
                         // completion record; a read's answer is held until its record is durable (PostgresSession.Completions.cs)
-                        ExpectAnswer(InFlightKind.Query, decision.AuditSequence, record);
+                        ExpectAnswer(InFlightKind.Query, decision.AuditSequence, record, guard);
                         _maskRelay?.Expect(MaskExpectKind.Query, masking); // answers rewritten as they pass (MaskRelay.cs)
                         ForgetStatementsIfDeallocating(sql); // policy bookkeeping (PostgresSession.ExtendedProtocol.cs)
                         Forward(upstream, message.Raw);
                         EndCycle();
+                        if (guard is not null)
+                        {
+                            await EndGuardedQueryAsync(guard, upstream, ct).ConfigureAwait(false);
+                        }
                     }
                     else
                     {
@@ -257,9 +264,10 @@ public sealed partial class PostgresSession
                     await _edge!.RoomForCompletionAsync().WaitAsync(ct).ConfigureAwait(false);
 
                     // policy: decided again when the policy version changed since Parse (PostgresSession.ExtendedProtocol.cs)
-                    var (decision, record, masking) = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
+                    var authorized = RefuseExecutionWhileCompletionsUnwritten() is { } unwritten
                         ? new Authorized(unwritten, null)
                         : await DecideExecuteAsync(portal, ct).ConfigureAwait(false);
+                    var (decision, record, masking) = authorized;
                     if (!decision.IsAllowed)
                     {
                         ReleaseHeldDescribe(upstream);
@@ -267,9 +275,14 @@ public sealed partial class PostgresSession
                     }
                     else
                     {
-                        ExpectAnswer(InFlightKind.Execute, decision.AuditSequence, record);
+                        var guard = await GuardWriteAsync(authorized.Sql, simpleQuery: false, upstream, ct).ConfigureAwait(false); // PostgresSession.RowsGuard.cs
+                        ExpectAnswer(InFlightKind.Execute, decision.AuditSequence, record, guard);
                         ExpectMaskedExecute(upstream, portal, masking); // PostgresSession.Masking.cs
                         Forward(upstream, message.Raw);
+                        if (guard is not null)
+                        {
+                            await EndGuardedExecuteAsync(guard, upstream, ct).ConfigureAwait(false);
+                        }
                     }
 
                     return false;
@@ -350,7 +363,11 @@ public sealed partial class PostgresSession
     }
 
     /// <summary>A decision, and the record of an allowed read while it is not durable yet (null once it is, or when it was waited for).</summary>
-    private readonly record struct Authorized(Decision Decision, AuditPump.Deferred? Record, MaskWork? Masking = null);
+    private readonly record struct Authorized(Decision Decision, AuditPump.Deferred? Record, MaskWork? Masking = null)
+    {
+        /// <summary>An Execute's statement text (edge only): whether it writes, for the rows-changed budget.</summary>
+        public string? Sql { get; init; }
+    }
 
     private void InjectDeniedQuery(IBufferWriter<byte> upstream, Decision decision)
     {
@@ -434,6 +451,13 @@ public sealed partial class PostgresSession
     /// </summary>
     private void RelayUpstreamMessage(in PgMessage message)
     {
+        // Answers to the gateway's own statements, and what a write held to a rows budget changes (PostgresSession.RowsGuard.cs).
+        TrackCycleFailure(message.Code);
+        if (_guarding && GuardUpstreamMessage(message, _withholdingCycle ? Discarded : _held.Active ? _held.Writer : _clientOutput))
+        {
+            return;
+        }
+
         // The answer of a read whose record is not durable yet: held from here on (HeldAnswers.cs).
         if (!_withholdingCycle && InFlight.TryPeek(out var answering) && answering.Deferred is { } record && !record.Durable.IsCompletedSuccessfully)
         {
@@ -490,14 +514,27 @@ public sealed partial class PostgresSession
 
                 _refusals.CycleEnded(_cyclesAnswered);
 
+                var guarded = InFlight.TryPeek(out var ending) && ending.Kind == InFlightKind.Query ? ending.Guard : null;
                 InFlight.Track(message);
                 _cyclesAnswered++;
+                Interlocked.Exchange(ref _answeredWaiter, null)?.TrySetResult(); // PostgresSession.RowsGuard.cs
                 if (_withholdingCycle)
                 {
                     // The rest of a cycle whose read could not be recorded was dropped: the refusal ends it.
                     _withholdingCycle = false;
                     output = _held.Active ? _held.Writer : _clientOutput;
                     WriteWithheld(output);
+                }
+
+                if (guarded is not null)
+                {
+                    _guardSwallow = GuardSwallow.None;
+                    if (!EndGuardedCycle(guarded))
+                    {
+                        // The gateway ends the transaction it opened, or fails the client's: that answer ends the cycle.
+                        _held.CycleEnded();
+                        return;
+                    }
                 }
 
                 Forward(output, message.Raw);

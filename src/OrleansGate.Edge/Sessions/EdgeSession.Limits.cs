@@ -67,6 +67,16 @@ public sealed partial class EdgeSession
             return null;
         }
 
+        if (limits.RowsChanged is { } held && writes && (action.Kinds & StatementKind.Transaction) != 0)
+        {
+            // A write is held in a transaction until its count is known; one Query that also ends or opens transactions
+            // would commit it out of the gateway's reach (PostgresSession.RowsGuard.cs).
+            _services.Telemetry.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("kind", "rows_changed"));
+            return _services.Decider.Refusal(
+                GatewayRules.RowBudget,
+                $"a Query that both writes and controls transactions cannot be held to the rows-changed budget of agent {Info.Agent.Subject} (limit '{held.Limit}'); send the transaction statements as Queries of their own");
+        }
+
         if (await _services.RowBudgets.SpentAsync(Info.Agent.GrainKey, limits, reads, writes).ConfigureAwait(false) is not var (limit, use))
         {
             return null;
@@ -79,6 +89,26 @@ public sealed partial class EdgeSession
             GatewayRules.RowBudget,
             $"rows-{kind} budget of {limit.Max} rows per {PolicyLoader.FormatDuration(limit.Window)} for agent {Info.Agent.Subject} (limit '{limit.Limit}') spent ({use.Used} counted); " +
             $"it resets at {use.ResetsAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, in {resetsIn} s");
+    }
+
+    /// <summary>What is left of the agent's rows-changed budget (null: it has none); a write that changes more is refused.</summary>
+    public long? RowsChangedRemaining() =>
+        Limits().RowsChanged is { } changed ? _services.RowBudgets.ChangedRemaining(Info.Agent.GrainKey, changed) : null;
+
+    /// <summary>
+    /// The refusal (53400) of a write that changed <paramref name="rows"/> rows where <paramref name="remaining"/> were left
+    /// of the agent's rows-changed budget: the gateway rolled it back.
+    /// </summary>
+    public Decision RowsChangedRefusal(long rows, long remaining, bool copy)
+    {
+        var limit = Limits().RowsChanged!;
+        _services.Telemetry.RateLimitRefusals.Add(1, new KeyValuePair<string, object?>("kind", "rows_changed"));
+        var budget = $"rows-changed budget of {limit.Max} rows per {PolicyLoader.FormatDuration(limit.Window)} for agent {Info.Agent.Subject} (limit '{limit.Limit}')";
+        return _services.Decider.Refusal(
+            GatewayRules.RowBudget,
+            copy
+                ? $"COPY FROM STDIN cannot be held to the {budget} before it commits; use INSERT"
+                : $"the statement changed {rows} rows, more than the {remaining} left of the {budget}; it was rolled back");
     }
 
     /// <summary>Charges rows the target reported for this session's statements to the agent's budgets (when it has any).</summary>
