@@ -13,20 +13,29 @@ namespace OrleansGate.Grains;
 /// </summary>
 public static class ClusterRetry
 {
-    /// <summary>Waits before each retry: the failed silo's grains move to another within these.</summary>
+    /// <summary>Waits before each retry: a stopping silo's grains move to another within these.</summary>
     public static readonly IReadOnlyList<TimeSpan> Backoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1000)];
 
-    public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeProvider time, CancellationToken ct)
+    /// <summary>
+    /// A login's waits, 15.5 s in all (inside the 30 s authentication deadline): after a <c>kill -9</c> the agent grain's
+    /// directory entry points at the dead silo until the cluster declares it dead (6 to 16 s measured), and a login that
+    /// waits that long is let in rather than refused with 57P03 on a node that was not affected.
+    /// </summary>
+    public static readonly IReadOnlyList<TimeSpan> Login =
+        [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8)];
+
+    public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeProvider time, CancellationToken ct, IReadOnlyList<TimeSpan>? waits = null)
     {
+        waits ??= Backoff;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
                 return await call().WaitAsync(ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < Backoff.Count && IsTransient(e))
+            catch (Exception e) when (attempt < waits.Count && IsTransient(e))
             {
-                await Task.Delay(Backoff[attempt], time, ct).ConfigureAwait(false);
+                await Task.Delay(waits[attempt], time, ct).ConfigureAwait(false);
             }
         }
     }

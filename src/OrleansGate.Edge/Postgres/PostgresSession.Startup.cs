@@ -328,7 +328,7 @@ public sealed partial class PostgresSession
             var limit = _services.EdgeSessions.Decider.LimitsFor(PolicyIdentity.From(valid.Agent), out _).Sessions;
             var agent = _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey);
             var registration = await ClusterRetry.RunAsync(
-                () => agent.RegisterSession(session, _services.Sessions.Terminator, valid.Reuse, limit), _services.Time, ct).ConfigureAwait(false);
+                () => agent.RegisterSession(session, _services.Sessions.Terminator, valid.Reuse, limit), _services.Time, ct, ClusterRetry.Login).ConfigureAwait(false);
             if (!registration.Admitted)
             {
                 _services.Sessions.Remove(session.SessionId);

@@ -56,6 +56,20 @@ public sealed class ClusterRetryTests
     }
 
     [Fact]
+    public async Task A_schedule_given_sets_how_many_times_it_asks_again()
+    {
+        var calls = 0;
+        await Assert.ThrowsAsync<SiloUnavailableException>(() => ClusterRetry.RunAsync(
+            () => Task.FromException<int>(new SiloUnavailableException($"silo gone {++calls}")),
+            TimeProvider.System,
+            CancellationToken.None,
+            [TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1)]));
+
+        Assert.Equal(5, calls);
+        Assert.True(ClusterRetry.Login.Sum(w => w.TotalSeconds) is > 10 and < 30, "a login waits for a killed silo's death, inside its 30 s deadline");
+    }
+
+    [Fact]
     public async Task A_cancelled_login_stops_retrying()
     {
         using var cancel = new CancellationTokenSource();
