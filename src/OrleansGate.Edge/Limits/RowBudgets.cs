@@ -41,21 +41,21 @@ public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
         }
 
         var now = time.GetUtcNow();
-        return writes && limits.RowsChanged is { } changed && IsSpent(changed, known.State.Changed, rows.PendingChanged, now) ? (changed, known.State.Changed!)
-            : reads && limits.RowsRead is { } read && IsSpent(read, known.State.Read, rows.PendingRead, now) ? (read, known.State.Read!)
+        return writes && limits.RowsChanged is { } changed && IsSpent(changed, known.State.Changed, rows.UnconfirmedChanged, now) ? (changed, known.State.Changed!)
+            : reads && limits.RowsRead is { } read && IsSpent(read, known.State.Read, rows.UnconfirmedRead, now) ? (read, known.State.Read!)
             : null;
     }
 
     /// <summary>
     /// What is left of the agent's rows-changed budget as this edge knows it (its last answer from the grain, less what is
-    /// counted here and not sent yet); the full budget when no window is open.
+    /// counted here that no answer holds yet: not sent, or in the charge in flight); the full budget when no window is open.
     /// </summary>
     public long ChangedRemaining(string agentKey, RowBudgetLimit limit)
     {
         ArgumentNullException.ThrowIfNull(limit);
         var rows = Of(agentKey);
         var used = rows.Known?.State.Changed is { } use && time.GetUtcNow() < use.ResetsAt ? use.Used : 0;
-        return Math.Max(0, limit.Max - used - rows.PendingChanged);
+        return Math.Max(0, limit.Max - used - rows.UnconfirmedChanged);
     }
 
     private static bool IsSpent(RowBudgetLimit limit, RowBudgetUse? use, long pending, DateTimeOffset now) =>
@@ -70,28 +70,37 @@ public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
     private sealed class AgentRows(IAgentGrain agent, TimeProvider time)
     {
         private readonly Lock _lock = new();
-        private long _pendingRead;
-        private long _pendingChanged;
+
+        // Rows counted here since the edge started, and of them those an answer of the grain holds (advanced only by the
+        // one charge in flight, after its answer is known). The difference is what no answer holds yet: a row in transit
+        // may be counted twice for a moment (in the answer and here), never not at all.
+        private long _countedRead;
+        private long _countedChanged;
+        private long _confirmedRead;
+        private long _confirmedChanged;
+        private int _charges;
         private Task? _flushing;
 
         public Answer? Known { get; private set; }
 
-        public long PendingRead => Interlocked.Read(ref _pendingRead);
+        /// <summary>Rows read counted here that the grain's last answer does not hold yet (not sent, or in flight).</summary>
+        public long UnconfirmedRead => Interlocked.Read(ref _countedRead) - Interlocked.Read(ref _confirmedRead);
 
-        public long PendingChanged => Interlocked.Read(ref _pendingChanged);
+        /// <summary>Rows changed counted here that the grain's last answer does not hold yet (not sent, or in flight).</summary>
+        public long UnconfirmedChanged => Interlocked.Read(ref _countedChanged) - Interlocked.Read(ref _confirmedChanged);
 
         public void Add(long read, long changed)
         {
-            Interlocked.Add(ref _pendingRead, read);
-            Interlocked.Add(ref _pendingChanged, changed);
+            Interlocked.Add(ref _countedRead, read);
+            Interlocked.Add(ref _countedChanged, changed);
         }
 
-        /// <summary>Sends what is pending unless a charge is in flight (which sends the rest when it returns).</summary>
+        /// <summary>Sends what is unconfirmed unless a charge is in flight (which sends the rest when it returns).</summary>
         public void Flush(AgentLimits limits)
         {
             lock (_lock)
             {
-                if (_flushing is null && (PendingRead > 0 || PendingChanged > 0))
+                if (_flushing is null && (UnconfirmedRead > 0 || UnconfirmedChanged > 0))
                 {
                     _flushing = FlushAsync(limits);
                 }
@@ -100,8 +109,16 @@ public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
 
         public async Task<Answer> AskAsync(AgentLimits limits)
         {
+            var charges = Volatile.Read(ref _charges);
             var state = await agent.ChargeRows(limits.RowsRead, 0, limits.RowsChanged, 0).ConfigureAwait(false);
-            return Known = new Answer(state, time.GetUtcNow());
+            var answer = new Answer(state, time.GetUtcNow());
+            if (Volatile.Read(ref _charges) != charges && Known is { } charged)
+            {
+                // A charge was confirmed meanwhile: its answer holds its rows, this one may have been made before it.
+                return charged;
+            }
+
+            return Known = answer;
         }
 
         private async Task FlushAsync(AgentLimits limits)
@@ -109,16 +126,21 @@ public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
             await Task.Yield(); // not under the caller's lock
             while (true)
             {
-                var (read, changed) = (Interlocked.Exchange(ref _pendingRead, 0), Interlocked.Exchange(ref _pendingChanged, 0));
+                var (read, changed) = (Interlocked.Read(ref _countedRead), Interlocked.Read(ref _countedChanged));
                 try
                 {
-                    var state = await agent.ChargeRows(limits.RowsRead, read, limits.RowsChanged, changed).ConfigureAwait(false);
+                    var state = await agent.ChargeRows(
+                        limits.RowsRead, read - Interlocked.Read(ref _confirmedRead),
+                        limits.RowsChanged, changed - Interlocked.Read(ref _confirmedChanged)).ConfigureAwait(false);
                     Known = new Answer(state, time.GetUtcNow());
+                    Interlocked.Increment(ref _charges);
+                    Interlocked.Exchange(ref _confirmedRead, read);
+                    Interlocked.Exchange(ref _confirmedChanged, changed);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    // Kept for the next charge: rows the target reported are never dropped while the grain is unreachable.
-                    Add(read, changed);
+                    // Still unconfirmed, sent with the next charge: rows the target reported are never dropped while the
+                    // grain is unreachable. (A charge whose answer was lost may have landed: counted again, fail closed.)
                     lock (_lock)
                     {
                         _flushing = null;
@@ -129,7 +151,7 @@ public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
 
                 lock (_lock)
                 {
-                    if (PendingRead == 0 && PendingChanged == 0)
+                    if (UnconfirmedRead == 0 && UnconfirmedChanged == 0)
                     {
                         _flushing = null;
                         return;
