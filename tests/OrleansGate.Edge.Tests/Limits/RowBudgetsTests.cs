@@ -17,14 +17,17 @@ public sealed class RowBudgetsTests
     private static readonly RowBudgetLimit Changed = new("blast-radius", 5, TimeSpan.FromHours(1));
     private static readonly AgentLimits Limits = new(null, null, null, Changed);
 
+    // Each test runs off xUnit's synchronization context (Task.Run), so that answering a charge runs the rest of the
+    // edge's charge loop at once, inside SetResult/SetException: what follows each answer is then deterministic.
+    // (Under xUnit's context the loop went on on another thread, and a charge could find the failed one still in flight.)
     [Fact]
-    public async Task Rows_of_a_charge_in_flight_count_against_what_is_left_until_its_answer_holds_them()
+    public Task Rows_of_a_charge_in_flight_count_against_what_is_left_until_its_answer_holds_them() => Task.Run(async () =>
     {
         var agent = AgentGrainStandIn.Create();
         var budgets = new RowBudgets(GrainFactoryStandIn.Create(agent), new FakeTimeProvider(Start));
 
         budgets.Charge("agent", Limits, read: 0, changed: 3);
-        var first = await agent.Calls.Reader.ReadAsync();
+        var first = await agent.NextAsync();
         Assert.Equal(3, first.Changed);
         Assert.Equal(2, budgets.ChangedRemaining("agent", Changed)); // was 5 while the charge was in flight
 
@@ -33,32 +36,32 @@ public sealed class RowBudgetsTests
         Assert.False(agent.Calls.Reader.TryRead(out _));
 
         first.Answer.SetResult(Use(3));
-        var second = await agent.Calls.Reader.ReadAsync();
+        var second = await agent.NextAsync();
         Assert.Equal(1, second.Changed);
         Assert.Equal(1, budgets.ChangedRemaining("agent", Changed));
 
         second.Answer.SetResult(Use(4));
         Assert.Equal(1, budgets.ChangedRemaining("agent", Changed));
         Assert.False(agent.Calls.Reader.TryRead(out _));
-    }
+    });
 
     [Fact]
-    public async Task Rows_of_a_charge_that_failed_still_count_and_are_sent_with_the_next()
+    public Task Rows_of_a_charge_that_failed_still_count_and_are_sent_with_the_next() => Task.Run(async () =>
     {
         var agent = AgentGrainStandIn.Create();
         var budgets = new RowBudgets(GrainFactoryStandIn.Create(agent), new FakeTimeProvider(Start));
 
         budgets.Charge("agent", Limits, read: 0, changed: 2);
-        (await agent.Calls.Reader.ReadAsync()).Answer.SetException(new TimeoutException("the grain did not answer"));
+        (await agent.NextAsync()).Answer.SetException(new TimeoutException("the grain did not answer"));
         Assert.Equal(3, budgets.ChangedRemaining("agent", Changed));
 
         budgets.Charge("agent", Limits, read: 0, changed: 1);
-        var again = await agent.Calls.Reader.ReadAsync();
+        var again = await agent.NextAsync();
         Assert.Equal(3, again.Changed);
         Assert.Equal(2, budgets.ChangedRemaining("agent", Changed));
         again.Answer.SetResult(Use(3));
         Assert.Equal(2, budgets.ChangedRemaining("agent", Changed));
-    }
+    });
 
     private static RowBudgetState Use(long used) => new(null, new RowBudgetUse(used, Start + Changed.Window));
 
@@ -68,6 +71,21 @@ public sealed class RowBudgetsTests
         public Channel<Charge> Calls { get; } = Channel.CreateUnbounded<Charge>();
 
         public static AgentGrainStandIn Create() => (AgentGrainStandIn)(object)Create<IAgentGrain, AgentGrainStandIn>();
+
+        /// <summary>The next charge; one that never comes fails the test after 10 s instead of hanging it.</summary>
+        public async Task<Charge> NextAsync()
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                return await Calls.Reader.ReadAsync(bound.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail("the edge sent no charge to the agent grain within 10 s");
+                throw;
+            }
+        }
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
