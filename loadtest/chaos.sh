@@ -262,8 +262,8 @@ if has pg; then
   end_phase
 fi
 
-# 5. SIGSTOP of node-2 until the membership table has it Dead (the survivors' probes vote it out: Orleans' default
-# membership settings, which cluster.sh's nodes use; the script polls for it rather than guessing the pause), the
+# 5. SIGSTOP of node-2 until the membership table has it Dead (the survivors' probes vote it out: the nodes' default
+# membership settings, OrleansGate:Cluster:MaxProbeTimeout 10 s; the script polls for it rather than guessing), the
 # load goes on for the phase's time, then SIGCONT.
 if has pause; then
   begin pause node-2

@@ -28,6 +28,22 @@ public sealed class GatewayClusterOptions
     public static readonly string[] KubernetesEnvironment = ["POD_NAMESPACE", "POD_NAME", "POD_IP", "ORLEANS_CLUSTER_ID", "ORLEANS_SERVICE_ID"];
 
     /// <summary>
+    /// The longest a silo waits for a liveness probe of another silo while it counts its own unanswered probes as its
+    /// degradation (Orleans' <c>ClusterMembershipOptions.MaxProbeTimeout</c>; probes go every 5 s and a silo is voted
+    /// dead after 3 unanswered, so a stopped silo is declared dead after about 3 × this when every probe goes unanswered,
+    /// as with two silos). Orleans' default is 20 s (about 60 s, beyond the edges' <c>Policy:MaxStaleness</c> of 60 s);
+    /// ours is 10 s (about 30 s). Shorter is faster to declare a stopped silo dead and more likely to declare a silo dead
+    /// that was only starved of CPU.
+    /// </summary>
+    public TimeSpan MaxProbeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Why <see cref="MaxProbeTimeout"/> cannot be used (outside 5 s to 5 min), or null.</summary>
+    public string? MembershipProblem() =>
+        MaxProbeTimeout < TimeSpan.FromSeconds(5) || MaxProbeTimeout > TimeSpan.FromMinutes(5)
+            ? $"OrleansGate:Cluster:MaxProbeTimeout {MaxProbeTimeout} is outside 00:00:05 to 00:05:00 (Orleans probes every 5 s)"
+            : null;
+
+    /// <summary>
     /// Why the Kubernetes hosting cannot start here (a variable missing, or ids that differ from this section's, which
     /// edges use to find the silos), or null.
     /// </summary>

@@ -203,6 +203,11 @@ public static class GatewayHost
             throw new InvalidOperationException(kubernetesProblem);
         }
 
+        if (cluster.MembershipProblem() is { } membershipProblem)
+        {
+            throw new InvalidOperationException(membershipProblem);
+        }
+
         var node = string.IsNullOrWhiteSpace(gateway["NodeName"]) ? Environment.MachineName : gateway["NodeName"]!;
         builder.Services.AddAudit(gateway.GetSection("Audit"), connectionString, node, cluster.ClusterId);
 
@@ -253,6 +258,9 @@ public static class GatewayHost
             // gateway acts on it at its next pass, so within twice this). Orleans' default is 1 min. Shorter is safe
             // for sessions: an edge that loses its last gateway has ended its sessions already (EdgeSessionRegistry.TerminateAll).
             silo.Configure<SiloMessagingOptions>(o => o.ClientDropTimeout = EdgeDropTimeout);
+
+            // A stopped silo is declared dead after about 3 × this (GatewayClusterOptions.MaxProbeTimeout).
+            silo.Configure<ClusterMembershipOptions>(o => o.MaxProbeTimeout = cluster.MaxProbeTimeout);
             silo.AddActivityPropagation();
         });
 
