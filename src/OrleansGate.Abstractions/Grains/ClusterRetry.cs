@@ -24,16 +24,30 @@ public static class ClusterRetry
     public static readonly IReadOnlyList<TimeSpan> Login =
         [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8)];
 
-    public static async Task<T> RunAsync<T>(Func<Task<T>> call, TimeProvider time, CancellationToken ct, IReadOnlyList<TimeSpan>? waits = null)
+    /// <summary>
+    /// How long a login waits for one answer before it asks again: a call sent to a silo just before it was killed (or
+    /// while it is stopped) is otherwise answered only by Orleans' response timeout of 30 s, the whole authentication
+    /// deadline. Safe because <c>RegisterSession</c> admits the same session again without counting it twice.
+    /// </summary>
+    public static readonly TimeSpan LoginAttemptTimeout = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// Runs <paramref name="call"/>, asking again after each wait of <paramref name="waits"/> when it failed on the way;
+    /// with <paramref name="attemptTimeout"/>, an attempt not answered within it counts as failed on the way too.
+    /// </summary>
+    public static async Task<T> RunAsync<T>(
+        Func<Task<T>> call, TimeProvider time, CancellationToken ct, IReadOnlyList<TimeSpan>? waits = null, TimeSpan? attemptTimeout = null)
     {
         waits ??= Backoff;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await call().WaitAsync(ct).ConfigureAwait(false);
+                return attemptTimeout is { } timeout
+                    ? await call().WaitAsync(timeout, time, ct).ConfigureAwait(false)
+                    : await call().WaitAsync(ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (attempt < waits.Count && IsTransient(e))
+            catch (Exception e) when (attempt < waits.Count && (IsTransient(e) || (attemptTimeout is not null && e is TimeoutException)))
             {
                 await Task.Delay(waits[attempt], time, ct).ConfigureAwait(false);
             }

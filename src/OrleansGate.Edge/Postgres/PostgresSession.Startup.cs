@@ -328,7 +328,7 @@ public sealed partial class PostgresSession
             var limit = _services.EdgeSessions.Decider.LimitsFor(PolicyIdentity.From(valid.Agent), out _).Sessions;
             var agent = _services.Grains.GetGrain<IAgentGrain>(valid.Agent.GrainKey);
             var registration = await ClusterRetry.RunAsync(
-                () => agent.RegisterSession(session, _services.Sessions.Terminator, valid.Reuse, limit), _services.Time, ct, ClusterRetry.Login).ConfigureAwait(false);
+                () => agent.RegisterSession(session, _services.Sessions.Terminator, valid.Reuse, limit), _services.Time, ct, ClusterRetry.Login, ClusterRetry.LoginAttemptTimeout).ConfigureAwait(false);
             if (!registration.Admitted)
             {
                 _services.Sessions.Remove(session.SessionId);
@@ -365,6 +365,13 @@ public sealed partial class PostgresSession
 
             _services.Telemetry.Logins.Add(1, new KeyValuePair<string, object?>("outcome", "cluster_unavailable"));
             await SendFatalAsync("57P03", "the gateway cannot decide right now (cluster or audit store unavailable); try again later").ConfigureAwait(false);
+            if (_session is null)
+            {
+                // An attempt that timed out or broke on the way may have been admitted all the same (after the refusal
+                // went out: the client does not wait for this).
+                await UnregisterAbandonedAsync(valid.Agent.GrainKey, session.SessionId).ConfigureAwait(false);
+            }
+
             return false;
         }
         catch (OperationCanceledException) when (_session is null)
