@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Npgsql;
 using OrleansGate.Audit;
 using OrleansGate.Edge.Decisions;
@@ -103,8 +104,8 @@ public sealed class NodeReadiness(
                 return fresh.Failure;
             }
 
-            var failure = await ProbeAsync(services.GetRequiredService<StateConnectionString>().Value, "state database", cancellationToken)
-                ?? await ProbeAsync(audit.Value.ConnectionString, "audit store", cancellationToken);
+            var failure = await ProbeAsync(services.GetRequiredService<StateConnectionString>().Value, "state database", DeclaredDead(), cancellationToken)
+                ?? await ProbeAsync(audit.Value.ConnectionString, "audit store", null, cancellationToken);
             _store = (time.GetUtcNow(), failure);
             return failure;
         }
@@ -114,7 +115,45 @@ public sealed class NodeReadiness(
         }
     }
 
-    private static async Task<string?> ProbeAsync(string? connectionString, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// A silo's own row in the membership table, read with the state database's probe: the other silos may have declared
+    /// it dead while it was stopped or cut off, and it learns so only at its next read of the table (up to 20 s after a
+    /// SIGCONT, measured). Meanwhile every client a load balancer gave it would be refused; so it is not ready.
+    /// </summary>
+    private Func<NpgsqlConnection, CancellationToken, Task<string?>>? DeclaredDead()
+    {
+        if (role.Role is GatewayRole.Edge)
+        {
+            return null;
+        }
+
+        var local = services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+        var clusterId = services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId;
+        return async (connection, ct) => await MembershipStatusAsync(connection, clusterId, local, ct) == SiloStatus.Dead
+            ? "cluster: the membership table has this silo Dead (the other silos declared it dead; it stops once it reads so)"
+            : null;
+    }
+
+    /// <summary>The status the membership table holds for <paramref name="silo"/> (null: no row).</summary>
+    public static async Task<SiloStatus?> MembershipStatusAsync(NpgsqlConnection connection, string clusterId, SiloAddress silo, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        await using var command = new NpgsqlCommand(
+            "SELECT status FROM orleansgate_cluster_member WHERE cluster_id = $1 AND address = $2 AND port = $3 AND generation = $4", connection)
+        {
+            Parameters =
+            {
+                new() { Value = clusterId },
+                new() { Value = silo.Endpoint.Address.ToString() },
+                new() { Value = silo.Endpoint.Port },
+                new() { Value = silo.Generation },
+            },
+        };
+        return await command.ExecuteScalarAsync(ct) is int status ? (SiloStatus)status : null;
+    }
+
+    private static async Task<string?> ProbeAsync(
+        string? connectionString, string name, Func<NpgsqlConnection, CancellationToken, Task<string?>>? check, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -128,6 +167,11 @@ public sealed class NodeReadiness(
             // Pooled: a probe a second reuses one idle connection instead of a new login each time.
             await using var connection = new NpgsqlConnection(connectionString);
             await connection.OpenAsync(bounded.Token);
+            if (check is not null)
+            {
+                return await check(connection, bounded.Token);
+            }
+
             await using var command = new NpgsqlCommand("SELECT 1", connection);
             await command.ExecuteScalarAsync(bounded.Token);
             return null;

@@ -1,4 +1,8 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
 using OrleansGate.Host.Hosting;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
@@ -54,6 +58,42 @@ public sealed class ReadinessTests(GatewayFixture fixture)
         await Poll.UntilAsync(async () => (last = await ReadyzAsync(edge)).Status == HttpStatusCode.ServiceUnavailable, "the edge stayed ready without its silo", 20);
 
         Assert.Contains("cluster: this edge's cluster client is connected to no gateway", last.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_silo_finds_its_own_row_in_the_membership_table_and_reads_a_row_declared_dead_as_dead()
+    {
+        // What /readyz reads for a silo: a silo the others declared dead (it was stopped, then continued) is not ready
+        // although its own view still says Active. Its own row here: Active.
+        var local = fixture.Node.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+        var clusterId = fixture.Node.Services.GetRequiredService<IOptions<ClusterOptions>>().Value.ClusterId;
+        await using var state = new NpgsqlConnection(fixture.Settings.StateConnectionString);
+        await state.OpenAsync();
+        Assert.Equal(SiloStatus.Active, await NodeReadiness.MembershipStatusAsync(state, clusterId, local, CancellationToken.None));
+
+        // A row declared dead, in a cluster nothing runs in (a running silo that reads itself Dead stops its process).
+        var other = "readyz-dead-" + Guid.NewGuid().ToString("N")[..8];
+        var dead = SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 1), 7);
+        await using (var insert = new NpgsqlCommand(
+            """
+            WITH c AS (INSERT INTO orleansgate_cluster (cluster_id) VALUES ($1) RETURNING cluster_id)
+            INSERT INTO orleansgate_cluster_member (cluster_id, address, port, generation, silo_name, host_name, status, start_time, i_am_alive_time)
+            SELECT cluster_id, '127.0.0.1', 1, 7, 'readyz-dead', 'readyz-dead', 6, now(), now() FROM c
+            """, state) { Parameters = { new() { Value = other } } })
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            Assert.Equal(SiloStatus.Dead, await NodeReadiness.MembershipStatusAsync(state, other, dead, CancellationToken.None));
+            Assert.Null(await NodeReadiness.MembershipStatusAsync(state, other, SiloAddress.New(new IPEndPoint(IPAddress.Loopback, 1), 8), CancellationToken.None));
+        }
+        finally
+        {
+            await using var delete = new NpgsqlCommand("DELETE FROM orleansgate_cluster WHERE cluster_id = $1", state) { Parameters = { new() { Value = other } } };
+            await delete.ExecuteNonQueryAsync();
+        }
     }
 
     private static async Task<(HttpStatusCode Status, string Body)> ReadyzAsync(GatewayNode node)
