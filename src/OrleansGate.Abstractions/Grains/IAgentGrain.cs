@@ -16,7 +16,7 @@ public interface IAgentGrain : IGrainWithStringKey
     Task<SessionRegistration> RegisterSession(SessionInfo session, ISessionTerminator terminator, TokenReuse reuse, SessionLimit? limit);
 
     /// <summary>
-    /// Takes up to <paramref name="want"/> statement tokens (at most <see cref="StatementRateLimit.LeaseSize"/>) from the
+    /// Takes up to <paramref name="want"/> statement tokens (at most <see cref="StatementRateLimit.MaxLeaseSize"/>) from the
     /// agent's cluster-wide bucket for <paramref name="limit"/>; <paramref name="edge"/> (the asking edge's own id) spends them on
     /// its sessions of this agent, and edges refused get the next tokens in turn. Interleaves with the agent's other calls: it
     /// touches only the bucket, so a login's storage write never holds statements back.

@@ -70,6 +70,9 @@ public sealed class StatementLeases(IGrainFactory grains, TimeProvider time)
         private long _refusedUntil;
         private Task? _leasing;
 
+        /// <summary>Statements that asked for a token since the last lease call was sent: what the next one asks for.</summary>
+        private int _asked;
+
         public bool Idle
         {
             get
@@ -82,8 +85,11 @@ public sealed class StatementLeases(IGrainFactory grains, TimeProvider time)
             }
         }
 
-        public ValueTask<TimeSpan?> TakeAsync(StatementRateLimit limit) =>
-            TryTake(limit, out var leasing) is var taken && leasing is null ? new(taken) : WaitForLeaseAsync(limit, leasing);
+        public ValueTask<TimeSpan?> TakeAsync(StatementRateLimit limit)
+        {
+            Interlocked.Increment(ref _asked);
+            return TryTake(limit, out var leasing) is var taken && leasing is null ? new(taken) : WaitForLeaseAsync(limit, leasing);
+        }
 
         /// <summary>A token, or a refusal's wait, decided now; or the lease to wait for (<paramref name="leasing"/>).</summary>
         private TimeSpan? TryTake(StatementRateLimit limit, out Task? leasing)
@@ -114,7 +120,9 @@ public sealed class StatementLeases(IGrainFactory grains, TimeProvider time)
                     _leasing = null; // a lease that ended before it was stored here (it failed at once)
                 }
 
-                leasing = _leasing ??= LeaseAsync(limit);
+                // As many as the sessions asked for during the last round trip (they will again during this one), at
+                // least a lease: the grain grants at most MaxLeaseSize, and only what its bucket holds.
+                leasing = _leasing ??= LeaseAsync(limit, Math.Max(limit.LeaseSize, Interlocked.Exchange(ref _asked, 0)));
                 return null;
             }
         }
@@ -140,11 +148,11 @@ public sealed class StatementLeases(IGrainFactory grains, TimeProvider time)
             }
         }
 
-        private async Task LeaseAsync(StatementRateLimit limit)
+        private async Task LeaseAsync(StatementRateLimit limit, int want)
         {
             try
             {
-                var lease = await agent.LeaseStatements(limit, edge, limit.LeaseSize).ConfigureAwait(false);
+                var lease = await agent.LeaseStatements(limit, edge, want).ConfigureAwait(false);
                 lock (_lock)
                 {
                     var now = time.GetTimestamp();

@@ -51,7 +51,7 @@ public sealed partial class AgentGrain
         _owed.RemoveAll(o => o.Lapses <= now);
         var turn = _owed.FindIndex(o => o.Edge == edge);
         var ahead = turn < 0 ? _owed.Count : turn; // one token is kept for each edge refused before this one
-        var granted = (int)Math.Max(0, Math.Min(Math.Clamp(want, 1, limit.LeaseSize), Math.Floor(_tokens - ahead)));
+        var granted = (int)Math.Max(0, Math.Min(Math.Clamp(want, 1, limit.MaxLeaseSize), Math.Floor(_tokens - ahead)));
         if (granted > 0)
         {
             _tokens -= granted;

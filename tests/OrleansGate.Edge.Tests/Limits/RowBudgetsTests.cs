@@ -1,5 +1,3 @@
-using System.Reflection;
-using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using OrleansGate.Edge.Limits;
 using OrleansGate.Grains;
@@ -24,99 +22,44 @@ public sealed class RowBudgetsTests
     public Task Rows_of_a_charge_in_flight_count_against_what_is_left_until_its_answer_holds_them() => Task.Run(async () =>
     {
         var agent = AgentGrainStandIn.Create();
-        var budgets = new RowBudgets(GrainFactoryStandIn.Create(agent), new FakeTimeProvider(Start));
+        var budgets = new RowBudgets(AgentGrainStandIn.Factory(agent), new FakeTimeProvider(Start));
 
         budgets.Charge("agent", Limits, read: 0, changed: 3);
-        var first = await agent.NextAsync();
-        Assert.Equal(3, first.Changed);
+        var first = await agent.NextAsync(nameof(IAgentGrain.ChargeRows));
+        Assert.Equal(3L, first.Args[3]);
         Assert.Equal(2, budgets.ChangedRemaining("agent", Changed)); // was 5 while the charge was in flight
 
         budgets.Charge("agent", Limits, read: 0, changed: 1); // counted while the first is in flight: sent after it
         Assert.Equal(1, budgets.ChangedRemaining("agent", Changed));
-        Assert.False(agent.Calls.Reader.TryRead(out _));
+        Assert.False(agent.HasCall);
 
-        first.Answer.SetResult(Use(3));
-        var second = await agent.NextAsync();
-        Assert.Equal(1, second.Changed);
+        first.Answer(Use(3));
+        var second = await agent.NextAsync(nameof(IAgentGrain.ChargeRows));
+        Assert.Equal(1L, second.Args[3]);
         Assert.Equal(1, budgets.ChangedRemaining("agent", Changed));
 
-        second.Answer.SetResult(Use(4));
+        second.Answer(Use(4));
         Assert.Equal(1, budgets.ChangedRemaining("agent", Changed));
-        Assert.False(agent.Calls.Reader.TryRead(out _));
+        Assert.False(agent.HasCall);
     });
 
     [Fact]
     public Task Rows_of_a_charge_that_failed_still_count_and_are_sent_with_the_next() => Task.Run(async () =>
     {
         var agent = AgentGrainStandIn.Create();
-        var budgets = new RowBudgets(GrainFactoryStandIn.Create(agent), new FakeTimeProvider(Start));
+        var budgets = new RowBudgets(AgentGrainStandIn.Factory(agent), new FakeTimeProvider(Start));
 
         budgets.Charge("agent", Limits, read: 0, changed: 2);
-        (await agent.NextAsync()).Answer.SetException(new TimeoutException("the grain did not answer"));
+        (await agent.NextAsync(nameof(IAgentGrain.ChargeRows))).Fail<RowBudgetState>(new TimeoutException("the grain did not answer"));
         Assert.Equal(3, budgets.ChangedRemaining("agent", Changed));
 
         budgets.Charge("agent", Limits, read: 0, changed: 1);
-        var again = await agent.NextAsync();
-        Assert.Equal(3, again.Changed);
+        var again = await agent.NextAsync(nameof(IAgentGrain.ChargeRows));
+        Assert.Equal(3L, again.Args[3]);
         Assert.Equal(2, budgets.ChangedRemaining("agent", Changed));
-        again.Answer.SetResult(Use(3));
+        again.Answer(Use(3));
         Assert.Equal(2, budgets.ChangedRemaining("agent", Changed));
     });
 
     private static RowBudgetState Use(long used) => new(null, new RowBudgetUse(used, Start + Changed.Window));
-
-    /// <summary>A stand-in for the agent grain: each charge waits for the test to answer it.</summary>
-    public class AgentGrainStandIn : DispatchProxy
-    {
-        public Channel<Charge> Calls { get; } = Channel.CreateUnbounded<Charge>();
-
-        public static AgentGrainStandIn Create() => (AgentGrainStandIn)(object)Create<IAgentGrain, AgentGrainStandIn>();
-
-        /// <summary>The next charge; one that never comes fails the test after 10 s instead of hanging it.</summary>
-        public async Task<Charge> NextAsync()
-        {
-            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                return await Calls.Reader.ReadAsync(bound.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail("the edge sent no charge to the agent grain within 10 s");
-                throw;
-            }
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            if (targetMethod?.Name != nameof(IAgentGrain.ChargeRows))
-            {
-                throw new NotSupportedException(targetMethod?.Name);
-            }
-
-            var charge = new Charge((long)args![1]!, (long)args[3]!, new TaskCompletionSource<RowBudgetState>());
-            Assert.True(Calls.Writer.TryWrite(charge));
-            return charge.Answer.Task;
-        }
-    }
-
-    public sealed record Charge(long Read, long Changed, TaskCompletionSource<RowBudgetState> Answer);
-
-    /// <summary>A stand-in for the grain factory: every grain asked for is <see cref="Agent"/>.</summary>
-    public class GrainFactoryStandIn : DispatchProxy
-    {
-        private object? _agent;
-
-        public static IGrainFactory Create(AgentGrainStandIn agent)
-        {
-            var factory = Create<IGrainFactory, GrainFactoryStandIn>();
-            ((GrainFactoryStandIn)(object)factory)._agent = agent;
-            return factory;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
-            targetMethod is { Name: nameof(IGrainFactory.GetGrain), IsGenericMethod: true } && targetMethod.GetGenericArguments()[0] == typeof(IAgentGrain)
-                ? _agent
-                : throw new NotSupportedException(targetMethod?.Name);
-    }
 }
