@@ -58,6 +58,12 @@ public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
         return Math.Max(0, limit.Max - used - rows.UnconfirmedChanged);
     }
 
+    /// <summary>
+    /// Completes when the agent's charge in flight, if any, has ended (answered, or failed and left for the next charge),
+    /// with those it sent after it for rows counted meanwhile.
+    /// </summary>
+    public Task ChargedAsync(string agentKey) => Of(agentKey).Flushing;
+
     private static bool IsSpent(RowBudgetLimit limit, RowBudgetUse? use, long pending, DateTimeOffset now) =>
         use is not null && now < use.ResetsAt && use.Used + pending >= limit.Max;
 
@@ -82,6 +88,17 @@ public sealed class RowBudgets(IGrainFactory grains, TimeProvider time)
         private Task? _flushing;
 
         public Answer? Known { get; private set; }
+
+        public Task Flushing
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _flushing ?? Task.CompletedTask;
+                }
+            }
+        }
 
         /// <summary>Rows read counted here that the grain's last answer does not hold yet (not sent, or in flight).</summary>
         public long UnconfirmedRead => Interlocked.Read(ref _countedRead) - Interlocked.Read(ref _confirmedRead);

@@ -16,7 +16,7 @@ public sealed class RowBudgetsTests
     private static readonly AgentLimits Limits = new(null, null, null, Changed);
 
     // The edge takes up an answer on whichever thread reaches it first (the test's, or its own when the answer came
-    // before it awaited the call), so what an answer leads to is waited for (bounded), never assumed to be done.
+    // before it awaited the call), so the test waits for the charge to have ended (ChargedAsync), never assumes it.
     [Fact]
     public async Task Rows_of_a_charge_in_flight_count_against_what_is_left_until_its_answer_holds_them()
     {
@@ -39,7 +39,8 @@ public sealed class RowBudgetsTests
 
         // Between the answer and the edge taking it up the rows count twice (0 left), never not at all.
         second.Answer(Use(4));
-        await UntilAsync(() => budgets.ChangedRemaining("agent", Changed) == 1, "the answer that holds every row was not taken up");
+        await budgets.ChargedAsync("agent").WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, budgets.ChangedRemaining("agent", Changed));
         Assert.False(agent.HasCall);
     }
 
@@ -51,34 +52,17 @@ public sealed class RowBudgetsTests
 
         budgets.Charge("agent", Limits, read: 0, changed: 2);
         (await agent.NextAsync(nameof(IAgentGrain.ChargeRows))).Fail<RowBudgetState>(new TimeoutException("the grain did not answer"));
+        await budgets.ChargedAsync("agent").WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(3, budgets.ChangedRemaining("agent", Changed));
 
         budgets.Charge("agent", Limits, read: 0, changed: 1);
         Assert.Equal(2, budgets.ChangedRemaining("agent", Changed));
-
-        // A charge that finds the failed one still ending leaves its rows to the next charge, as a later statement's
-        // would: charges of nothing stand for those here, until one sends.
-        await UntilAsync(() =>
-        {
-            budgets.Charge("agent", Limits, read: 0, changed: 0);
-            return agent.HasCall;
-        }, "no charge was sent after the failed one");
         var again = await agent.NextAsync(nameof(IAgentGrain.ChargeRows));
         Assert.Equal(3L, again.Args[3]);
         Assert.Equal(2, budgets.ChangedRemaining("agent", Changed));
         again.Answer(Use(3));
-        await UntilAsync(() => budgets.ChangedRemaining("agent", Changed) == 2, "the answer that holds every row was not taken up");
-    }
-
-    /// <summary>Polls <paramref name="condition"/> for up to 10 s.</summary>
-    private static async Task UntilAsync(Func<bool> condition, string failure)
-    {
-        for (var i = 0; i < 1000 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition(), failure);
+        await budgets.ChargedAsync("agent").WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, budgets.ChangedRemaining("agent", Changed));
     }
 
     private static RowBudgetState Use(long used) => new(null, new RowBudgetUse(used, Start + Changed.Window));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 using Orleans.Storage;
@@ -90,26 +91,30 @@ public sealed class ClusterRetryTests
     [Fact]
     public async Task An_attempt_not_answered_within_its_timeout_is_asked_again_and_only_when_one_is_given()
     {
+        // A fake clock: the attempt's timer is set before RunAsync first yields, and fires when the test moves the clock.
+        var time = new FakeTimeProvider();
         var calls = 0;
         var unanswered = new TaskCompletionSource<int>(); // a call sent to a silo that was killed: never answered
-        var answer = await ClusterRetry.RunAsync(
-            () => ++calls == 1 ? unanswered.Task : Task.FromResult(42),
-            TimeProvider.System,
-            CancellationToken.None,
-            [TimeSpan.FromMilliseconds(1)],
-            attemptTimeout: TimeSpan.FromMilliseconds(50));
-        Assert.Equal((42, 2), (answer, calls));
+        var running = ClusterRetry.RunAsync(
+            () => ++calls == 1 ? unanswered.Task : Task.FromResult(42), time, CancellationToken.None, [TimeSpan.Zero], ClusterRetry.LoginAttemptTimeout);
+        time.Advance(ClusterRetry.LoginAttemptTimeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(running.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal((42, 2), (await running.WaitAsync(TimeSpan.FromSeconds(10)), calls));
 
         // The last attempt's timeout is the caller's failure (the login fails closed).
         calls = 0;
-        await Assert.ThrowsAsync<TimeoutException>(() => ClusterRetry.RunAsync(
-            () => { calls++; return unanswered.Task; }, TimeProvider.System, CancellationToken.None, [TimeSpan.FromMilliseconds(1)], TimeSpan.FromMilliseconds(20)));
+        var last = ClusterRetry.RunAsync(
+            () => ++calls == 1 ? unanswered.Task : Task.FromException<int>(new TimeoutException("the second attempt timed out")),
+            time, CancellationToken.None, [TimeSpan.Zero], ClusterRetry.LoginAttemptTimeout);
+        time.Advance(ClusterRetry.LoginAttemptTimeout);
+        Assert.Equal("the second attempt timed out", (await Assert.ThrowsAsync<TimeoutException>(() => last.WaitAsync(TimeSpan.FromSeconds(10)))).Message);
         Assert.Equal(2, calls);
 
         // Without an attempt timeout, Orleans' own response timeout is not a failure on the way: not asked again.
         calls = 0;
         await Assert.ThrowsAsync<TimeoutException>(() => ClusterRetry.RunAsync(
-            () => { calls++; return Task.FromException<int>(new TimeoutException("Response did not arrive on time")); }, TimeProvider.System, CancellationToken.None));
+            () => { calls++; return Task.FromException<int>(new TimeoutException("Response did not arrive on time")); }, time, CancellationToken.None));
         Assert.Equal(1, calls);
         Assert.True(ClusterRetry.LoginAttemptTimeout < TimeSpan.FromSeconds(15), "a login asks again well inside its 30 s deadline");
     }
