@@ -37,11 +37,21 @@ public sealed class GatewayClusterOptions
     /// </summary>
     public TimeSpan MaxProbeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Why <see cref="MaxProbeTimeout"/> cannot be used (outside 5 s to 5 min), or null.</summary>
+    /// <summary>
+    /// How long an edge-only node waits for a gateway silo's <c>/healthz</c> (asked every second); a gateway that misses
+    /// two in a row takes no new calls from this edge until it answers again (Cluster/GatewayHealthProbe). A stopped
+    /// silo is so left out after about 2 × this + 1 s instead of its death declaration (about 30 s). Zero turns the
+    /// probe off. Longer is slower to leave a stopped silo out and less likely to leave out one that was only busy.
+    /// </summary>
+    public TimeSpan GatewayProbeTimeout { get; set; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Why <see cref="MaxProbeTimeout"/> or <see cref="GatewayProbeTimeout"/> cannot be used, or null.</summary>
     public string? MembershipProblem() =>
         MaxProbeTimeout < TimeSpan.FromSeconds(5) || MaxProbeTimeout > TimeSpan.FromMinutes(5)
             ? $"OrleansGate:Cluster:MaxProbeTimeout {MaxProbeTimeout} is outside 00:00:05 to 00:05:00 (Orleans probes every 5 s)"
-            : null;
+            : GatewayProbeTimeout != TimeSpan.Zero && (GatewayProbeTimeout < TimeSpan.FromMilliseconds(100) || GatewayProbeTimeout > TimeSpan.FromSeconds(30))
+                ? $"OrleansGate:Cluster:GatewayProbeTimeout {GatewayProbeTimeout} is outside 00:00:00.1 to 00:00:30 (or 00:00:00 to turn the probe off)"
+                : null;
 
     /// <summary>
     /// Why the Kubernetes hosting cannot start here (a variable missing, or ids that differ from this section's, which

@@ -8,6 +8,8 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Orleans.Configuration;
+using Orleans.Messaging;
+using Orleans.Runtime.Membership;
 using OrleansGate.Edge;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Postgres;
@@ -21,6 +23,7 @@ using OrleansGate.Grains.Audit;
 using OrleansGate.Grains.Policy;
 using OrleansGate.Grains.Storage;
 using OrleansGate.Host.Approvals;
+using OrleansGate.Host.Cluster;
 using OrleansGate.Host.DevIdp;
 
 namespace OrleansGate.Host.Hosting;
@@ -35,6 +38,12 @@ public static class GatewayHost
 
     /// <summary>How often an edge-only process reads the cluster's gateways again (a restarted silo is used again within this).</summary>
     public static readonly TimeSpan EdgeGatewayListRefresh = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often an edge-only process's Orleans client takes its gateway list again: the table's last reading less the
+    /// gateways its health probe finds unresponsive (<see cref="ProbedGatewayListProvider"/>), so a stopped silo is left out soon.
+    /// </summary>
+    public static readonly TimeSpan EdgeGatewayListFilter = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// What the host's shutdown timeout holds beyond the drain (<see cref="DrainOptions.Timeout"/>): the sessions ended at
@@ -83,6 +92,12 @@ public static class GatewayHost
 
         var http = gateway.GetSection("Http").Get<HttpListenerOptions>() ?? new HttpListenerOptions();
         var postgres = gateway.GetSection("Postgres").Get<PostgresListenerOptions>() ?? new PostgresListenerOptions();
+        if (role is GatewayRole.All or GatewayRole.Silo && http.Port != 0)
+        {
+            // Where edges probe this silo's gateway (Cluster/GatewayHealthProbe).
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<SiloHealthUrlPublisher>(sp, http));
+        }
+
         if (role is GatewayRole.All or GatewayRole.Edge)
         {
             builder.Services.AddPostgresEdge(gateway);
@@ -270,8 +285,22 @@ public static class GatewayHost
 
     private static void AddClient(WebApplicationBuilder builder, GatewayClusterOptions cluster, string connectionString)
     {
+        if (cluster.MembershipProblem() is { } membershipProblem)
+        {
+            throw new InvalidOperationException(membershipProblem);
+        }
+
         var connection = new ClusterClientConnection();
         builder.Services.AddSingleton(connection);
+        if (cluster.GatewayProbeTimeout > TimeSpan.Zero)
+        {
+            builder.Services.AddSingleton(sp => new GatewayHealthProbe(
+                ct => GatewayHealthTargets.LoadAsync(connectionString, cluster.ClusterId, ct),
+                new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = cluster.GatewayProbeTimeout }),
+                cluster.GatewayProbeTimeout, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GatewayHealthProbe>>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayHealthProbe>());
+        }
+
         builder.UseOrleansClient(client =>
         {
             ConfigureClient(client, cluster, connectionString);
@@ -280,8 +309,20 @@ public static class GatewayHost
 
             // A gateway this client saw go away is marked dead and tried again only at the next refresh of the gateway
             // list (Orleans' default: 1 min). In a rolling restart the next silo may stop well within that, leaving the
-            // edge with no gateway at all, which ends its sessions (below): so the list is refreshed more often.
-            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = EdgeGatewayListRefresh);
+            // edge with no gateway at all, which ends its sessions (below): so the table is read every 10 s. The list is
+            // taken every second, less the gateways that stopped answering their health probe (Cluster/).
+            if (cluster.GatewayProbeTimeout > TimeSpan.Zero)
+            {
+                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = EdgeGatewayListFilter);
+                client.Services.AddSingleton<AdoNetGatewayListProvider>();
+                client.Services.AddSingleton<IGatewayListProvider>(sp => new ProbedGatewayListProvider(
+                    sp.GetRequiredService<AdoNetGatewayListProvider>(), sp.GetRequiredService<GatewayHealthProbe>(), EdgeGatewayListRefresh,
+                    sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ProbedGatewayListProvider>>()));
+            }
+            else
+            {
+                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = EdgeGatewayListRefresh);
+            }
 
             // An edge without any gateway ends its sessions: see EdgeSessionRegistry.TerminateAll.
             client.AddClusterConnectionLostHandler(services => (_, _) =>
