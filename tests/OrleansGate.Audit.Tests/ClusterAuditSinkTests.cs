@@ -89,6 +89,32 @@ public sealed class ClusterAuditSinkTests
     }
 
     [Fact]
+    public async Task A_call_held_by_a_stopped_silo_is_given_up_after_the_attempt_timeout_and_the_rows_sent_once_more()
+    {
+        // A stopped silo holds the append, and the first head read too (routed through it before the probe left it out).
+        var silos = new AuditIngestStandIn { HeldAppends = 1, HeldHeadReads = 1 };
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System, [TimeSpan.Zero, TimeSpan.Zero], attemptTimeout: TimeSpan.FromMilliseconds(50));
+
+        await sink.AppendAsync(Row(1, AuditRow.GenesisHash));
+
+        Assert.Equal([1L], silos.Rows.Select(r => r.SessionSeq));
+        Assert.Equal((2, 2), (silos.Appends, silos.HeadReads));
+    }
+
+    [Fact]
+    public async Task Calls_held_through_every_round_are_reported_with_an_unknown_outcome()
+    {
+        var silos = new AuditIngestStandIn { HeldAppends = 1, HeldHeadReads = int.MaxValue };
+        var sink = new ClusterAuditSink(() => silos, TimeProvider.System, [TimeSpan.Zero, TimeSpan.Zero], attemptTimeout: TimeSpan.FromMilliseconds(20));
+
+        var error = await Assert.ThrowsAsync<AuditUnavailableException>(() => sink.AppendAsync(Row(1, AuditRow.GenesisHash)).AsTask());
+
+        Assert.True(error.OutcomeUnknown);
+        Assert.Empty(silos.Rows);
+        Assert.Equal((1, 2), (silos.Appends, silos.HeadReads));
+    }
+
+    [Fact]
     public async Task A_head_that_is_neither_the_rows_nor_what_they_link_to_is_reported_with_an_unknown_outcome()
     {
         var other = Row(1, AuditRow.GenesisHash) with { Hash = new string('f', 64) };
@@ -125,9 +151,21 @@ public sealed class ClusterAuditSinkTests
         /// <summary>The head read answers with the head as it was before <see cref="OnHeadRead"/> ran.</summary>
         public bool HeadBeforeLanding { get; set; }
 
+        /// <summary>Appends held and never answered (a stopped silo), before they answer; their rows are not written.</summary>
+        public int HeldAppends { get; set; }
+
+        /// <summary>Head reads held and never answered, before they answer.</summary>
+        public int HeldHeadReads { get; set; }
+
         public Task Append(AuditRow[] rows)
         {
             Appends++;
+            if (HeldAppends > 0)
+            {
+                HeldAppends--;
+                return new TaskCompletionSource().Task;
+            }
+
             var head = Rows.Count == 0 ? 0 : Rows[^1].SessionSeq;
             if (rows[0].SessionSeq != head + 1)
             {
@@ -152,6 +190,12 @@ public sealed class ClusterAuditSinkTests
         public Task<AuditChainHead?> ReadHead(string chainId)
         {
             HeadReads++;
+            if (HeldHeadReads > 0)
+            {
+                HeldHeadReads--;
+                return new TaskCompletionSource<AuditChainHead?>().Task;
+            }
+
             if (BrokenHeadReads > 0)
             {
                 BrokenHeadReads--;

@@ -14,8 +14,8 @@ namespace OrleansGate.Audit.Cluster;
 /// sink settles it at once rather than failing the statement: after each of <see cref="Settlement"/>'s pauses
 /// it asks, through whichever silo answers now, for the chain's head. The rows' last hash there: they landed. The head
 /// they link to: they did not, and are sent again. Another head: an unknown outcome, as before; so is a way still
-/// broken after the last pause. The first call's response timeout is settled the same way (a silo killed while it held
-/// the call never answers); one within the rounds is not waited out again. Rows sent again that landed meanwhile after
+/// broken after the last pause. A call not answered within <see cref="AttemptTimeout"/> is settled the same way (a
+/// silo killed or stopped while it held the call does not answer), in the rounds too. Rows sent again that landed meanwhile after
 /// all (a silo that was only slow) are refused by the store's unique chain numbers, never written twice.
 /// </remarks>
 public sealed class ClusterAuditSink : IAuditSink
@@ -28,9 +28,17 @@ public sealed class ClusterAuditSink : IAuditSink
     public static readonly IReadOnlyList<TimeSpan> Settlement =
         [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4)];
 
+    /// <summary>
+    /// How long one call to the silos is waited for before it is settled like a broken one: a silo stopped (SIGSTOP)
+    /// while it held the call answers only at Orleans' 30 s response timeout, past a client's own command timeout, while
+    /// this node's gateway probe has routed the calls after it through another silo within about 4 s.
+    /// </summary>
+    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
+
     private readonly Func<IAuditIngestGrain> _ingest;
     private readonly TimeProvider _time;
     private readonly IReadOnlyList<TimeSpan> _settlement;
+    private readonly TimeSpan _attemptTimeout;
 
     public ClusterAuditSink(IGrainFactory grains, TimeProvider time)
         : this(() => grains.GetGrain<IAuditIngestGrain>(0), time)
@@ -38,11 +46,12 @@ public sealed class ClusterAuditSink : IAuditSink
     }
 
     /// <summary>With the grain reference given (tests: a stand-in for the silos).</summary>
-    internal ClusterAuditSink(Func<IAuditIngestGrain> ingest, TimeProvider time, IReadOnlyList<TimeSpan>? settlement = null)
+    internal ClusterAuditSink(Func<IAuditIngestGrain> ingest, TimeProvider time, IReadOnlyList<TimeSpan>? settlement = null, TimeSpan? attemptTimeout = null)
     {
         _ingest = ingest;
         _time = time;
         _settlement = settlement ?? Settlement;
+        _attemptTimeout = attemptTimeout ?? AttemptTimeout;
     }
 
     private IAuditIngestGrain Ingest => _ingest();
@@ -56,7 +65,7 @@ public sealed class ClusterAuditSink : IAuditSink
         Exception failure;
         try
         {
-            await Ingest.Append(batch).WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Ingest.Append(batch).WaitAsync(_attemptTimeout, _time, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (AuditUnavailableException)
@@ -65,7 +74,7 @@ public sealed class ClusterAuditSink : IAuditSink
         }
         catch (Exception e) when ((OnTheWay(e) || e is TimeoutException) && OneChain(batch))
         {
-            failure = e; // a timeout too: a silo killed while it held the call never answers it
+            failure = e; // a timeout too: a silo killed or stopped while it held the call does not answer it
         }
         catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or OperationCanceledException)
         {
@@ -78,7 +87,7 @@ public sealed class ClusterAuditSink : IAuditSink
             try
             {
                 await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
-                var head = await Ingest.ReadHead(batch[0].SessionId).WaitAsync(cancellationToken).ConfigureAwait(false);
+                var head = await Ingest.ReadHead(batch[0].SessionId).WaitAsync(_attemptTimeout, _time, cancellationToken).ConfigureAwait(false);
                 switch (Landed(batch, head))
                 {
                     case true:
@@ -87,16 +96,16 @@ public sealed class ClusterAuditSink : IAuditSink
                         throw Unknown(failure); // another record holds their place: the chain reads its head back
                 }
 
-                await Ingest.Append(batch).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Ingest.Append(batch).WaitAsync(_attemptTimeout, _time, cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (AuditUnavailableException)
             {
                 throw;
             }
-            catch (Exception e) when (OnTheWay(e))
+            catch (Exception e) when (OnTheWay(e) || (e is TimeoutException && !cancellationToken.IsCancellationRequested))
             {
-                failure = e; // the way is still broken: the next round
+                failure = e; // the way is still broken, or the silo asked holds the call: the next round
             }
             catch (Exception e) when (e is OrleansException or TimeoutException or SiloUnavailableException or OperationCanceledException)
             {
