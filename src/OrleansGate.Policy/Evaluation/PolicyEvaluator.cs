@@ -7,9 +7,9 @@ namespace OrleansGate.Policy.Evaluation;
 /// <summary>
 /// Decides one classified statement against a compiled policy: deny overrides approve overrides
 /// allow, and no matching rule means deny. Stateless and allocation-light so the session can call
-/// it per statement.
+/// it per statement. Kubernetes and HTTP requests are decided the same way (PolicyEvaluator.Requests.cs).
 /// </summary>
-public static class PolicyEvaluator
+public static partial class PolicyEvaluator
 {
     public const string NoMatchRule = GatewayRules.NoMatch;
 
@@ -66,6 +66,7 @@ public static class PolicyEvaluator
         {
             var rule = rules[i];
             if ((best is null || rule.Effect > best.Effect)
+                && rule.Kubernetes is null && rule.Http is null // a rule for HTTP requests never decides a statement
                 && IdentityMatches(rule, identity)
                 && (rule.Targets.Count == 0 || Glob.AnyMatch(rule.Targets, target))
                 && (rule.Effect == PolicyEffect.Allow ? Covers(rule, statement) : Touches(rule, statement)))

@@ -96,7 +96,8 @@ public static partial class PolicyLoader
             string? name = null, reason = null;
             PolicyEffect? effect = null;
             PolicyRule? match = null;
-            YamlNode? approval = null;
+            YamlNode? approval = null, revealKey = null;
+            var revealSecrets = false;
             foreach (var (keyNode, value) in map.Children)
             {
                 var key = Key(keyNode);
@@ -107,7 +108,8 @@ public static partial class PolicyLoader
                     case "effect": effect = Effect(value, Scalar(value, key)); break;
                     case "match": match = Match(value); break;
                     case "approval": approval = value; break;
-                    default: throw Error(keyNode, $"unknown rule key '{key}' (expected name, effect, reason, match, approval)");
+                    case "reveal_secrets": (revealSecrets, revealKey) = (Bool(value, key), keyNode); break;
+                    default: throw Error(keyNode, $"unknown rule key '{key}' (expected name, effect, reason, match, approval, reveal_secrets)");
                 }
             }
 
@@ -136,6 +138,18 @@ public static partial class PolicyLoader
                 throw Error(approval, $"rule '{name}' has 'approval' but its effect is {effect.Value.ToString().ToLowerInvariant()}, not approve");
             }
 
+            if (revealSecrets)
+            {
+                RevealSecrets(revealKey!, name, effect.Value, match?.Kubernetes);
+            }
+
+            if (effect == PolicyEffect.Allow && match?.Kubernetes?.Resources.FirstOrDefault(IsEveryNameOfTwoSegments) is { } ambiguous)
+            {
+                // Compared as a name, '*/*' is every resource of every named group AND every subresource of every core
+                // resource (pods/exec, nodes/proxy): an allow that reads as the first would grant the second.
+                throw Error(node, $"rule '{name}': resource '{ambiguous.Text}' would allow every core subresource (pods/exec, nodes/proxy) as well as every resource of every API group; name the groups (apps/*) or the subresources (pods/log) you mean");
+            }
+
             return (match ?? new PolicyRule { Name = "", Effect = PolicyEffect.Deny, Reason = "" }) with
             {
                 Name = name,
@@ -143,7 +157,31 @@ public static partial class PolicyLoader
                 Reason = reason,
                 Line = (int)node.Start.Line,
                 Approval = approval is null ? null : Approval(approval, name),
+                RevealSecrets = revealSecrets,
             };
+        }
+
+        private static bool IsEveryNameOfTwoSegments(KubernetesResourcePattern pattern) =>
+            pattern.Segments is [var first, var second] && first.All(c => c == '*') && second.All(c => c == '*');
+
+        /// <summary><c>reveal_secrets: true</c> lets Secret values through: only where the rule lets Secrets through, and says so.</summary>
+        private void RevealSecrets(YamlNode keyNode, string rule, PolicyEffect effect, KubernetesMatch? kubernetes)
+        {
+            if (effect == PolicyEffect.Deny)
+            {
+                throw Error(keyNode, $"rule '{rule}': reveal_secrets is for allow and approve rules, not deny");
+            }
+
+            if (kubernetes is null)
+            {
+                throw Error(keyNode, $"rule '{rule}': reveal_secrets needs a 'kubernetes' match (which Secrets, for whom)");
+            }
+
+            var secrets = new KubernetesRequestFacts { IsResourceRequest = true, Verb = "get", Path = "", Resource = "secrets" };
+            if (!Evaluation.RequestRules.Covers(kubernetes with { Verbs = [], Namespaces = [], Names = [] }, secrets))
+            {
+                throw Error(keyNode, $"rule '{rule}': reveal_secrets, but its kubernetes match never covers the resource secrets");
+            }
         }
 
         private PolicyRule Match(YamlNode node)
@@ -154,9 +192,21 @@ public static partial class PolicyLoader
             }
 
             var rule = new PolicyRule { Name = "", Effect = PolicyEffect.Deny, Reason = "" };
+            YamlNode? statementKey = null, protocolKey = null;
             foreach (var (keyNode, value) in map.Children)
             {
                 var key = Key(keyNode);
+                if (key is "kinds" or "relations" or "functions" or "function_groups" or "unbounded_write")
+                {
+                    statementKey ??= keyNode;
+                }
+                else if (key is "kubernetes" or "http")
+                {
+                    // One match decides one protocol: keys of two could never be met by one request.
+                    protocolKey = protocolKey is null ? keyNode
+                        : throw Error(keyNode, $"a rule matches one protocol: '{key}' cannot stand with '{Key(protocolKey)}'; write two rules");
+                }
+
                 rule = key switch
                 {
                     "issuers" => rule with { Issuers = List(value, key) },
@@ -169,8 +219,16 @@ public static partial class PolicyLoader
                     "functions" => rule with { Functions = List(value, key) },
                     "function_groups" => rule with { FunctionGroups = Groups(value) },
                     "unbounded_write" => rule with { UnboundedWriteOnly = Bool(value, key) },
-                    _ => throw Error(keyNode, $"unknown match key '{key}' (expected issuers, subjects, groups, claims, targets, kinds, relations, functions, function_groups, unbounded_write)"),
+                    "kubernetes" => rule with { Kubernetes = ReadKubernetesMatch(value) },
+                    "http" => rule with { Http = ReadHttpMatch(value) },
+                    _ => throw Error(keyNode, $"unknown match key '{key}' (expected issuers, subjects, groups, claims, targets, kinds, relations, functions, function_groups, unbounded_write, kubernetes, http)"),
                 };
+            }
+
+            if (protocolKey is not null && statementKey is not null)
+            {
+                var later = protocolKey.Start.Line >= statementKey.Start.Line ? protocolKey : statementKey;
+                throw Error(later, $"a rule matches one protocol: '{Key(protocolKey)}' cannot stand with '{Key(statementKey)}', a SQL statement key; write two rules");
             }
 
             return rule;

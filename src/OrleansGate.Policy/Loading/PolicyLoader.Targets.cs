@@ -8,8 +8,12 @@ public static partial class PolicyLoader
 {
     private sealed partial class Reader
     {
-        /// <summary><c>targets:</c>: name → connection; the password only by reference (a duplicate name is a YAML error already).</summary>
-        public Dictionary<string, PolicyTarget> Targets(YamlNode node)
+        /// <summary>
+        /// <c>targets:</c>: name → connection; credentials only by reference (a duplicate name is a YAML error already).
+        /// PostgreSQL targets (no <c>kind</c>, or <c>kind: postgres</c>) and HTTP targets (<c>kind: kubernetes</c> or
+        /// <c>http</c>) come back apart, names unique across both.
+        /// </summary>
+        public (Dictionary<string, PolicyTarget> Postgres, Dictionary<string, HttpTarget> Http) Targets(YamlNode node)
         {
             if (node is not YamlMappingNode map)
             {
@@ -17,6 +21,7 @@ public static partial class PolicyLoader
             }
 
             var targets = new Dictionary<string, PolicyTarget>(StringComparer.Ordinal);
+            var httpTargets = new Dictionary<string, HttpTarget>(StringComparer.Ordinal);
             foreach (var (keyNode, value) in map.Children)
             {
                 var name = Key(keyNode);
@@ -25,10 +30,40 @@ public static partial class PolicyLoader
                     throw Error(keyNode, "a target needs a name");
                 }
 
-                targets.Add(name, Target(name, keyNode, value));
+                switch (TargetKind(name, value))
+                {
+                    case "postgres": targets.Add(name, Target(name, keyNode, value)); break;
+                    case "kubernetes": httpTargets.Add(name, ReadHttpTarget(name, keyNode, (YamlMappingNode)value, HttpTargetKind.Kubernetes)); break;
+                    default: httpTargets.Add(name, ReadHttpTarget(name, keyNode, (YamlMappingNode)value, HttpTargetKind.Http)); break;
+                }
             }
 
-            return targets;
+            return (targets, httpTargets);
+        }
+
+        /// <summary>The target's <c>kind</c>, wherever it stands in the mapping: postgres when it gives none, as before kinds existed.</summary>
+        private string TargetKind(string name, YamlNode node)
+        {
+            if (node is not YamlMappingNode map)
+            {
+                return "postgres"; // Target() says what a target must be.
+            }
+
+            foreach (var (keyNode, value) in map.Children)
+            {
+                if (Key(keyNode) == "kind")
+                {
+                    return Scalar(value, "kind") switch
+                    {
+                        "postgres" => "postgres",
+                        "kubernetes" => "kubernetes",
+                        "http" => "http",
+                        var other => throw Error(value, $"target '{name}': kind must be postgres, kubernetes or http, not '{other}'"),
+                    };
+                }
+            }
+
+            return "postgres";
         }
 
         private PolicyTarget Target(string name, YamlNode nameNode, YamlNode node)
@@ -45,6 +80,7 @@ public static partial class PolicyLoader
                 var key = Key(keyNode);
                 switch (key)
                 {
+                    case "kind": break; // read by TargetKind
                     case "host": host = Scalar(value, key); break;
                     case "port": port = Port(value, name); break;
                     case "database": database = Scalar(value, key); break;
@@ -55,7 +91,7 @@ public static partial class PolicyLoader
                         // The value is never echoed: the line is enough to find it.
                         throw Error(keyNode, "inline passwords are not accepted in policy files; use password_env or password_file");
                     default:
-                        throw Error(keyNode, $"unknown target key '{key}' (expected host, port, database, username, password_env, password_file)");
+                        throw Error(keyNode, $"unknown target key '{key}' (expected kind, host, port, database, username, password_env, password_file)");
                 }
             }
 

@@ -51,7 +51,8 @@ public static partial class PolicyLoader
         string? version = null;
         var rules = new List<PolicyRule>();
         var guardrails = new List<PolicyRule>();
-        IReadOnlyDictionary<string, PolicyTarget>? targets = null;
+        (Dictionary<string, PolicyTarget> Postgres, Dictionary<string, HttpTarget> Http)? targets = null;
+        List<KubernetesMask>? kubernetesMasks = null;
         List<PolicyMask>? masks = null;
         List<PolicyLimit>? limits = null;
         var seenRules = false;
@@ -79,8 +80,11 @@ public static partial class PolicyLoader
                 case "limits":
                     limits = [.. reader.Limits(value)]; // a second 'limits' key is a YAML error already (duplicate key)
                     break;
+                case "kubernetes_masks":
+                    kubernetesMasks = [.. reader.KubernetesMasks(value)];
+                    break;
                 default:
-                    throw reader.Error(keyNode, $"unknown key '{key}' (expected version, targets, rules, guardrails, masks, limits)");
+                    throw reader.Error(keyNode, $"unknown key '{key}' (expected version, targets, rules, guardrails, masks, limits, kubernetes_masks)");
             }
         }
 
@@ -102,7 +106,9 @@ public static partial class PolicyLoader
         {
             Version = string.IsNullOrWhiteSpace(version) ? ContentVersion(yaml) : version,
             Rules = [.. guardrails, .. rules],
-            Targets = targets ?? new Dictionary<string, PolicyTarget>(StringComparer.Ordinal),
+            Targets = targets?.Postgres ?? new Dictionary<string, PolicyTarget>(StringComparer.Ordinal),
+            HttpTargets = targets?.Http ?? new Dictionary<string, HttpTarget>(StringComparer.Ordinal),
+            KubernetesMasks = kubernetesMasks ?? [],
             Masks = masks ?? [],
             Limits = limits ?? [],
             Source = source,

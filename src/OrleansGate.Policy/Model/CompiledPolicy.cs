@@ -11,6 +11,15 @@ public sealed record CompiledPolicy
     /// <summary>Upstream targets the file defines (<c>targets:</c>), by exact name; empty when it defines none.</summary>
     public IReadOnlyDictionary<string, PolicyTarget> Targets { get; init; } = EmptyTargets;
 
+    /// <summary>
+    /// Targets of kind <c>kubernetes</c> and <c>http</c> the file defines, by exact name; empty when it defines none. Apart from
+    /// <see cref="Targets"/>, which stays PostgreSQL only, so what dials PostgreSQL never sees them. A name is in one of the two.
+    /// </summary>
+    public IReadOnlyDictionary<string, HttpTarget> HttpTargets { get; init; } = EmptyHttpTargets;
+
+    /// <summary>Values masked in Kubernetes objects for every request (<c>kubernetes_masks:</c>); Secret values are masked besides, unless <see cref="PolicyDecision.RevealSecrets"/>.</summary>
+    public IReadOnlyList<KubernetesMask> KubernetesMasks { get; init; } = [];
+
     /// <summary>The file's masks (<c>masks:</c>); empty when it defines none.</summary>
     public IReadOnlyList<PolicyMask> Masks { get; init; } = [];
 
@@ -21,4 +30,6 @@ public sealed record CompiledPolicy
     public string Source { get; init; } = "";
 
     private static readonly IReadOnlyDictionary<string, PolicyTarget> EmptyTargets = new Dictionary<string, PolicyTarget>(StringComparer.Ordinal);
+
+    private static readonly IReadOnlyDictionary<string, HttpTarget> EmptyHttpTargets = new Dictionary<string, HttpTarget>(StringComparer.Ordinal);
 }

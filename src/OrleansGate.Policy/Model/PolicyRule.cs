@@ -49,4 +49,27 @@ public sealed record PolicyRule
 
     /// <summary>An approve rule's approvers and how the agent waits (<c>approval:</c>); null for allow and deny rules.</summary>
     public ApprovalTerms? Approval { get; init; }
+
+    /// <summary>The <c>kubernetes:</c> match: the rule decides requests to Kubernetes targets only. Null otherwise.</summary>
+    public KubernetesMatch? Kubernetes { get; init; }
+
+    /// <summary>The <c>http:</c> match: the rule decides requests to HTTP targets only. Null otherwise.</summary>
+    public HttpMatch? Http { get; init; }
+
+    /// <summary>An allow or approve rule with a <c>kubernetes:</c> match lets Secret values through unmasked (<c>reveal_secrets: true</c>).</summary>
+    public bool RevealSecrets { get; init; }
+
+    /// <summary>
+    /// Which requests the rule can decide, read from its keys (not stored, so a rule built in code with statement keys
+    /// can never be taken for one that applies to every protocol).
+    /// </summary>
+    public RuleProtocol Protocol =>
+        Kubernetes is not null ? RuleProtocol.Kubernetes
+        : Http is not null ? RuleProtocol.Http
+        : HasStatementKeys ? RuleProtocol.Sql
+        : RuleProtocol.Any;
+
+    /// <summary>Whether the match names anything of a SQL statement (kinds, relations, functions, function groups, unbounded writes).</summary>
+    public bool HasStatementKeys =>
+        Kinds != StatementKind.None || Relations.Count > 0 || Functions.Count > 0 || FunctionGroups.Count > 0 || UnboundedWriteOnly;
 }
