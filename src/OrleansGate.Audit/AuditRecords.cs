@@ -17,6 +17,21 @@ public static class AuditRecords
         };
     }
 
+    /// <summary>
+    /// An HTTP request (Kubernetes API or plain HTTP) and its decision: <paramref name="kinds"/> such as
+    /// <c>kubernetes:get</c>, <paramref name="request"/> the method and path without the query (queries may carry
+    /// secrets), and what it reads or writes (<c>pods default/web</c>). Bodies are never recorded, only their kind and size.
+    /// </summary>
+    public static AuditRecord Request(
+        DateTimeOffset at, SessionInfo session, string kinds, string request, IReadOnlyList<string> reads, IReadOnlyList<string> writes, Decision decision, string? detail) =>
+        new(AuditEventKind.Statement, at, session, null, request, decision)
+        {
+            StatementKinds = kinds,
+            RelationsRead = reads,
+            RelationsWritten = writes,
+            Detail = detail,
+        };
+
     /// <summary>A statement the edge refused by its own bookkeeping: a statement record whose outcome is the SQLSTATE the client got.</summary>
     public static AuditRecord EdgeRefusal(DateTimeOffset at, SessionInfo session, EdgeRefusal refusal)
     {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Decisions;
+using OrleansGate.Edge.Http;
 using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Masking;
 using OrleansGate.Edge.Postgres;
@@ -46,6 +47,14 @@ public static class EdgeServiceCollectionExtensions
         services.Configure<ApprovalLinks>(gateway.GetSection("Approvals"));
         services.AddSingleton<EdgeSessionServices>();
         services.AddSingleton<PostgresEdgeServices>();
+
+        // The agent HTTP listener's services (Kubernetes API and HTTP targets); the listener itself is the host's.
+        services.Configure<AgentHttpOptions>(gateway.GetSection("AgentHttp"));
+        services.AddHttpForwarder();
+        services.AddSingleton<AgentTokenCache>();
+        services.AddSingleton<AgentHttpSessions>();
+        services.AddSingleton<AgentHttpUpstreams>();
+        services.AddSingleton<AgentHttpHandler>();
         return services;
     }
 }

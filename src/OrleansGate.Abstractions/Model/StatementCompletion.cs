@@ -12,7 +12,8 @@ public sealed record StatementCompletion(
     [property: Id(2)] long? Rows,
     [property: Id(3)] long DurationMicroseconds,
     [property: Id(4)] string Outcome,
-    [property: Id(5)] IReadOnlyList<string>? Masked = null)
+    [property: Id(5)] IReadOnlyList<string>? Masked = null,
+    [property: Id(6)] string? Detail = null)
 {
     /// <summary>Outcome of a statement the target skipped because an earlier message of its pipeline failed.</summary>
     public const string NotRun = "not run";

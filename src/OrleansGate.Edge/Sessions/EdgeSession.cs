@@ -87,6 +87,27 @@ public sealed partial class EdgeSession
     }
 
     /// <summary>
+    /// Makes <paramref name="record"/> (a request of the HTTP path, with its decision) durable, as
+    /// <see cref="RecordAsync"/> does for a statement: the decision carries the record's number, or is
+    /// <see cref="DecisionEffect.Unavailable"/> when the record cannot be written (the request is then refused).
+    /// </summary>
+    public async ValueTask<Decision> RecordRequestAsync(AuditRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var decision = record.Decision ?? throw new ArgumentException("a request record carries its decision", nameof(record));
+        try
+        {
+            var sequence = await _audit.AppendAsync(record).ConfigureAwait(false);
+            return decision with { AuditSequence = sequence };
+        }
+        catch (AuditUnavailableException e)
+        {
+            Refused(e.Message);
+            return new Decision(DecisionEffect.Unavailable, GatewayRules.AuditUnavailable, e.Message, decision.PolicyVersion, 0);
+        }
+    }
+
+    /// <summary>
     /// The record of an allowed pure read, queued but not written: the read is forwarded at once and its result held by
     /// the protocol handler until <see cref="AuditPump.Deferred.Durable"/> (DESIGN §2.7: a read's record is durable
     /// before the first byte of its result reaches the agent). Its completion usually travels in the record itself.
@@ -184,6 +205,7 @@ public sealed partial class EdgeSession
         DurationMicroseconds = completion.DurationMicroseconds,
         Outcome = completion.Outcome,
         MaskedColumns = completion.Masked ?? [],
+        Detail = completion.Detail,
     };
 
     /// <summary>

@@ -12,6 +12,7 @@ using Orleans.Messaging;
 using Orleans.Runtime.Membership;
 using OrleansGate.Edge;
 using OrleansGate.Edge.Classification;
+using OrleansGate.Edge.Http;
 using OrleansGate.Edge.Postgres;
 using OrleansGate.Edge.Sessions;
 using OrleansGate.Edge.Telemetry;
@@ -92,6 +93,12 @@ public static class GatewayHost
 
         var http = gateway.GetSection("Http").Get<HttpListenerOptions>() ?? new HttpListenerOptions();
         var postgres = gateway.GetSection("Postgres").Get<PostgresListenerOptions>() ?? new PostgresListenerOptions();
+        var agentHttp = gateway.GetSection("AgentHttp").Get<AgentHttpOptions>() ?? new AgentHttpOptions();
+        if (role is GatewayRole.All or GatewayRole.Edge && agentHttp.Problem() is { } agentHttpProblem)
+        {
+            throw new InvalidOperationException(agentHttpProblem);
+        }
+
         if (role is GatewayRole.All or GatewayRole.Silo && http.Port != 0)
         {
             // Where edges probe this silo's gateway (Cluster/GatewayHealthProbe).
@@ -155,6 +162,16 @@ public static class GatewayHost
             if (role is GatewayRole.All or GatewayRole.Edge)
             {
                 kestrel.Listen(IPAddress.Parse(postgres.Address), postgres.Port, listen => listen.UseConnectionHandler<PostgresConnectionHandler>());
+                if (agentHttp.Port != 0)
+                {
+                    kestrel.Listen(IPAddress.Parse(agentHttp.Address), agentHttp.Port, listen =>
+                    {
+                        if (!agentHttp.Insecure)
+                        {
+                            listen.UseHttps(PostgresTlsCertificate.Load(agentHttp.Tls)!);
+                        }
+                    });
+                }
             }
         });
 
@@ -163,6 +180,13 @@ public static class GatewayHost
         {
             // Fail at start, not at the first statement, when the parser library is missing.
             app.Services.GetRequiredService<StatementSummaries>();
+        }
+
+        if (role is GatewayRole.All or GatewayRole.Edge && agentHttp.Port != 0)
+        {
+            // Agents' Kubernetes and HTTP requests: everything on that listener, and nothing else there (no admin endpoint).
+            var handler = app.Services.GetRequiredService<AgentHttpHandler>();
+            app.MapWhen(context => context.Connection.LocalPort == agentHttp.Port, agents => agents.Run(handler.HandleAsync));
         }
 
         app.MapGet("/healthz", () => Results.Text("ok"));

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 
-namespace OrleansGate.KubernetesApiStandIn.Tests;
+namespace OrleansGate.KubernetesApiStandIn.Clients;
 
 /// <summary>The real <c>kubectl</c> binary with a kubeconfig and discovery cache of the test's own, so tests
 /// neither read nor write the user's <c>~/.kube</c>.</summary>
-internal sealed class Kubectl(string kubeconfigPath, string workDirectory)
+public sealed class Kubectl(string kubeconfigPath, string workDirectory)
 {
     /// <summary>Bounds a kubectl that should exit by itself.</summary>
     public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);

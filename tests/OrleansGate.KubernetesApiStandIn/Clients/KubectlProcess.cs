@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace OrleansGate.KubernetesApiStandIn.Tests;
+namespace OrleansGate.KubernetesApiStandIn.Clients;
 
 /// <summary>
 /// A running kubectl: its output read asynchronously line by line, so a test can await the line it expects
 /// (a TaskCompletionSource completed by the reader) instead of sleeping. Killed on dispose if still running.
 /// </summary>
-internal sealed class KubectlProcess : IAsyncDisposable
+public sealed class KubectlProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Lock _gate = new();

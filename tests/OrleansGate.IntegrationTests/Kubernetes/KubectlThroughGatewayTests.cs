@@ -1,0 +1,402 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using OrleansGate.Grains;
+using OrleansGate.IntegrationTests.Fixtures;
+using OrleansGate.IntegrationTests.Infrastructure;
+using OrleansGate.KubernetesApiStandIn;
+using OrleansGate.KubernetesApiStandIn.Clients;
+
+namespace OrleansGate.IntegrationTests.Kubernetes;
+
+/// <summary>
+/// The real kubectl through the gateway's agent HTTP listener to a Kubernetes API stand-in (no API server can run
+/// here): reads allowed and audited, Secret values masked, a delete denied by rule with the rule's message, and bad
+/// requests refused with nothing forwarded.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class KubectlThroughGatewayTests(GatewayFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string SecretValue = "hunter2-not-for-agents";
+
+    private KubernetesApiStandIn.KubernetesApiStandIn _api = null!;
+    private GatewayNode _node = null!;
+    private Kubectl _kubectl = null!;
+    private Kubectl _otherKubectl = null!;
+    private int _agentPort;
+    private string _gatewayCa = "";
+
+    public async Task InitializeAsync()
+    {
+        _api = await KubernetesApiStandIn.KubernetesApiStandIn.StartAsync();
+        _api.Create(StandInResources.Pods, StandInObjects.Pod("web-1"));
+        _api.Create(StandInResources.Secrets, StandInObjects.Secret("db", new Dictionary<string, string> { ["password"] = SecretValue }));
+
+        var files = Directory.CreateTempSubdirectory("orleansgate-k8s-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(files, "ca.pem"), _api.CaCertificatePem);
+        await File.WriteAllTextAsync(Path.Combine(files, "token"), _api.BearerToken);
+        var policy = GatewaySettings.WritePolicyFile($$"""
+            version: k8s-tests
+            targets:
+              cluster:
+                kind: kubernetes
+                url: {{_api.Url.GetLeftPart(UriPartial.Authority)}}
+                ca_file: {{Path.Combine(files, "ca.pem")}}
+                token_file: {{Path.Combine(files, "token")}}
+            rules:
+              - name: discovery
+                effect: allow
+                reason: kubectl reads the API's discovery documents
+                match: { kubernetes: { verbs: [get], non_resource_paths: ["/api", "/api/*", "/apis", "/apis/*", "/apis/*/*", "/version", "/openapi/*"] } }
+              - name: read-workloads
+                effect: allow
+                reason: agents may read pods and secrets
+                match: { kubernetes: { verbs: [get, list, watch], resources: [pods, secrets] } }
+              - name: agent-b-may-exec-and-apply
+                effect: allow
+                reason: agent-b runs commands in pods and applies config maps
+                match: { subjects: [agent-b], kubernetes: { verbs: [get, create, patch], resources: [pods/exec, configmaps] } }
+              - name: logs
+                effect: allow
+                reason: agents may follow pod logs
+                match: { kubernetes: { verbs: [get], resources: [pods/log] } }
+              - name: no-pod-deletes
+                effect: deny
+                reason: agents never delete pods
+                match: { kubernetes: { verbs: [delete], resources: [pods] } }
+            """);
+        // kubectl sends its token over TLS only: the agent listener gets a certificate of a CA of the test's own.
+        using var authority = KubernetesApiStandIn.Certificates.StandInCertificateAuthority.Create();
+        using var listener = authority.IssueServerCertificate();
+        await File.WriteAllTextAsync(Path.Combine(files, "gateway.pem"), listener.ExportCertificatePem());
+        await File.WriteAllTextAsync(Path.Combine(files, "gateway.key"), System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(listener)!.ExportPkcs8PrivateKeyPem());
+        _gatewayCa = authority.CertificatePem;
+        _agentPort = FreePort.Next();
+        var overrides = GatewaySettings.OwnCluster("k8s");
+        overrides["OrleansGate:Policy:File"] = policy;
+        overrides["OrleansGate:AgentHttp:Port"] = _agentPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        overrides["OrleansGate:AgentHttp:Tls:CertificatePath"] = Path.Combine(files, "gateway.pem");
+        overrides["OrleansGate:AgentHttp:Tls:KeyPath"] = Path.Combine(files, "gateway.key");
+        _node = await GatewayNode.StartAsync(fixture.Settings.OtherNode("k8s-node", overrides));
+
+        var token = await fixture.Node.GetTokenAsync();
+        var home = Directory.CreateTempSubdirectory("orleansgate-kubectl-").FullName;
+        var kubeconfig = Path.Combine(home, "config");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: gateway
+              cluster:
+                server: https://127.0.0.1:{_agentPort}/k8s/cluster
+                certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(_gatewayCa))}
+            users:
+            - name: agent
+              user:
+                token: {token}
+            contexts:
+            - name: gateway
+              context:
+                cluster: gateway
+                user: agent
+                namespace: default
+            current-context: gateway
+
+            """);
+        _kubectl = new Kubectl(kubeconfig, home);
+        var otherHome = Directory.CreateTempSubdirectory("orleansgate-kubectl-").FullName;
+        var otherKubeconfig = Path.Combine(otherHome, "config");
+        await File.WriteAllTextAsync(otherKubeconfig, (await File.ReadAllTextAsync(kubeconfig)).Replace(token, await fixture.Node.GetTokenAsync(GatewaySettings.OtherClientId), StringComparison.Ordinal));
+        _otherKubectl = new Kubectl(otherKubeconfig, otherHome);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        await _api.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_body_over_the_cap_is_refused_with_413_and_not_forwarded()
+    {
+        var before = _api.Requests.Count;
+        using var http = Client();
+        var big = new string('x', 3 * 1024 * 1024 + 1);
+        using var sized = new HttpRequestMessage(HttpMethod.Post, $"https://127.0.0.1:{_agentPort}/k8s/cluster/api/v1/namespaces/default/configmaps")
+        {
+            Content = new StringContent(big, System.Text.Encoding.ASCII, "application/json"),
+        };
+        sized.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await fixture.Node.GetTokenAsync(GatewaySettings.OtherClientId));
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, $"https://127.0.0.1:{_agentPort}/k8s/cluster/api/v1/namespaces/default/configmaps")
+        {
+            Content = new PushStreamContent(big),
+        };
+        chunked.Headers.Authorization = sized.Headers.Authorization;
+
+        using var first = await http.SendAsync(sized);
+        using var second = await http.SendAsync(chunked);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, first.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, second.StatusCode);
+        Assert.Equal(before, _api.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Duplicate_Content_Length_is_refused_with_400_and_not_forwarded()
+    {
+        var before = _api.Requests.Count;
+
+        var status = await RawPostAsync("Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}");
+
+        Assert.StartsWith("HTTP/1.1 400", status, StringComparison.Ordinal);
+        Assert.Equal(before, _api.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Transfer_Encoding_with_Content_Length_is_framed_by_Transfer_Encoding_alone_and_the_target_never_sees_the_agents_token()
+    {
+        // Kestrel follows RFC 9112 6.3: Transfer-Encoding overrides Content-Length, which is removed before anything
+        // reads the body; the gateway decides on, and forwards, that one body (the stand-in then finds "{}" no config map).
+        var status = await RawPostAsync("Transfer-Encoding: chunked\r\nContent-Length: 40\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 4", status, StringComparison.Ordinal);
+        var forwarded = Assert.Single(_api.Requests, r => r.Method == "POST");
+        Assert.Equal("{}", forwarded.Body);
+        Assert.Equal($"Bearer {_api.BearerToken}", forwarded.Header("Authorization"));
+    }
+
+    private async Task<string?> RawPostAsync(string framing)
+    {
+        var token = await fixture.Node.GetTokenAsync(GatewaySettings.OtherClientId);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, _agentPort);
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("127.0.0.1");
+        var head = $"POST /k8s/cluster/api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n";
+        await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head + framing));
+        await tls.FlushAsync();
+
+        using var reader = new StreamReader(tls, System.Text.Encoding.ASCII);
+        return await reader.ReadLineAsync();
+    }
+
+    /// <summary>A body sent chunked (no Content-Length), as a streaming client sends it.</summary>
+    private sealed class PushStreamContent(string text) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text)).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    /// <summary>Audit records (in the state database, the tests' audit store) whose text holds every one of <paramref name="parts"/>.</summary>
+    private async Task<long> AuditRowsAsync(params string[] parts)
+    {
+        await using var state = new NpgsqlConnection(fixture.Settings.StateConnectionString);
+        await state.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM orleansgate_audit a WHERE " + string.Join(" AND ", parts.Select((_, i) => $"strpos(a::text, ${i + 1}) > 0")), state);
+        foreach (var part in parts)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = part });
+        }
+
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>An HTTP client that trusts the test's CA for the agent listener.</summary>
+    private HttpClient Client()
+    {
+        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        roots.ImportFromPem(_gatewayCa);
+        return new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                    chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+                    chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                    return certificate is not null && chain.Build(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+                },
+            },
+        });
+    }
+
+    [Fact]
+    public async Task Kubectl_get_pods_goes_through_and_is_allowed()
+    {
+        var result = await _kubectl.RunAsync("get", "pods");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("web-1", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(_api.Requests, r => r.Method == "GET" && r.Path == "/api/v1/namespaces/default/pods");
+    }
+
+    [Fact]
+    public async Task Kubectl_get_secrets_as_yaml_shows_the_keys_but_never_the_values()
+    {
+        var result = await _kubectl.RunAsync("get", "secrets", "-o", "yaml");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("password:", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(SecretValue)), result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("KioqTUFTS0VEKioq", result.Stdout, StringComparison.Ordinal); // base64 of ***MASKED***
+    }
+
+    [Fact]
+    public async Task Kubectl_delete_pod_is_denied_with_the_rules_message_and_never_forwarded()
+    {
+        var result = await _kubectl.RunAsync("delete", "pod", "web-1");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("denied by rule no-pod-deletes", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(_api.Requests, r => r.Method == "DELETE");
+        Assert.NotNull(_api.Get(StandInResources.Pods, "default", "web-1"));
+    }
+
+    [Fact]
+    public async Task Exec_is_denied_without_a_rule_and_runs_through_the_gateway_where_a_rule_allows_it()
+    {
+        var denied = await _kubectl.RunAsync("exec", "web-1", "--", "echo", "hello");
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.Contains("default-deny", denied.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(_api.Requests, r => r.Path.EndsWith("/exec", StringComparison.Ordinal));
+
+        var allowed = await _otherKubectl.RunAsync("exec", "web-1", "--", "echo", "hello");
+
+        Assert.True(allowed.ExitCode == 0, allowed.ToString());
+        Assert.Equal("hello", allowed.Stdout.Trim());
+        Assert.True(await AuditRowsAsync("/api/v1/namespaces/default/pods/web-1/exec", "command: echo hello", "agent-b-may-exec-and-apply") >= 1);
+    }
+
+    [Fact]
+    public async Task Apply_where_a_rule_allows_it_creates_the_object_upstream()
+    {
+        var manifest = Path.Combine(Directory.CreateTempSubdirectory("orleansgate-manifest-").FullName, "cm.yaml");
+        await File.WriteAllTextAsync(manifest, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: default\ndata:\n  mode: fast\n");
+
+        var denied = await _kubectl.RunAsync("apply", "-f", manifest);
+        var applied = await _otherKubectl.RunAsync("apply", "-f", manifest);
+
+        Assert.NotEqual(0, denied.ExitCode);
+        Assert.True(applied.ExitCode == 0, applied.ToString());
+        Assert.Equal("fast", (string?)_api.Get(StandInResources.ConfigMaps, "default", "settings")!["data"]!["mode"]);
+    }
+
+    [Fact]
+    public async Task Logs_follow_streams_lines_as_they_come()
+    {
+        _api.SetLog("default", "web-1", "first line\n");
+        await using var logs = _kubectl.Start(["logs", "-f", "web-1"]);
+        await logs.WaitForLineAsync(line => line == "first line", Kubectl.LineTimeout);
+
+        _api.AppendLog("default", "web-1", "second line");
+
+        Assert.Equal("second line", await logs.WaitForLineAsync(line => line == "second line", Kubectl.LineTimeout));
+    }
+
+    [Fact]
+    public async Task Each_request_is_recorded_with_its_verb_resource_and_rule_and_never_the_token()
+    {
+        var token = await fixture.Node.GetTokenAsync();
+        var listed = await _kubectl.RunAsync("get", "pods");
+        var denied = await _kubectl.RunAsync("delete", "pod", "web-1");
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        Assert.NotEqual(0, denied.ExitCode);
+
+        // Each request's record is durable before its answer goes out (or its refusal does).
+        Assert.True(await AuditRowsAsync("GET /api/v1/namespaces/default/pods", "kubernetes:list", "read-workloads") >= 1);
+        Assert.True(await AuditRowsAsync("DELETE /api/v1/namespaces/default/pods/web-1", "kubernetes:delete", "no-pod-deletes") >= 1);
+        Assert.Equal(0, await AuditRowsAsync(token));
+        Assert.Equal(0, await AuditRowsAsync(_api.BearerToken));
+    }
+
+    [Fact]
+    public async Task Revoking_the_agent_ends_its_running_watch()
+    {
+        await using var watch = _kubectl.Start(["get", "pods", "-w"]);
+        await watch.WaitForLineAsync(line => line.Contains("web-1", StringComparison.Ordinal), Kubectl.LineTimeout);
+        var agent = _node.Services.GetRequiredService<IGrainFactory>().GetGrain<IAgentGrain>($"{fixture.Settings.Issuer}|{GatewaySettings.AgentClientId}");
+
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(1, await agent.Revoke("kubernetes watch revocation test"));
+        var ended = await watch.WaitForExitAsync(Kubectl.ExitTimeout);
+        output.WriteLine($"revocation: kubectl's watch ended {clock.Elapsed.TotalMilliseconds:0.0} ms after Revoke was called ({ended.ExitCode})");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the watch ended after {clock.Elapsed.TotalMilliseconds:0} ms: {ended}");
+        var refused = await _kubectl.RunAsync("get", "pods");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("agent revoked", refused.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "a bearer token is required")]
+    [InlineData("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "the token was refused")]
+    public async Task A_request_without_a_valid_token_is_refused_with_401_and_not_forwarded(string? token, string message)
+    {
+        var before = _api.Requests.Count;
+        using var http = Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{_agentPort}/k8s/cluster/api/v1/namespaces/default/secrets");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("Status", (string?)status["kind"]);
+        Assert.Contains(message, (string?)status["message"], StringComparison.Ordinal);
+        Assert.Equal(before, _api.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("/k8s/cluster/api/v1/namespaces/default/pods/a%2Fb", HttpStatusCode.BadRequest)]
+    [InlineData("/k8s/cluster/api/v1/namespaces/default//pods", HttpStatusCode.BadRequest)]
+    [InlineData("/k8s/cluster/api/v1/namespaces/default/pods/web-1/exec?command=sh", HttpStatusCode.Forbidden)]
+    [InlineData("/k8s/nowhere/api/v1/pods", HttpStatusCode.NotFound)]
+    public async Task A_bad_or_unallowed_path_is_refused_and_not_forwarded(string path, HttpStatusCode expected)
+    {
+        var before = _api.Requests.Count;
+        using var http = Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{_agentPort}{path}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await fixture.Node.GetTokenAsync());
+
+        using var response = await http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(before, _api.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Impersonation_headers_and_a_Connection_header_naming_Authorization_are_refused()
+    {
+        var token = await fixture.Node.GetTokenAsync();
+        using var http = Client();
+        using var impersonate = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{_agentPort}/k8s/cluster/api/v1/namespaces/default/pods");
+        impersonate.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        impersonate.Headers.Add("Impersonate-User", "system:admin");
+        using var connection = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{_agentPort}/k8s/cluster/api/v1/namespaces/default/pods");
+        connection.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        connection.Headers.Connection.Add("Authorization");
+        var before = _api.Requests.Count;
+
+        using var first = await http.SendAsync(impersonate);
+        using var second = await http.SendAsync(connection);
+
+        Assert.Equal(HttpStatusCode.Forbidden, first.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, second.StatusCode);
+        Assert.Equal(before, _api.Requests.Count);
+    }
+}

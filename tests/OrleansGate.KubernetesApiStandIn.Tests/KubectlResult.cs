@@ -1,6 +1,0 @@
-namespace OrleansGate.KubernetesApiStandIn.Tests;
-
-internal sealed record KubectlResult(int ExitCode, string Stdout, string Stderr)
-{
-    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
-}
