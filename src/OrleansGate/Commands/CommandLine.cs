@@ -14,9 +14,10 @@ public static class CommandLine
 
         commands:
           run [--role all|silo|edge]      run a node (default command; role all = silo + edge)
-          idp token --client ID [--secret S] [--issuer URL]
+          idp token --client ID [--secret S] [--issuer URL] [--exec-credential]
                                           get an access token from the development identity provider
-                                          (issuer and secret default to the DevIdp section of the config)
+                                          (issuer and secret default to the DevIdp section of the config);
+                                          --exec-credential prints it as kubectl's ExecCredential JSON
           idp login --user NAME [--password-file FILE] [--client ID]
                                           sign a development user in (authorization code + PKCE, as the
                                           approvals page does) and print their access token, for approvals
@@ -34,6 +35,12 @@ public static class CommandLine
                                           the approvers' API, with the approver's own token (--token-file or
                                           ORLEANSGATE_APPROVER_TOKEN); URL defaults to ORLEANSGATE_URL, then
                                           Approvals:ApiUrl, then the node's HTTP listener (exit 2 when refused)
+          kube config --target NAME --server https://HOST:PORT [--ca-file PEM] [--client ID]
+                    [--output FILE [--force]] [--insecure]
+                                          a kubeconfig for the Kubernetes target NAME through the agent listener:
+                                          kubectl gets tokens by running this orleansgate (idp token
+                                          --exec-credential, same --config); it holds no token; printed unless
+                                          --output (exit 2 when refused)
           policy check FILE               validate a policy file (errors name file, line and problem)
           policy test --policy FILE --subject S [--groups A,B] [--issuer URL] [--claims NAME=VALUE]... --target T --sql "..."
                                           print the decision, rule and classification; touches no target
@@ -77,6 +84,8 @@ public static class CommandLine
                 return await AgentsCommand.RunAsync(arguments, LoadConfiguration(configFiles), stdout, ct);
             case "idp":
                 return await IdpAsync(arguments, configFiles, stdout, stderr, ct);
+            case "kube":
+                return await KubeCommand.RunAsync(arguments, configFiles, () => LoadConfiguration(configFiles), stdout, stderr);
             case "policy":
                 return await PolicyCommand.RunAsync(arguments, () => LoadConfiguration(configFiles), stdout, stderr, ct);
             case "audit":
@@ -149,6 +158,7 @@ public static class CommandLine
         var clientId = arguments.TakeValue("--client") ?? throw new CommandLineException("idp token needs --client ID");
         var secret = arguments.TakeValue("--secret");
         var issuer = arguments.TakeValue("--issuer");
+        var execCredential = arguments.TakeFlag("--exec-credential");
         arguments.EnsureEmpty();
 
         if (secret is null || issuer is null)
@@ -163,7 +173,7 @@ public static class CommandLine
                 ?? throw new CommandLineException($"no --secret given and client '{clientId}' is not in the DevIdp configuration");
         }
 
-        return await TokenCommand.RunAsync(issuer, clientId, secret, stdout, stderr, ct);
+        return await TokenCommand.RunAsync(issuer, clientId, secret, execCredential, stdout, stderr, ct);
     }
 
     private static IConfiguration LoadConfiguration(IReadOnlyList<string> configFiles)

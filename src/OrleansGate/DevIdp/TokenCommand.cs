@@ -1,12 +1,14 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using OrleansGate.Host.Commands;
 
 namespace OrleansGate.Host.DevIdp;
 
 /// <summary>
 /// <c>orleansgate idp token</c>: obtains a client-credentials access token from an OpenID Connect issuer
-/// (the development IdP, or Okta) and prints it, so it can be used directly as a PostgreSQL password.
+/// (the development IdP, or Okta) and prints it, so it can be used directly as a PostgreSQL password; with
+/// <c>--exec-credential</c> it prints it as kubectl's <see cref="ExecCredential"/> instead (an exec credential plugin).
 /// </summary>
 public static class TokenCommand
 {
@@ -18,16 +20,23 @@ public static class TokenCommand
     /// access token and a newline to <paramref name="stdout"/>. On failure writes one line to <paramref name="stderr"/>
     /// (never the secret) and returns non-zero.
     /// </summary>
-    public static async Task<int> RunAsync(string issuer, string clientId, string clientSecret, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Task<int> RunAsync(string issuer, string clientId, string clientSecret, TextWriter stdout, TextWriter stderr, CancellationToken ct) =>
+        RunAsync(issuer, clientId, clientSecret, execCredential: false, stdout, stderr, ct);
+
+    /// <summary>As above; with <paramref name="execCredential"/> the token is written as an <see cref="ExecCredential"/> JSON line.</summary>
+    public static async Task<int> RunAsync(string issuer, string clientId, string clientSecret, bool execCredential, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         using var handler = new SocketsHttpHandler { AllowAutoRedirect = false };
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30), MaxResponseContentBufferSize = 1024 * 1024 };
-        return await RunAsync(http, issuer, clientId, clientSecret, stdout, stderr, ct);
+        return await RunAsync(http, TimeProvider.System, issuer, clientId, clientSecret, execCredential, stdout, stderr, ct);
     }
 
-    internal static async Task<int> RunAsync(HttpClient http, string issuer, string clientId, string clientSecret, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    internal static Task<int> RunAsync(HttpClient http, string issuer, string clientId, string clientSecret, TextWriter stdout, TextWriter stderr, CancellationToken ct) =>
+        RunAsync(http, TimeProvider.System, issuer, clientId, clientSecret, execCredential: false, stdout, stderr, ct);
+
+    internal static async Task<int> RunAsync(HttpClient http, TimeProvider time, string issuer, string clientId, string clientSecret, bool execCredential, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(issuer) || string.IsNullOrEmpty(clientId) || string.IsNullOrEmpty(clientSecret))
         {
@@ -75,6 +84,8 @@ public static class TokenCommand
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
 
+            // expires_in counts from when the IdP answered; counting from before the request keeps the estimate early.
+            var requestedAt = time.GetUtcNow();
             using var tokenResponse = await http.SendAsync(request, ct);
             var body = await tokenResponse.Content.ReadAsStringAsync(ct);
             if (!tokenResponse.IsSuccessStatusCode)
@@ -88,7 +99,7 @@ public static class TokenCommand
                 return await FailAsync(stderr, $"{step}: the response has no access_token", clientSecret);
             }
 
-            await stdout.WriteAsync(accessToken + "\n");
+            await stdout.WriteAsync((execCredential ? ExecCredential.Format(accessToken, ExpiresAt(token.RootElement, requestedAt)) : accessToken) + "\n");
             await stdout.FlushAsync(ct);
             return 0;
         }
@@ -133,6 +144,12 @@ public static class TokenCommand
             return "";
         }
     }
+
+    /// <summary>From <c>expires_in</c> (RFC 6749 §5.1, seconds; optional): null when absent or not a positive number.</summary>
+    private static DateTimeOffset? ExpiresAt(JsonElement token, DateTimeOffset requestedAt) =>
+        token.TryGetProperty("expires_in", out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds) && seconds is > 0 and <= 366L * 24 * 3600
+            ? requestedAt.AddSeconds(seconds)
+            : null;
 
     private static string? ReadString(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
