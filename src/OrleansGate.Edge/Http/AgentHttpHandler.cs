@@ -27,7 +27,8 @@ namespace OrleansGate.Edge.Http;
 ///   2. Bearer token ─► validated (cached by hash until exp) ─► 401 otherwise
 ///   3. target from the policy ─► 404; path and query read as the API server does ─► 400 otherwise
 ///   4. the token's session on this target (agent grain: revocation, session limit) ─► 403/429/503
-///   5. decision (policy rules) ─► record durable ─► deny 403 (rule named), approve 403 (not yet on HTTP), 503 no record
+///   5. decision (policy rules) ─► record durable ─► deny 403 (rule named), 503 no record; approve ─► held for a
+///      human (AgentHttpApprovals): wait, or 403 naming the approval (retry mode); denied/expired 403, cluster down 503
 ///   6. forward with the gateway's credential; a revocation aborts the request, a watch too
 ///   7. completion record: status, bytes, duration, values masked
 /// </code>
@@ -141,6 +142,14 @@ public sealed partial class AgentHttpHandler(
             : null;
         var recorded = await session.Edge.RecordRequestAsync(
             AuditRecords.Request(time.GetUtcNow(), session.Info, summary.Kinds, summary.Request, summary.Reads, summary.Writes, decision, detail)).ConfigureAwait(false);
+        if (recorded.Effect == DecisionEffect.Approve)
+        {
+            var subject = await AgentHttpApprovals.SubjectAsync(request, parsed.Request!.Path, summary.Kinds, summary.Writes.Concat(summary.Reads).FirstOrDefault(), summary.Request)
+                .ConfigureAwait(false);
+            recorded = await AgentHttpApprovals.AwaitAsync(context, session, recorded, subject,
+                d => AuditRecords.Request(time.GetUtcNow(), session.Info, summary.Kinds, summary.Request, summary.Reads, summary.Writes, d, detail), logger).ConfigureAwait(false);
+        }
+
         switch (recorded.Effect)
         {
             case DecisionEffect.Unavailable:
@@ -148,7 +157,7 @@ public sealed partial class AgentHttpHandler(
             case DecisionEffect.Deny:
                 throw new AgentHttpRefusal(parsed.Request is null ? 400 : 403, $"denied by rule {recorded.Rule}: {recorded.Reason}");
             case DecisionEffect.Approve:
-                throw new AgentHttpRefusal(403, $"rule {recorded.Rule} holds this request for a human's approval, which the HTTP path cannot ask for yet: refused");
+                throw new AgentHttpRefusal(403, $"rule {recorded.Rule} still holds this request for a human's approval: refused"); // never: the approval decides
         }
 
         // 6. Forward, with the gateway's own credential; the session's end (a revocation) cuts the request.

@@ -22,22 +22,61 @@ public sealed partial class EdgeSession
     /// <param name="waiting">Told once, at once, when the request starts waiting (the agent's notice).</param>
     /// <param name="withdraw">The agent withdraws the request (a cancel): the approval is withdrawn.</param>
     /// <param name="ended">The session ends: the wait stops, the approval stays for the agent's next attempt.</param>
-    public async ValueTask<Decision> AwaitApprovalAsync(
+    public ValueTask<Decision> AwaitApprovalAsync(
         Decision decision, SqlAction action, string text, Func<ApprovalView, ValueTask> waiting, CancellationToken withdraw, CancellationToken ended)
     {
-        ArgumentNullException.ThrowIfNull(decision);
         ArgumentNullException.ThrowIfNull(action);
+        return AwaitApprovalCoreAsync(
+            decision,
+            new ApprovalSubject(text, action.NormalizedSql, action.Fingerprint, action.KindsText, "statement"),
+            d => RecordAsync(d, action),
+            d => AuditRecords.Statement(_services.Time.GetUtcNow(), Info, action, d),
+            waiting,
+            withdraw,
+            ended);
+    }
+
+    /// <summary>
+    /// As the statement overload, for a request of another protocol (the HTTP path): <paramref name="recordOf"/> builds
+    /// its record for a decision (the approval's id and approvers are added to the outcome's).
+    /// </summary>
+    public ValueTask<Decision> AwaitApprovalAsync(
+        Decision decision, ApprovalSubject subject, Func<Decision, AuditRecord> recordOf, Func<ApprovalView, ValueTask> waiting, CancellationToken withdraw, CancellationToken ended)
+    {
+        ArgumentNullException.ThrowIfNull(recordOf);
+        return AwaitApprovalCoreAsync(decision, subject, d => RecordRequestAsync(recordOf(d)), recordOf, waiting, withdraw, ended);
+    }
+
+    /// <summary>What an approval is asked for, whatever the protocol.</summary>
+    /// <param name="Text">What approvers see (the statement in full; an HTTP request's description, never its body).</param>
+    /// <param name="Normalized">What the audit keeps of it.</param>
+    /// <param name="Fingerprint">Requests of one fingerprint share a requests grain (and a <c>shape</c> reuse window).</param>
+    /// <param name="Kinds">Its kinds as the audit names them.</param>
+    /// <param name="Noun">How the agent's messages name it ("send the same statement again").</param>
+    public sealed record ApprovalSubject(string Text, string Normalized, string Fingerprint, string? Kinds, string Noun);
+
+    private async ValueTask<Decision> AwaitApprovalCoreAsync(
+        Decision decision,
+        ApprovalSubject subject,
+        Func<Decision, ValueTask<Decision>> recordRefusal,
+        Func<Decision, AuditRecord> recordOf,
+        Func<ApprovalView, ValueTask> waiting,
+        CancellationToken withdraw,
+        CancellationToken ended)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(waiting);
         if (_services.Decider.TermsOf(decision) is not { } terms)
         {
-            return await RecordAsync(_services.Decider.Refusal(GatewayRules.PolicyUnavailable,
-                $"the policy changed while rule '{decision.Rule}' was applied; send the statement again"), action).ConfigureAwait(false);
+            return await recordRefusal(_services.Decider.Refusal(GatewayRules.PolicyUnavailable,
+                $"the policy changed while rule '{decision.Rule}' was applied; send the {subject.Noun} again")).ConfigureAwait(false);
         }
 
-        var request = new ApprovalRequest(Info.Agent, Info.Target, Info.Protocol, text, action.NormalizedSql, action.Fingerprint,
+        var request = new ApprovalRequest(Info.Agent, Info.Target, Info.Protocol, subject.Text, subject.Normalized, subject.Fingerprint,
             decision.Rule, decision.Reason, decision.PolicyVersion, terms, Info.SessionId, Info.EdgeNode)
-        { Kinds = action.KindsText };
-        var requests = _services.Grains.GetGrain<IApprovalRequestsGrain>(ApprovalKeys.Requests(Info.Agent, Info.Target, action.Fingerprint));
+        { Kinds = subject.Kinds };
+        var requests = _services.Grains.GetGrain<IApprovalRequestsGrain>(ApprovalKeys.Requests(Info.Agent, Info.Target, subject.Fingerprint));
         ApprovalTicket ticket;
         try
         {
@@ -46,8 +85,8 @@ public sealed partial class EdgeSession
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {
             LogApprovalUnavailable(_services.Logger, Info.SessionId, e.Message);
-            return await RecordAsync(new Decision(DecisionEffect.Unavailable, GatewayRules.ClusterUnavailable,
-                "the approval could not be asked for (the cluster did not answer); retry later", decision.PolicyVersion, 0), action).ConfigureAwait(false);
+            return await recordRefusal(new Decision(DecisionEffect.Unavailable, GatewayRules.ClusterUnavailable,
+                "the approval could not be asked for (the cluster did not answer); retry later", decision.PolicyVersion, 0)).ConfigureAwait(false);
         }
 
         // A loop: when another session of the agent used up the approval this one waited on, it waits on the next.
@@ -55,7 +94,7 @@ public sealed partial class EdgeSession
         {
             if (terms.Mode == ApprovalMode.Retry)
             {
-                return await RecordAsync(Waiting(decision, ticket.Approval), action).ConfigureAwait(false);
+                return await recordRefusal(Waiting(decision, ticket.Approval, subject.Noun)).ConfigureAwait(false);
             }
 
             await waiting(ticket.Approval).ConfigureAwait(false);
@@ -70,10 +109,10 @@ public sealed partial class EdgeSession
                 Reason = $"approved by {string.Join(", ", approval.Approvers)} (approval {approval.Id})",
                 AuditSequence = 0,
             }
-            : Refusal(decision, approval);
+            : Refusal(decision, approval, subject.Noun);
         try
         {
-            var record = AuditRecords.Statement(_services.Time.GetUtcNow(), Info, action, outcome) with
+            var record = recordOf(outcome) with
             {
                 ApprovalId = approval.Id,
                 Approver = ticket.Kind == ApprovalTicketKind.Granted ? string.Join(",", approval.Approvers) : approval.DecidedBy,
@@ -167,20 +206,20 @@ public sealed partial class EdgeSession
     }
 
     /// <summary>Retry mode: refused now, naming the approval; the same request sent again after approval runs.</summary>
-    private static Decision Waiting(Decision decision, ApprovalView approval) => decision with
+    private static Decision Waiting(Decision decision, ApprovalView approval, string noun) => decision with
     {
         Effect = DecisionEffect.Deny,
-        Reason = $"{decision.Reason}: approval {approval.Id} is pending ({Needed(approval)}); send the same statement again once it is approved",
+        Reason = $"{decision.Reason}: approval {approval.Id} is pending ({Needed(approval)}); send the same {noun} again once it is approved",
     };
 
     /// <summary>A refusal that names the approval, its decision, who decided and their comment.</summary>
-    private static Decision Refusal(Decision decision, ApprovalView approval) => approval.Status switch
+    private static Decision Refusal(Decision decision, ApprovalView approval, string noun) => approval.Status switch
     {
         ApprovalStatus.Withdrawn => decision with
         {
             Effect = DecisionEffect.Deny,
             Rule = GatewayRules.ApprovalWithdrawn,
-            Reason = $"canceling statement due to user request: approval {approval.Id} withdrawn",
+            Reason = $"canceling {noun} due to user request: approval {approval.Id} withdrawn",
         },
         ApprovalStatus.Denied => decision with
         {
