@@ -79,7 +79,10 @@ public sealed class KubectlGateway : IAsyncDisposable
     }
 
     /// <summary>kubectl with a kubeconfig of its own: the listener's <c>cluster</c> target, a token of <paramref name="client"/>.</summary>
-    public async Task<Kubectl> KubectlAsync(string client)
+    public async Task<Kubectl> KubectlAsync(string client) => (await KubectlWithTokenAsync(client)).Kubectl;
+
+    /// <summary>As <see cref="KubectlAsync"/>, with the token its kubeconfig holds (tests check it never lands anywhere).</summary>
+    public async Task<(Kubectl Kubectl, string Token)> KubectlWithTokenAsync(string client)
     {
         var token = await _fixture.Node.GetTokenAsync(client);
         var home = Directory.CreateTempSubdirectory("orleansgate-kubectl-").FullName;
@@ -105,7 +108,7 @@ public sealed class KubectlGateway : IAsyncDisposable
             current-context: gateway
 
             """);
-        return new Kubectl(kubeconfig, home);
+        return (new Kubectl(kubeconfig, home), token);
     }
 
     public async ValueTask DisposeAsync()

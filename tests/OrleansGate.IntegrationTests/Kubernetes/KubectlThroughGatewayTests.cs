@@ -22,31 +22,22 @@ public sealed class KubectlThroughGatewayTests(GatewayFixture fixture, Xunit.Abs
 {
     private const string SecretValue = "hunter2-not-for-agents";
 
-    private KubernetesApiStandIn.KubernetesApiStandIn _api = null!;
-    private GatewayNode _node = null!;
+    private KubectlGateway _gateway = null!;
     private Kubectl _kubectl = null!;
     private Kubectl _otherKubectl = null!;
-    private int _agentPort;
-    private string _gatewayCa = "";
+    private string _token = "";
+
+    private KubernetesApiStandIn.KubernetesApiStandIn _api => _gateway.Api;
+
+    private GatewayNode _node => _gateway.Node;
+
+    private int _agentPort => _gateway.AgentPort;
+
+    private string _gatewayCa => _gateway.GatewayCa;
 
     public async Task InitializeAsync()
     {
-        _api = await KubernetesApiStandIn.KubernetesApiStandIn.StartAsync();
-        _api.Create(StandInResources.Pods, StandInObjects.Pod("web-1"));
-        _api.Create(StandInResources.Secrets, StandInObjects.Secret("db", new Dictionary<string, string> { ["password"] = SecretValue }));
-
-        var files = Directory.CreateTempSubdirectory("orleansgate-k8s-").FullName;
-        await File.WriteAllTextAsync(Path.Combine(files, "ca.pem"), _api.CaCertificatePem);
-        await File.WriteAllTextAsync(Path.Combine(files, "token"), _api.BearerToken);
-        var policy = GatewaySettings.WritePolicyFile($$"""
-            version: k8s-tests
-            targets:
-              cluster:
-                kind: kubernetes
-                url: {{_api.Url.GetLeftPart(UriPartial.Authority)}}
-                ca_file: {{Path.Combine(files, "ca.pem")}}
-                token_file: {{Path.Combine(files, "token")}}
-            rules:
+        _gateway = await KubectlGateway.StartAsync(fixture, """
               - name: discovery
                 effect: allow
                 reason: kubectl reads the API's discovery documents
@@ -67,57 +58,16 @@ public sealed class KubectlThroughGatewayTests(GatewayFixture fixture, Xunit.Abs
                 effect: deny
                 reason: agents never delete pods
                 match: { kubernetes: { verbs: [delete], resources: [pods] } }
-            """);
-        // kubectl sends its token over TLS only: the agent listener gets a certificate of a CA of the test's own.
-        using var authority = KubernetesApiStandIn.Certificates.StandInCertificateAuthority.Create();
-        using var listener = authority.IssueServerCertificate();
-        await File.WriteAllTextAsync(Path.Combine(files, "gateway.pem"), listener.ExportCertificatePem());
-        await File.WriteAllTextAsync(Path.Combine(files, "gateway.key"), System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(listener)!.ExportPkcs8PrivateKeyPem());
-        _gatewayCa = authority.CertificatePem;
-        _agentPort = FreePort.Next();
-        var overrides = GatewaySettings.OwnCluster("k8s");
-        overrides["OrleansGate:Policy:File"] = policy;
-        overrides["OrleansGate:AgentHttp:Port"] = _agentPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        overrides["OrleansGate:AgentHttp:Tls:CertificatePath"] = Path.Combine(files, "gateway.pem");
-        overrides["OrleansGate:AgentHttp:Tls:KeyPath"] = Path.Combine(files, "gateway.key");
-        _node = await GatewayNode.StartAsync(fixture.Settings.OtherNode("k8s-node", overrides));
-
-        var token = await fixture.Node.GetTokenAsync();
-        var home = Directory.CreateTempSubdirectory("orleansgate-kubectl-").FullName;
-        var kubeconfig = Path.Combine(home, "config");
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: gateway
-              cluster:
-                server: https://127.0.0.1:{_agentPort}/k8s/cluster
-                certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(_gatewayCa))}
-            users:
-            - name: agent
-              user:
-                token: {token}
-            contexts:
-            - name: gateway
-              context:
-                cluster: gateway
-                user: agent
-                namespace: default
-            current-context: gateway
-
-            """);
-        _kubectl = new Kubectl(kubeconfig, home);
-        var otherHome = Directory.CreateTempSubdirectory("orleansgate-kubectl-").FullName;
-        var otherKubeconfig = Path.Combine(otherHome, "config");
-        await File.WriteAllTextAsync(otherKubeconfig, (await File.ReadAllTextAsync(kubeconfig)).Replace(token, await fixture.Node.GetTokenAsync(GatewaySettings.OtherClientId), StringComparison.Ordinal));
-        _otherKubectl = new Kubectl(otherKubeconfig, otherHome);
+            """, api =>
+        {
+            api.Create(StandInResources.Pods, StandInObjects.Pod("web-1"));
+            api.Create(StandInResources.Secrets, StandInObjects.Secret("db", new Dictionary<string, string> { ["password"] = SecretValue }));
+        });
+        (_kubectl, _token) = await _gateway.KubectlWithTokenAsync(GatewaySettings.AgentClientId);
+        _otherKubectl = await _gateway.KubectlAsync(GatewaySettings.OtherClientId);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        await _api.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
     [Fact]
     public async Task A_body_over_the_cap_is_refused_with_413_and_not_forwarded()
@@ -308,7 +258,6 @@ public sealed class KubectlThroughGatewayTests(GatewayFixture fixture, Xunit.Abs
     [Fact]
     public async Task Each_request_is_recorded_with_its_verb_resource_and_rule_and_never_the_token()
     {
-        var token = await fixture.Node.GetTokenAsync();
         var listed = await _kubectl.RunAsync("get", "pods");
         var denied = await _kubectl.RunAsync("delete", "pod", "web-1");
         Assert.True(listed.ExitCode == 0, listed.ToString());
@@ -317,7 +266,7 @@ public sealed class KubectlThroughGatewayTests(GatewayFixture fixture, Xunit.Abs
         // Each request's record is durable before its answer goes out (or its refusal does).
         Assert.True(await AuditRowsAsync("GET /api/v1/namespaces/default/pods", "kubernetes:list", "read-workloads") >= 1);
         Assert.True(await AuditRowsAsync("DELETE /api/v1/namespaces/default/pods/web-1", "kubernetes:delete", "no-pod-deletes") >= 1);
-        Assert.Equal(0, await AuditRowsAsync(token));
+        Assert.Equal(0, await AuditRowsAsync(_token));
         Assert.Equal(0, await AuditRowsAsync(_api.BearerToken));
     }
 
