@@ -143,10 +143,11 @@ internal sealed class AuditLog : IAsyncDisposable
         return VerifyWithAsync(keys, [CheckpointFile]);
     }
 
-    public async Task<AuditVerifyReport> VerifyWithAsync(Dictionary<string, System.Security.Cryptography.ECDsa> keys, IReadOnlyList<string> files)
+    public async Task<AuditVerifyReport> VerifyWithAsync(
+        Dictionary<string, System.Security.Cryptography.ECDsa> keys, IReadOnlyList<string> files, Func<CancellationToken, Task>? afterSnapshotRead = null)
     {
         await using var source = NpgsqlDataSource.Create(ConnectionString);
-        return await new AuditVerifier(source).VerifyAsync(keys, files, CancellationToken.None);
+        return await new AuditVerifier(source) { AfterSnapshotRead = afterSnapshotRead }.VerifyAsync(keys, files, CancellationToken.None);
     }
 
     /// <summary>What an attacker with database access does: as the superuser, with triggers switched off for the session.</summary>

@@ -55,6 +55,26 @@ public sealed class AuditSignatureTamperTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task Signatures_stored_after_the_snapshot_was_read_are_a_note_not_a_deletion()
+    {
+        var (log, _) = await WriteSignedRoundsAsync();
+        await using (log)
+        {
+            // As after an outage of the store: #3 and #4 are in the file, and reach the database while verify runs.
+            var saved = "saved_signatures_" + Guid.NewGuid().ToString("N");
+            await log.TamperAsync($"CREATE TABLE {saved} AS SELECT * FROM orleansgate_audit_signature WHERE number IN (3, 4); DELETE FROM orleansgate_audit_signature WHERE number IN (3, 4)");
+
+            var report = await log.VerifyWithAsync(
+                OrleansGate.Audit.Signing.AuditKeys.LoadTrusted(log.PublicKeyPath),
+                [log.CheckpointFile],
+                _ => log.TamperAsync($"INSERT INTO orleansgate_audit_signature SELECT * FROM {saved}; DROP TABLE {saved}"));
+
+            Assert.True(report.Ok, Describe(report));
+            Assert.Contains(report.Notes, n => n.Contains("2 signatures of", StringComparison.Ordinal) && n.Contains("were stored after the database was read", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task Deleting_every_copy_in_the_database_of_a_middle_signature_leaves_a_numbering_gap()
     {
         var (log, _) = await WriteSignedRoundsAsync();
