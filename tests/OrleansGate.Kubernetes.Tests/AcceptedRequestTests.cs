@@ -134,7 +134,8 @@ public sealed class AcceptedRequestTests
         var result = KubernetesRequestParser.Parse(row.Method, row.Target);
 
         Assert.True(result.IsAccepted, result.Refusal);
-        Assert.Equal(row.Expected, result.Request);
+        var query = row.Target.IndexOf('?', StringComparison.Ordinal);
+        Assert.Equal(row.Expected with { RawPath = query < 0 ? row.Target : row.Target[..query] }, result.Request);
     }
 
     [Theory]
@@ -147,6 +148,6 @@ public sealed class AcceptedRequestTests
 
         var again = KubernetesRequestParser.Parse(row.Method, first.Request.Path + (query < 0 ? "" : row.Target[query..]));
 
-        Assert.Equal(first.Request, again.Request);
+        Assert.Equal(first.Request with { RawPath = "" }, again.Request! with { RawPath = "" });
     }
 }

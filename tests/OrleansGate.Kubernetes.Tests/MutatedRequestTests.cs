@@ -69,7 +69,7 @@ public sealed class MutatedRequestTests
 
         var query = target.IndexOf('?', StringComparison.Ordinal);
         var again = KubernetesRequestParser.Parse(method, request.Path + (query < 0 ? "" : target[query..]));
-        Assert.Equal(request, again.Request);
+        Assert.Equal(request with { RawPath = "" }, again.Request! with { RawPath = "" });
     }
 
     private static string Mutate(Random random, string seed)

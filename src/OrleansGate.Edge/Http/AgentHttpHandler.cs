@@ -116,7 +116,8 @@ public sealed partial class AgentHttpHandler(
             throw new AgentHttpRefusal(404, $"no {(kind == HttpTargetKind.Kubernetes ? "kubernetes" : "http")} target named '{targetName}'");
         }
 
-        var parsed = KubernetesRequestParser.Parse(request.Method, rest);
+        // A plain HTTP API gets the path and query checks only: Kubernetes' readings of /api/... are not its own.
+        var parsed = kind == HttpTargetKind.Kubernetes ? KubernetesRequestParser.Parse(request.Method, rest) : KubernetesRequestParser.ParsePlainHttp(request.Method, rest);
         var protocol = kind == HttpTargetKind.Kubernetes ? "kubernetes" : "http";
 
         // 4. The token's session on this target.
@@ -136,8 +137,8 @@ public sealed partial class AgentHttpHandler(
     private async Task DecideAndForwardAsync(HttpContext context, EdgePolicy.Entry entry, HttpTarget target, KubernetesRequestParseResult parsed, AgentHttpSession session)
     {
         var request = context.Request;
-        var (decision, reveal, summary) = Decide(entry, target, parsed, request.Method, session.Edge.Identity);
-        var detail = parsed.Request is { Subresource: "exec" or "attach" } ? $"command: {string.Join(' ', request.Query["command"].Select(c => c ?? ""))}"
+        var (decision, reveal, summary) = Decide(entry, target, parsed, request, session.Edge.Identity);
+        var detail = parsed.Request is { Subresource: "exec" or "attach" } ? ExecCommand.AuditDetail(ExecCommand.Read(request.QueryString.Value), ExecDetectors.For(entry.Policy, session.Edge.Identity, target.Name))
             : request.ContentLength is > 0 ? $"body {request.ContentType ?? "without a type"}, {request.ContentLength} bytes"
             : null;
         var recorded = await session.Edge.RecordRequestAsync(
@@ -173,13 +174,14 @@ public sealed partial class AgentHttpHandler(
             throw;
         }
 
-        var upstreamUri = new Uri(target.Url.GetLeftPart(UriPartial.Authority) + target.Url.AbsolutePath.TrimEnd('/') + parsed.Request!.Path + QueryOf(request));
+        var upstreamUri = new Uri(target.Url.GetLeftPart(UriPartial.Authority) + target.Url.AbsolutePath.TrimEnd('/') + parsed.Request!.RawPath + QueryOf(request));
         // Objects come only from resource requests; discovery and OpenAPI documents go as they are (kubectl asks for protobuf there).
         var mask = target.Kind != HttpTargetKind.Kubernetes || !parsed.Request.IsResourceRequest ? null : Rules(entry.Policy, reveal);
-        var transformer = new AgentHttpTransformer(upstreamUri, token, mask, Masker);
+        var transformer = new AgentHttpTransformer(upstreamUri, token, mask, Masker, parsed.Request);
         var counting = new CountingResponseBody(context);
         var started = Stopwatch.GetTimestamp();
         ForwarderError error;
+        ExecUpgradeFeature.Wrap(context, entry.Policy, session.Edge.Identity, target.Name, parsed.Request);
         using (session.Ended.Register(static c => ((HttpContext)c!).Abort(), context))
         {
             error = await forwarder.SendAsync(context, target.Url.GetLeftPart(UriPartial.Authority), invoker, Upgrade(context) ? Http11 : ForwarderRequestConfig.Empty, transformer).ConfigureAwait(false);
@@ -195,13 +197,15 @@ public sealed partial class AgentHttpHandler(
             null,
             (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds,
             outcome,
-            transformer.Masked is { ValuesMasked: > 0 } masked ? [$"{masked.ValuesMasked} values"] : null,
+            transformer.Masked is { ValuesMasked: > 0 } masked ? [$"{masked.ValuesMasked} values"]
+                : context.Features.Get<ExecUpgradeFeature>() is { ValuesMasked: > 0 and var exec } ? [$"{exec} values in exec output"] : null,
             $"bytes {counting.Bytes}"));
     }
 
     private static (Decision Decision, bool Reveal, RequestSummary Summary) Decide(
-        EdgePolicy.Entry entry, HttpTarget target, KubernetesRequestParseResult parsed, string method, PolicyIdentity identity)
+        EdgePolicy.Entry entry, HttpTarget target, KubernetesRequestParseResult parsed, HttpRequest http, PolicyIdentity identity)
     {
+        var method = http.Method;
         if (parsed.Request is not { } request)
         {
             return (entry.Refusal(GatewayRules.Unparsable, $"the request could not be read as the API server reads it ({parsed.Refusal}); refused, never guessed"), false,
@@ -222,6 +226,7 @@ public sealed partial class AgentHttpHandler(
                 Resource = request.Resource,
                 Subresource = request.Subresource,
                 Name = request.Name,
+                Command = request.Subresource == "exec" ? ExecCommand.Read(http.QueryString.Value) : [],
             };
             rule = PolicyEvaluator.FindRule(entry.Policy, identity, target.Name, facts);
             summary = RequestSummary.Of(request, method);

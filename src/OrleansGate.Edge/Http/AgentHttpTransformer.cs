@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http;
 using OrleansGate.Kubernetes.Masking;
+using OrleansGate.Kubernetes.Requests;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace OrleansGate.Edge.Http;
@@ -11,8 +12,20 @@ namespace OrleansGate.Edge.Http;
 /// JSON (no protobuf, no compression) when the answer is masked, and the answer's JSON masked on its way back
 /// (<see cref="KubernetesResponseMasker"/>, streamed: a watch event reaches the agent as soon as it is complete).
 /// </summary>
-public sealed class AgentHttpTransformer(Uri upstream, string? token, KubernetesMaskRules? mask, KubernetesResponseMasker masker) : HttpTransformer
+/// <remarks>
+/// For a resource whose objects may have values to mask (<see cref="KubernetesMaskRules.MayMask"/>; a request whose
+/// resource is unknown counts), the server-side forms are taken out of <c>Accept</c> (<c>as=Table</c>, which
+/// <c>kubectl get</c> asks for, and <c>as=PartialObjectMetadata…</c>): a Table's cells and a metadata-only object copy
+/// fields the masker cannot mask by the objects' kind. kubectl then prints the masked objects itself. An answer in such
+/// a form all the same is refused with 502.
+/// </remarks>
+public sealed class AgentHttpTransformer(
+    Uri upstream, string? token, KubernetesMaskRules? mask, KubernetesResponseMasker masker, KubernetesRequest? request) : HttpTransformer
 {
+    private readonly KubernetesMaskRules? _mask = mask is not null && (request is null || mask.MayMask(request.ApiGroup, request.Resource))
+        ? mask.WithServerSideFormsRefused()
+        : mask;
+
     /// <summary>What the masker saw and masked (null when the answer was not masked).</summary>
     public KubernetesMaskResult? Masked { get; private set; }
 
@@ -27,11 +40,13 @@ public sealed class AgentHttpTransformer(Uri upstream, string? token, Kubernetes
         proxyRequest.Headers.Host = null;
         proxyRequest.Headers.Authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
         proxyRequest.Headers.Remove("Cookie");
-        if (mask is not null)
+        if (_mask is not null)
         {
             // The masker reads JSON only: no protobuf, and no compression it would have to undo.
             proxyRequest.Headers.AcceptEncoding.Clear();
-            var accepted = proxyRequest.Headers.Accept.Where(a => !a.MediaType!.Contains("protobuf", StringComparison.OrdinalIgnoreCase)).ToList();
+            var accepted = proxyRequest.Headers.Accept
+                .Where(a => !a.MediaType!.Contains("protobuf", StringComparison.OrdinalIgnoreCase) && !(_mask.RefusesServerSideForms && IsServerSideForm(a)))
+                .ToList();
             proxyRequest.Headers.Accept.Clear();
             foreach (var media in accepted.Count > 0 ? accepted : [new MediaTypeWithQualityHeaderValue("application/json")])
             {
@@ -44,7 +59,7 @@ public sealed class AgentHttpTransformer(Uri upstream, string? token, Kubernetes
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
-        if (proxyResponse is null || mask is null || proxyResponse.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols)
+        if (proxyResponse is null || _mask is null || proxyResponse.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols)
         {
             return true;
         }
@@ -67,7 +82,13 @@ public sealed class AgentHttpTransformer(Uri upstream, string? token, Kubernetes
         var source = PipeReader.Create(await proxyResponse.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false));
         try
         {
-            Masked = await masker.MaskAsync(source, httpContext.Response.BodyWriter, mask, cancellationToken).ConfigureAwait(false);
+            Masked = await masker.MaskAsync(source, httpContext.Response.BodyWriter, _mask, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesMaskingException e) when (e.Error == KubernetesMaskingError.ServerSideForm && NothingSent(httpContext))
+        {
+            // The target ignored the Accept without the Table form: nothing has left, so the agent is told why.
+            Failure = $"{e.Message}: refused";
+            await KubernetesStatus.WriteAsync(httpContext, StatusCodes.Status502BadGateway, Failure).ConfigureAwait(false);
         }
         catch (KubernetesMaskingException e)
         {
@@ -81,4 +102,11 @@ public sealed class AgentHttpTransformer(Uri upstream, string? token, Kubernetes
 
         return false;
     }
+
+    /// <summary><c>application/json;as=Table;v=v1;g=meta.k8s.io</c> and the like: any media type that names a conversion.</summary>
+    private static bool IsServerSideForm(MediaTypeWithQualityHeaderValue media) =>
+        media.Parameters.Any(p => p.Name.Equals("as", StringComparison.OrdinalIgnoreCase));
+
+    private static bool NothingSent(HttpContext context) =>
+        !context.Response.HasStarted && context.Response.BodyWriter is { CanGetUnflushedBytes: true, UnflushedBytes: 0 };
 }

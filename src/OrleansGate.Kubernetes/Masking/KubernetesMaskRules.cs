@@ -26,8 +26,8 @@ public sealed class KubernetesMaskRules
 
     private readonly ImmutableArray<MaskPath> _paths;
 
-    private KubernetesMaskRules(bool maskSecretValues, ImmutableArray<MaskPath> paths) =>
-        (MaskSecretValues, _paths) = (maskSecretValues, paths);
+    private KubernetesMaskRules(bool maskSecretValues, ImmutableArray<MaskPath> paths, bool refusesServerSideForms = false) =>
+        (MaskSecretValues, _paths, RefusesServerSideForms) = (maskSecretValues, paths, refusesServerSideForms);
 
     /// <summary>Secret values masked, no other path.</summary>
     public static KubernetesMaskRules Default { get; } = new(maskSecretValues: true, []);
@@ -35,7 +35,33 @@ public sealed class KubernetesMaskRules
     /// <summary>Whether Secret <c>data</c> and <c>stringData</c> values are masked; off only where a policy rule says so.</summary>
     public bool MaskSecretValues { get; }
 
-    public KubernetesMaskRules WithSecretValuesMasked(bool masked) => new(masked, _paths);
+    public KubernetesMaskRules WithSecretValuesMasked(bool masked) => new(masked, _paths, RefusesServerSideForms);
+
+    /// <summary>
+    /// Whether a Table or metadata-only object (<c>meta.k8s.io</c>, what <c>Accept: …;as=Table</c> asks for) in the
+    /// response ends the masking: their cells and metadata are copies the masker cannot mask by the objects' own kind.
+    /// </summary>
+    public bool RefusesServerSideForms { get; }
+
+    /// <summary>Refuses Tables and metadata-only objects; for a request whose resource <see cref="MayMask"/>.</summary>
+    public KubernetesMaskRules WithServerSideFormsRefused() => new(MaskSecretValues, _paths, refusesServerSideForms: true);
+
+    /// <summary>
+    /// Whether objects of <paramref name="resource"/> (a plural) in <paramref name="apiGroup"/> ("" the core group) may
+    /// have values to mask. Certain for Kubernetes' own resources; any other resource's kind cannot be told from its
+    /// plural, so it may be masked when any path (Secret values included: a Secret selector names any group) could
+    /// apply to a kind of its group.
+    /// </summary>
+    public bool MayMask(string apiGroup, string resource)
+    {
+        ArgumentNullException.ThrowIfNull(apiGroup);
+        if (BuiltInResourceKinds.KindOf(apiGroup, resource) is { } kind)
+        {
+            return HasPathsFor(new(apiGroup.Length == 0 ? "v1" : apiGroup + "/v1", kind));
+        }
+
+        return MaskSecretValues || _paths.Any(path => path.Kind.Group is null || path.Kind.Group == apiGroup);
+    }
 
     /// <summary>Also masks <paramref name="paths"/> in objects of <paramref name="kind"/>.</summary>
     /// <param name="kind"><c>Kind</c> (any API group), <c>group/Kind</c> (<c>apps/Deployment</c>), <c>core/Kind</c> for the core group.</param>
@@ -49,7 +75,7 @@ public sealed class KubernetesMaskRules
     {
         ArgumentNullException.ThrowIfNull(paths);
         var selector = KindSelector.Parse(kind);
-        return new(MaskSecretValues, _paths.AddRange(paths.Select(path => MaskPath.Parse(selector, path))));
+        return new(MaskSecretValues, _paths.AddRange(paths.Select(path => MaskPath.Parse(selector, path))), RefusesServerSideForms);
     }
 
     /// <summary>The paths masked in an object of this identity; Secret values first, so their placeholder wins.</summary>

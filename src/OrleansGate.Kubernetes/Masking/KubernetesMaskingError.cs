@@ -14,4 +14,10 @@ public enum KubernetesMaskingError
     /// before the list's kind), or that is not a Kubernetes response at all (a top-level array or scalar).
     /// </summary>
     UnmaskableShape,
+
+    /// <summary>
+    /// A Table or metadata-only object (<see cref="ServerSideForm"/>) where the rules refuse them: its cells or metadata
+    /// copy values of objects the masker cannot see. It was not written.
+    /// </summary>
+    ServerSideForm,
 }

@@ -45,6 +45,9 @@ internal sealed partial class MaskingStreamParser
         {
             case EnvelopeProperty.Kind when isString:
                 _envelope = _envelope with { Kind = reader.GetString() };
+
+                // Refused here, while nothing of the response has been written, so the agent can be told so.
+                ServerSideForm.Refuse(_rules, _envelope);
                 var streamed = (_envelope.IsList || _envelope.Kind == "Table") && !_rules.HasPathsFor(_envelope);
                 _mode = streamed ? ParserMode.EnvelopeProperties : ParserMode.Unit;
                 break;
@@ -159,6 +162,7 @@ internal sealed partial class MaskingStreamParser
     /// </summary>
     private void CheckEnvelopeHasNoPaths()
     {
+        ServerSideForm.Refuse(_rules, _envelope);
         if (_envelope.Kind is not null && _rules.HasPathsFor(_envelope))
         {
             throw KubernetesMaskingException.Unmaskable(

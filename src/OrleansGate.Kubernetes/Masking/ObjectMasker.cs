@@ -45,6 +45,7 @@ internal sealed class ObjectMasker(KubernetesMaskRules rules)
         }
 
         var identity = own.Kind is null ? new ObjectIdentity(own.ApiVersion ?? fallback.ApiVersion, fallback.Kind) : own;
+        ServerSideForm.Refuse(rules, identity);
 
         // Lists and Tables are containers: counted by their items, the same whether streamed or held whole.
         ObjectsSeen += identity.IsList || identity.Kind == "Table" ? 0 : 1;
@@ -54,6 +55,7 @@ internal sealed class ObjectMasker(KubernetesMaskRules rules)
     /// <summary>Masks a Table row's <c>object</c>; the row's <c>cells</c> are left (for a Secret: name, type, key count, age).</summary>
     public void MaskRow(in ReadOnlySequence<byte> json, long offset, List<Replacement> replacements, int nesting = 0)
     {
+        ServerSideForm.Refuse(rules, new(null, "Table")); // rows before the Table's kind
         var reader = new Utf8JsonReader(json, ReaderOptions);
         reader.Read();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)

@@ -22,6 +22,12 @@ public sealed record KubernetesRequest
     /// </summary>
     public required string Path { get; init; }
 
+    /// <summary>
+    /// The path as received, still percent-encoded and without the query: what is forwarded, so that an escaped
+    /// character (<c>%3B</c>) reaches the target escaped, not as the delimiter it decodes to.
+    /// </summary>
+    public string RawPath { get; init; } = "";
+
     /// <summary>"api" (the core group) or "apis".</summary>
     public string ApiPrefix { get; init; } = "";
 

@@ -33,6 +33,55 @@ public static class KubernetesRequestParser
     /// <param name="rawPathAndQuery">The request target as received, still percent-encoded, e.g. <c>/api/v1/pods?watch=1</c>.</param>
     public static KubernetesRequestParseResult Parse(string method, string rawPathAndQuery)
     {
+        if (Split(method, rawPathAndQuery, out var rawPath, out var rawQuery) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!RequestPath.TryDecode(rawPath, out var path, out var refusal)
+            || !RequestQuery.TryParse(rawQuery, out var query, out refusal))
+        {
+            return KubernetesRequestParseResult.Refused(refusal);
+        }
+
+        return ResourcePathReader.Read(method, path, query);
+    }
+
+    /// <summary>
+    /// A request to a plain HTTP API (a target of kind <c>http</c>): the same path checks (a path that could name
+    /// another resource is refused), a query with well-formed escapes, and none of the Kubernetes readings: the result
+    /// is a non-resource request whose <see cref="KubernetesRequest.Verb"/> is the lowercased method.
+    /// </summary>
+    public static KubernetesRequestParseResult ParsePlainHttp(string method, string rawPathAndQuery)
+    {
+        if (Split(method, rawPathAndQuery, out var rawPath, out var rawQuery) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!RequestPath.TryDecode(rawPath, out var path, out var refusal))
+        {
+            return KubernetesRequestParseResult.Refused(refusal);
+        }
+
+        for (var i = 0; i < rawQuery.Length; i++)
+        {
+            if (rawQuery[i] == '%' ? !UriCharacters.TryReadEscape(rawQuery, i, out _) : !UriCharacters.IsQueryCharacter(rawQuery[i]))
+            {
+                return KubernetesRequestParseResult.Refused(rawQuery[i] == '%'
+                    ? "the query has a malformed percent-encoding: \"%\" must be followed by two hex digits"
+                    : $"the query has {Quote(rawQuery[i])}, which must be percent-encoded: refused");
+            }
+        }
+
+        return KubernetesRequestParseResult.Accepted(
+            new KubernetesRequest { IsResourceRequest = false, Verb = method.ToLowerInvariant(), Path = path.Decoded, RawPath = path.Raw });
+    }
+
+    /// <summary>The checks both readings share: a known method, a target under the cap; then path and query apart.</summary>
+    private static KubernetesRequestParseResult? Split(string method, string rawPathAndQuery, out ReadOnlySpan<char> rawPath, out ReadOnlySpan<char> rawQuery)
+    {
+        rawPath = rawQuery = default;
         if (method is null || rawPathAndQuery is null)
         {
             return KubernetesRequestParseResult.Refused("the method and the request target are both required");
@@ -52,14 +101,8 @@ public static class KubernetesRequestParser
 
         var target = rawPathAndQuery.AsSpan();
         var queryStart = target.IndexOf('?');
-        var rawPath = queryStart < 0 ? target : target[..queryStart];
-        var rawQuery = queryStart < 0 ? [] : target[(queryStart + 1)..];
-        if (!RequestPath.TryDecode(rawPath, out var path, out var refusal)
-            || !RequestQuery.TryParse(rawQuery, out var query, out refusal))
-        {
-            return KubernetesRequestParseResult.Refused(refusal);
-        }
-
-        return ResourcePathReader.Read(method, path, query);
+        rawPath = queryStart < 0 ? target : target[..queryStart];
+        rawQuery = queryStart < 0 ? [] : target[(queryStart + 1)..];
+        return null;
     }
 }

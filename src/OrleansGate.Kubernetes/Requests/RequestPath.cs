@@ -17,7 +17,10 @@ internal sealed class RequestPath
     private const string EmptySegment =
         "empty path segment (\"//\") is refused: routers that merge slashes would read another path";
 
-    private RequestPath(string decoded, string[] segments) => (Decoded, Segments) = (decoded, segments);
+    private RequestPath(string raw, string decoded, string[] segments) => (Raw, Decoded, Segments) = (raw, decoded, segments);
+
+    /// <summary>The path as received, still percent-encoded: what is forwarded, so an escaped character stays escaped.</summary>
+    public string Raw { get; }
 
     /// <summary>"/" followed by the decoded segments; a trailing slash is kept, as the API server keeps it.</summary>
     public string Decoded { get; }
@@ -78,7 +81,7 @@ internal sealed class RequestPath
         }
 
         var decoded = "/" + string.Join('/', segments) + (trailingSlash ? "/" : "");
-        path = new RequestPath(decoded, [.. segments]);
+        path = new RequestPath(raw.ToString(), decoded, [.. segments]);
         refusal = null;
         return true;
     }
@@ -119,7 +122,12 @@ internal sealed class RequestPath
         }
 
         segment = decoded.ToString();
-        if (segment.AsSpan().ContainsAnyExcept('.'))
+
+        // Servlet containers (Tomcat, Jetty, Spring) drop ";parameters" from a segment before they resolve dot
+        // segments: "..;x" is ".." to them, ";x" an empty segment. What is left before the first ";" is what counts.
+        var semicolon = segment.IndexOf(';', StringComparison.Ordinal);
+        var head = semicolon < 0 ? segment.AsSpan() : segment.AsSpan(0, semicolon);
+        if (head.ContainsAnyExcept('.'))
         {
             refusal = null;
             return true;
@@ -128,7 +136,10 @@ internal sealed class RequestPath
         // "." and ".." are removed or resolved by URL normalisation; "..." is refused too, as no Kubernetes name is
         // only dots and some servers trim trailing dots.
         var shown = raw.SequenceEqual(segment) ? Quote(raw) : $"{Quote(raw)} decodes to {Quote(segment)}:";
-        refusal = $"path segment {shown}{(shown.EndsWith(':') ? "" : ":")} dot segments are refused (they could name another resource)";
+        var colon = shown.EndsWith(':') ? "" : ":";
+        refusal = semicolon < 0
+            ? $"path segment {shown}{colon} dot segments are refused (they could name another resource)"
+            : $"path segment {shown}{colon} without its \";\" parameters it is {(head.IsEmpty ? "empty" : "a dot segment")}, as servers that drop them read it: refused (it could name another resource)";
         segment = null;
         return false;
     }

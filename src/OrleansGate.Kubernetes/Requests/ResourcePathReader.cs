@@ -23,7 +23,7 @@ internal static class ResourcePathReader
         if (!grouped && segments is not ["api", _, _, ..])
         {
             return KubernetesRequestParseResult.Accepted(
-                new KubernetesRequest { IsResourceRequest = false, Verb = method.ToLowerInvariant(), Path = path.Decoded });
+                new KubernetesRequest { IsResourceRequest = false, Verb = method.ToLowerInvariant(), Path = path.Decoded, RawPath = path.Raw });
         }
 
         var next = 1;
@@ -110,6 +110,7 @@ internal static class ResourcePathReader
             IsResourceRequest = true,
             Verb = verb,
             Path = path.Decoded,
+            RawPath = path.Raw,
             ApiPrefix = segments[0],
             ApiGroup = group,
             ApiVersion = version,

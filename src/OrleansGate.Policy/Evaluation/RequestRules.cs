@@ -7,7 +7,7 @@ namespace OrleansGate.Policy.Evaluation;
 /// must cover the whole request and a deny or approve rule matches when the request touches anything it names. So where
 /// a request does not narrow itself (a list across all namespaces has no namespace, a create no name, exec is a
 /// subresource of pods), an allow rule naming namespaces, names or only <c>pods</c> does not cover it, and a deny or
-/// approve rule naming them does match it.
+/// approve rule naming them does match it. A match with <c>commands</c> decides exec requests only (<see cref="ExecCommands"/>).
 /// </summary>
 internal static class RequestRules
 {
@@ -31,7 +31,8 @@ internal static class RequestRules
         return !match.IsNonResource
             && ResourceMatches(match, request, allow)
             && Narrowed(match.Namespaces, request.Namespace, allow)
-            && Narrowed(match.Names, request.Name, allow);
+            && Narrowed(match.Names, request.Name, allow)
+            && (match.Commands.Count == 0 || (request.Subresource == "exec" && ExecCommands.Matches(match.Commands, request.Command, allow)));
     }
 
     public static bool Matches(HttpMatch match, HttpRequestFacts request) =>

@@ -16,9 +16,9 @@ public static partial class PolicyLoader
 
     private sealed partial class Reader
     {
-        private const string KubernetesKeys = "verbs, resources, subresources, namespaces, names, non_resource_paths";
+        private const string KubernetesKeys = "verbs, resources, subresources, namespaces, names, commands, non_resource_paths";
 
-        /// <summary><c>kubernetes: { verbs, resources, subresources, namespaces, names }</c>, or <c>{ verbs, non_resource_paths }</c>.</summary>
+        /// <summary><c>kubernetes: { verbs, resources, subresources, namespaces, names, commands }</c>, or <c>{ verbs, non_resource_paths }</c>.</summary>
         private KubernetesMatch ReadKubernetesMatch(YamlNode node)
         {
             if (node is not YamlMappingNode map)
@@ -28,7 +28,7 @@ public static partial class PolicyLoader
 
             var match = new KubernetesMatch();
             List<(YamlNode Node, string Text)> verbs = [];
-            YamlNode? nonResourceKey = null, resourceKey = null;
+            YamlNode? nonResourceKey = null, resourceKey = null, commandsKey = null;
             foreach (var (keyNode, value) in map.Children)
             {
                 var key = Key(keyNode);
@@ -39,6 +39,7 @@ public static partial class PolicyLoader
                     case "subresources": match = match with { Subresources = [.. Items(value, key).Select(Subresource)] }; break;
                     case "namespaces": match = match with { Namespaces = Names(value, key) }; break;
                     case "names": match = match with { Names = Names(value, key) }; break;
+                    case "commands": (match, commandsKey) = (match with { Commands = Commands(value, key) }, keyNode); break;
                     case "non_resource_paths": match = match with { NonResourcePaths = Paths(value, key, "/version or /healthz*", required: true) }; break;
                     default: throw Error(keyNode, $"unknown kubernetes key '{key}' (expected {KubernetesKeys})");
                 }
@@ -58,6 +59,11 @@ public static partial class PolicyLoader
                 throw Error(nonResourceKey, $"'non_resource_paths' is for requests without a resource (/version, /healthz), so it cannot stand with '{Key(resourceKey)}'; write two rules");
             }
 
+            if (commandsKey is not null && !NamesExecOnly(match))
+            {
+                throw Error(commandsKey, "'commands' decides exec requests alone: the same kubernetes match must name pods/exec in 'resources' (or exec in 'subresources') and no other subresource; write attach and the others in another rule");
+            }
+
             var known = match.IsNonResource ? KubernetesNonResourceVerbs : KubernetesVerbs;
             foreach (var (verbNode, verb) in verbs)
             {
@@ -70,6 +76,28 @@ public static partial class PolicyLoader
             }
 
             return match with { Verbs = [.. verbs.Select(v => v.Text)] };
+        }
+
+        /// <summary>
+        /// Whether the match's resources take in pods/exec (its other keys aside) and name no other subresource. A rule with
+        /// <c>commands</c> matches exec alone, so a deny naming <c>pods/attach</c> or <c>pods/*</c> beside it would silently
+        /// not refuse attach.
+        /// </summary>
+        private static bool NamesExecOnly(KubernetesMatch match)
+        {
+            var exec = new KubernetesRequestFacts { IsResourceRequest = true, Verb = "create", Path = "", Resource = "pods", Subresource = "exec" };
+            return Evaluation.RequestRules.Covers(match with { Verbs = [], Namespaces = [], Names = [], Commands = [] }, exec)
+                && match.Subresources.All(s => s == "exec")
+                && (match.Subresources.Count > 0 || match.Resources.All(r => r.Segments is [_, "exec"]));
+        }
+
+        /// <summary>Program globs; an empty list is an error, not "any" (leaving <c>commands</c> out is).</summary>
+        private List<string> Commands(YamlNode node, string key)
+        {
+            var commands = Names(node, key);
+            return commands.Count > 0
+                ? commands
+                : throw Error(node, $"'{key}' needs at least one program (such as echo or /usr/bin/ls); leave it out to allow any command");
         }
 
         /// <summary><c>http: { methods: [GET], paths: ["/v1/invoices/*"] }</c>.</summary>

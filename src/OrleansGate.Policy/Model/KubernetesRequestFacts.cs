@@ -30,4 +30,10 @@ public sealed record KubernetesRequestFacts
 
     /// <summary>The object's name; "" for create, list, watch and deletecollection unless a field selector names one.</summary>
     public string Name { get; init; } = "";
+
+    /// <summary>
+    /// For exec, the argv its <c>command=</c> query parameters give (in order, decoded as the API server decodes them,
+    /// no shell); empty for every other request, and for an exec without a command.
+    /// </summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
 }

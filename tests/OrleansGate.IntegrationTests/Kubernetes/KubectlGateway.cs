@@ -23,6 +23,14 @@ public sealed class KubectlGateway : IAsyncDisposable
         _files = files;
     }
 
+    /// <summary>The rule kubectl needs before any other: reading discovery (a <c>rules:</c> item for <see cref="StartAsync"/>).</summary>
+    public const string DiscoveryRule = """
+          - name: discovery
+            effect: allow
+            reason: kubectl reads the API's discovery documents
+            match: { kubernetes: { verbs: [get], non_resource_paths: ["/api", "/api/*", "/apis", "/apis/*", "/apis/*/*", "/version", "/openapi/*"] } }
+        """;
+
     public KubernetesApiStandIn.KubernetesApiStandIn Api { get; }
 
     public GatewayNode Node { get; private set; } = null!;
@@ -34,20 +42,21 @@ public sealed class KubectlGateway : IAsyncDisposable
 
     /// <summary>
     /// Starts the stand-in (<paramref name="seed"/> fills it), then a node whose policy has one target, <c>cluster</c>,
-    /// pointing at it, followed by <paramref name="rules"/> (YAML, the <c>rules:</c> list's items, indented by 2).
+    /// pointing at it, and <paramref name="targets"/> (YAML, more entries of <c>targets:</c>, indented by 2), followed by
+    /// <paramref name="rules"/> (YAML, the <c>rules:</c> list's items, indented by 2).
     /// </summary>
-    public static async Task<KubectlGateway> StartAsync(GatewayFixture fixture, string rules, Action<KubernetesApiStandIn.KubernetesApiStandIn> seed)
+    public static async Task<KubectlGateway> StartAsync(GatewayFixture fixture, string rules, Action<KubernetesApiStandIn.KubernetesApiStandIn> seed, string targets = "")
     {
         ArgumentNullException.ThrowIfNull(fixture);
         ArgumentNullException.ThrowIfNull(seed);
         var api = await KubernetesApiStandIn.KubernetesApiStandIn.StartAsync();
         seed(api);
         var gateway = new KubectlGateway(fixture, api, Directory.CreateTempSubdirectory("orleansgate-k8s-").FullName);
-        await gateway.StartNodeAsync(rules);
+        await gateway.StartNodeAsync(rules, targets);
         return gateway;
     }
 
-    private async Task StartNodeAsync(string rules)
+    private async Task StartNodeAsync(string rules, string targets)
     {
         await File.WriteAllTextAsync(Path.Combine(_files, "ca.pem"), Api.CaCertificatePem);
         await File.WriteAllTextAsync(Path.Combine(_files, "token"), Api.BearerToken);
@@ -59,6 +68,7 @@ public sealed class KubectlGateway : IAsyncDisposable
                 url: {Api.Url.GetLeftPart(UriPartial.Authority)}
                 ca_file: {Path.Combine(_files, "ca.pem")}
                 token_file: {Path.Combine(_files, "token")}
+            {targets}
             rules:
             {rules}
             """);
@@ -109,6 +119,17 @@ public sealed class KubectlGateway : IAsyncDisposable
 
             """);
         return (new Kubectl(kubeconfig, home), token);
+    }
+
+    /// <summary>An HTTP client of the agent listener (<c>https://127.0.0.1:PORT/</c>) that trusts the test's CA alone.</summary>
+    public HttpClient AgentHttpClient()
+    {
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.ImportFromPem(GatewayCa);
+        return new HttpClient(new SocketsHttpHandler { SslOptions = { CertificateChainPolicy = policy } })
+        {
+            BaseAddress = new Uri($"https://127.0.0.1:{AgentPort}/"),
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using OrleansGate.Grains;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
@@ -147,19 +146,7 @@ public sealed class KubectlThroughGatewayTests(GatewayFixture fixture, Xunit.Abs
     }
 
     /// <summary>Audit records (in the state database, the tests' audit store) whose text holds every one of <paramref name="parts"/>.</summary>
-    private async Task<long> AuditRowsAsync(params string[] parts)
-    {
-        await using var state = new NpgsqlConnection(fixture.Settings.StateConnectionString);
-        await state.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT count(*) FROM orleansgate_audit a WHERE " + string.Join(" AND ", parts.Select((_, i) => $"strpos(a::text, ${i + 1}) > 0")), state);
-        foreach (var part in parts)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = part });
-        }
-
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<long> AuditRowsAsync(params string[] parts) => AuditRows.CountAsync(fixture.Settings.StateConnectionString, parts);
 
     /// <summary>An HTTP client that trusts the test's CA for the agent listener.</summary>
     private HttpClient Client()

@@ -102,7 +102,7 @@ public sealed class RequestRuleLoaderTests
     }
 
     [Theory]
-    [InlineData("kubernetes: { kinds: [read] }", 6, "unknown kubernetes key 'kinds' (expected verbs, resources, subresources, namespaces, names, non_resource_paths)")]
+    [InlineData("kubernetes: { kinds: [read] }", 6, "unknown kubernetes key 'kinds' (expected verbs, resources, subresources, namespaces, names, commands, non_resource_paths)")]
     [InlineData("kubernetes: { verbs: [get, exec] }", 6, "unknown Kubernetes verb 'exec' (expected get, list, watch, create, update, patch, delete, deletecollection, *)")]
     [InlineData("kubernetes: { verbs: [GET] }", 6, "unknown Kubernetes verb 'GET' (expected get, list, watch, create, update, patch, delete, deletecollection, *)")]
     [InlineData("kubernetes: { verbs: [list], non_resource_paths: [/metrics] }", 6, "verb 'list' is not one of non-resource requests (expected the HTTP method in lower case: get, head, post, put, patch, delete, options, *)")]
@@ -116,7 +116,7 @@ public sealed class RequestRuleLoaderTests
     [InlineData("kubernetes: { non_resource_paths: [] }", 6, "'non_resource_paths' needs at least one path (such as /version or /healthz*)")]
     [InlineData("kubernetes: { non_resource_paths: [version] }", 6, "path 'version' must start with / (such as /version or /healthz*), or be *")]
     [InlineData("kubernetes: { namespaces: [a], non_resource_paths: [/version] }", 6, "'non_resource_paths' is for requests without a resource (/version, /healthz), so it cannot stand with 'namespaces'; write two rules")]
-    [InlineData("kubernetes: [get]", 6, "'kubernetes' must be a mapping (verbs, resources, subresources, namespaces, names, non_resource_paths)")]
+    [InlineData("kubernetes: [get]", 6, "'kubernetes' must be a mapping (verbs, resources, subresources, namespaces, names, commands, non_resource_paths)")]
     [InlineData("http: { methods: [FETCH] }", 6, "unknown HTTP method 'FETCH' (expected GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, *)")]
     [InlineData("http: { paths: [v1/invoices] }", 6, "path 'v1/invoices' must start with / (such as /v1/invoices/*), or be *")]
     [InlineData("http: { path: [/v1] }", 6, "unknown http key 'path' (expected methods, paths)")]
