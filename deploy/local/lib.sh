@@ -15,6 +15,8 @@ ensure_packages() {
   ldconfig -p | grep -q 'libpg_query' || missing+=(libpg-query-dev)
   command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
   command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  # The HTTP benchmark (loadtest/run.sh) compares the gateway with nginx proxy_pass in front of an nginx upstream.
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   # The approvals page's browser test drives Debian's chromium through Playwright, which cannot download its own here.
@@ -23,6 +25,8 @@ ensure_packages() {
   [ -x /usr/bin/prometheus ] || missing+=(prometheus)
   # The Kubernetes manifests test renders deploy/kubernetes with kubectl kustomize (Debian's kubectl 1.20 does too).
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+  # The k6 scripts' syntax test (OrleansGate.Tests, K6ScriptSyntaxTests) parses them with node --check; k6 cannot be installed.
+  [ -x /usr/bin/node ] || missing+=(nodejs)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
