@@ -65,6 +65,9 @@ public static class GatewayHost
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Orleans.", LogLevel.Warning); // the dot: "Orleans" alone is also a prefix of "OrleansGate"
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // YARP logs every forwarded request at Information ("Proxying to URL"): a line per request, and most of the
+        // agent HTTP path's cost under load. The audit has every request; the log keeps YARP's warnings and errors.
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
 
         // Every role needs it: silos keep membership, grain state and audit there; edges find the silos there.
         var stateConnectionString = gateway["StateDatabase"];
