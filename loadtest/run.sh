@@ -12,6 +12,9 @@
 #   BENCH_AUDIT_STORE=state (the audit in the state database) or separate (a second PostgreSQL instance for the audit)
 #   BENCH_MASKING=1 (0 skips the masking comparison: a point select with one masked column against the same select
 #   unmasked, through one gateway, alternately; and the masking micro-benchmarks, per masked field and per detected value)
+#   BENCH_HTTP=1 (0 skips the HTTP comparison: the read and write mixes of loadtest/k6/http-mix.json against nginx
+#   proxy_pass and the gateway's agent HTTP listener, both in front of the same nginx upstream serving static JSON)
+#   BENCH_ONLY=http runs only that comparison (no PostgreSQL workloads) and replaces only its section of the report
 # Every gateway run also reports the gateway's allocations and GCs per statement (its /debug/runtime counters, on
 # here through OrleansGate:Http:RuntimeCounters) and the audit store's CPU per audit row (its writers' backends).
 set -euo pipefail
@@ -28,6 +31,10 @@ workloads="${BENCH_WORKLOADS:-pgbench-S-simple pgbench-S-extended pgbench-S-prep
 profile="${BENCH_PROFILE:-1}"
 audit_compare="${BENCH_AUDIT_COMPARE:-1}"
 masking="${BENCH_MASKING:-1}"
+http_bench="${BENCH_HTTP:-1}"
+only="${BENCH_ONLY:-}"
+case "$only" in "" | http) ;; *) echo "error: BENCH_ONLY is empty or 'http', not '$only'" >&2; exit 2 ;; esac
+if [ "$only" = http ]; then http_bench=1 profile=0 audit_compare=0 masking=0 idle_sessions=0 latency_duration=0; fi
 output="${BENCH_OUTPUT:-$root/docs/benchmarks.md}"
 latency_duration="${BENCH_LATENCY_DURATION:-10}"
 audit_store="${BENCH_AUDIT_STORE:-state}"
@@ -60,6 +67,7 @@ cleanup() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   [ -s "$work/pgbouncer/pgbouncer.pid" ] && kill "$(cat "$work/pgbouncer/pgbouncer.pid")" 2>/dev/null
+  [ -s "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
   for dir in "$work/pg" "$work/pg-audit"; do
     [ -s "$dir/data/PG_VERSION" ] && as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
   done
@@ -76,6 +84,7 @@ free_port() { # VAR: sets VAR to the next free port (no subshell, so the search 
 }
 free_port pg_port; free_port bouncer_port; free_port gw_port; free_port http_port
 free_port silo_port; free_port gateway_port; free_port audit_pg_port
+free_port agent_http_port; free_port api_port; free_port nginx_port
 secret() { openssl rand -hex 16; }
 bench_pw=$(secret); state_pw=$(secret); super_pw=$(secret)
 
@@ -197,6 +206,27 @@ for i in $(seq 1 "$clients"); do
 done
 # The node signs its audit records as in production: its own ECDSA P-256 key, signatures also in a file outside the database.
 (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/audit-signing.key" 2>/dev/null)
+# The policy: loadtest/bench-policy.yaml, plus the HTTP comparison's Kubernetes target (the nginx upstream of step 5d,
+# plain HTTP on loopback like every target here; the gateway's own credential is a token file) and one allow rule.
+(umask 077 && secret > "$work/kube-token")
+{
+  sed '/^rules:/,$d' "$root/loadtest/bench-policy.yaml"
+  cat <<YAML
+targets:
+  bench-kube:
+    kind: kubernetes
+    url: http://127.0.0.1:$api_port
+    insecure_http: true
+    token_file: $work/kube-token
+YAML
+  sed -n '/^rules:/,$p' "$root/loadtest/bench-policy.yaml"
+  cat <<YAML
+  - name: bench-kube-workloads
+    effect: allow
+    reason: the HTTP comparison's read and write mixes
+    match: { kubernetes: { verbs: [get, list, create, patch, delete], resources: [pods, configmaps], namespaces: [default] } }
+YAML
+} > "$work/bench-policy.yaml"
 (umask 077 && cat > "$work/orleansgate.json" <<JSON
 {
   "OrleansGate": {
@@ -206,7 +236,8 @@ done
     "Cluster": { "ClusterId": "bench", "ServiceId": "orleansgate-bench", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
     "Http": { "Address": "127.0.0.1", "Port": $http_port, "RuntimeCounters": true },
     "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Insecure": true },
-    "Policy": { "File": "$root/loadtest/bench-policy.yaml" },
+    "AgentHttp": { "Address": "127.0.0.1", "Port": $agent_http_port, "Insecure": true },
+    "Policy": { "File": "$work/bench-policy.yaml" },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
     "DevIdp": { "Enabled": true, "Issuer": "$issuer", "Audience": "api://orleansgate", "KeyDirectory": "$work/keys", "TokenLifetime": "01:00:00", "Clients": [ $client_json ] },
     "Targets": {
@@ -269,6 +300,7 @@ fi
   "profileFile": "$work/profile.md",
   "auditComparisonFile": "$work/audit-compare.md",
   "maskingComparisonFile": "$work/masking-compare.md",
+  "httpComparisonFile": "$work/http-compare.md",
   "pgbenchPath": "$(command -v pgbench)",
   "scriptStartedAt": $started_at,
   "setupNotes": [
@@ -339,13 +371,12 @@ column_of() {
   awk -v t="$2" -v f="$3" '$0 ~ /^\[1\]/ { for (i = 1; i <= NF; i++) { if ($i == t) hit = 1; if (hit && f == "tps" && $i ~ /\/s$/) { sub(/\/s$/, "", $i); print $i; hit = 0; break } if (hit && f == "cpu" && $i == "cpu") { v = $(i + 1); sub(/%/, "", v); print v; hit = 0; break } } }' "$1" | median
 }
 
-# 5b. Audit on vs off (issue: "throughput with audit on vs. off is measured"): the same build as a second, separate
-#     cluster (its own cluster id and ports; tokens from the first node's dev IdP) with the benchmark-only switch
-#     that drops audit records. pgbench -S -M simple through each, alternately; the first node keeps full enforcement.
-: > "$work/audit-compare.md"
-if [ "$audit_compare" = 1 ]; then
-  step "audit on vs off: pgbench -S -M simple through two gateways, alternately"
-  free_port gw2_port; free_port http2_port; free_port silo2_port; free_port gateway2_port
+# The audit-off node, started once for 5b and 5d and stopped before the suite: its own cluster id and ports, the
+# same policy, the benchmark-only switch that drops every record. NOAUDIT_READY: 1 ready, 0 failed, empty not tried.
+noaudit_ready=""
+start_noaudit() {
+  [ -n "$noaudit_ready" ] && { [ "$noaudit_ready" = 1 ]; return; }
+  free_port gw2_port; free_port http2_port; free_port silo2_port; free_port gateway2_port; free_port agent2_port
   (umask 077 && cat > "$work/orleansgate-noaudit.json" <<JSON
 {
   "OrleansGate": {
@@ -354,7 +385,8 @@ if [ "$audit_compare" = 1 ]; then
     "Cluster": { "ClusterId": "bench-noaudit", "ServiceId": "orleansgate-bench-noaudit", "SiloPort": $silo2_port, "GatewayPort": $gateway2_port },
     "Http": { "Address": "127.0.0.1", "Port": $http2_port },
     "Postgres": { "Address": "127.0.0.1", "Port": $gw2_port, "Insecure": true },
-    "Policy": { "File": "$root/loadtest/bench-policy.yaml" },
+    "AgentHttp": { "Address": "127.0.0.1", "Port": $agent2_port, "Insecure": true },
+    "Policy": { "File": "$work/bench-policy.yaml" },
     "Audit": { "DisableForBenchmark": "I-understand-nothing-is-audited" },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },
     "Targets": {
@@ -366,9 +398,20 @@ JSON
   )
   env ${BENCH_GATEWAY_ENV:-} "$work/bin/orleansgate" --config "$work/orleansgate-noaudit.json" run --role all > "$work/node-noaudit.log" 2>&1 &
   gw2_pid=$!; pids+=("$gw2_pid")
-  if ! wait_ready "$gw2_pid" "$http2_port" "$gw2_port"; then
-    echo "warning: the audit-off gateway did not become ready; no comparison (see $work/node-noaudit.log)" >&2
-  else
+  if wait_ready "$gw2_pid" "$http2_port" "$gw2_port"; then noaudit_ready=1; else
+    noaudit_ready=0; echo "warning: the audit-off gateway did not become ready; no comparison with it (see $work/node-noaudit.log)" >&2
+  fi
+  [ "$noaudit_ready" = 1 ]
+}
+stop_noaudit() { [ -n "${gw2_pid:-}" ] && { kill "$gw2_pid" 2>/dev/null; wait "$gw2_pid" 2>/dev/null; gw2_pid=""; }; return 0; }
+
+# 5b. Audit on vs off (issue: "throughput with audit on vs. off is measured"): the same build as a second, separate
+#     cluster (its own cluster id and ports; tokens from the first node's dev IdP) with the benchmark-only switch
+#     that drops audit records. pgbench -S -M simple through each, alternately; the first node keeps full enforcement.
+: > "$work/audit-compare.md"
+if [ "$audit_compare" = 1 ]; then
+  step "audit on vs off: pgbench -S -M simple through two gateways, alternately"
+  if start_noaudit; then
     sed "s|\"targets\": \[|\"targets\": [ $(target_json gateway-noaudit 127.0.0.1 "$gw2_port" bench "$gw2_pid" token),|" "$work/plan.json" > "$work/plan-audit.json"
     : > "$work/audit-compare.log"
     # Warm-up (logins, JIT tiering) for both, not counted.
@@ -380,7 +423,6 @@ JSON
         "${driver[@]}" load "$work/plan-audit.json" "$t" pgbench-S-simple "$duration" 2>&1 | tee -a "$work/audit-compare.log" || true
       done
     done
-    kill "$gw2_pid" 2>/dev/null || true; wait "$gw2_pid" 2>/dev/null || true
     on_tps=$(column_of "$work/audit-compare.log" gateway tps); off_tps=$(column_of "$work/audit-compare.log" gateway-noaudit tps)
     on_cpu=$(column_of "$work/audit-compare.log" gateway cpu); off_cpu=$(column_of "$work/audit-compare.log" gateway-noaudit cpu)
     {
@@ -436,6 +478,88 @@ if [ "$masking" = 1 ]; then
     echo "$micro_table"
   } > "$work/masking-compare.md"
 fi
+
+# 5d. HTTP (issue 17): the read and write mixes of loadtest/k6/http-mix.json (what the k6 scripts send) against nginx
+#     proxy_pass and the gateway's agent HTTP listener (target bench-kube: token, decision, durable audit record,
+#     masking walk of every object), alternately. Both are in front of the same upstream: an nginx serving static
+#     Kubernetes-shaped JSON, so the upstream costs next to nothing and the two proxies are what differs.
+: > "$work/http-compare.md"
+if [ "$http_bench" = 1 ]; then
+  step "HTTP: nginx proxy_pass on 127.0.0.1:$nginx_port and the gateway on 127.0.0.1:$agent_http_port, upstream nginx on 127.0.0.1:$api_port"
+  mkdir -p "$work/nginx"
+  pod() { printf '{"kind":"Pod","apiVersion":"v1","metadata":{"name":"%s","namespace":"default","uid":"6b1f2c1e-0000-4000-8000-%012d","resourceVersion":"1001","labels":{"app":"web","tier":"frontend"},"annotations":{"owner":"team-web"}},"spec":{"containers":[{"name":"web","image":"nginx:1.25","ports":[{"containerPort":80,"protocol":"TCP"}],"env":[{"name":"MODE","value":"production"}],"resources":{"requests":{"cpu":"100m","memory":"128Mi"}}}],"nodeName":"node-1","restartPolicy":"Always"},"status":{"phase":"Running","podIP":"10.0.0.%d","conditions":[{"type":"Ready","status":"True"}]}}' "$1" "$2" "$2"; }
+  pods=""; for i in 1 2 3 4 5; do pods+="${pods:+,}$(pod "web-$i" "$i")"; done
+  configmap='{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"settings","namespace":"default","resourceVersion":"2001"},"data":{"mode":"production","replicas":"3","region":"eu-west-1"}}'
+  cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+  # The upstream: static Kubernetes-shaped answers for the mixes' paths.
+  server {
+    listen 127.0.0.1:$api_port;
+    default_type application/json;
+    location = /api/v1/namespaces/default/pods { return 200 '{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1005"},"items":[$pods]}'; }
+    location /api/v1/namespaces/default/pods/ { return 200 '$(pod web-1 1)'; }
+    location = /api/v1/namespaces/default/configmaps { return 201 '$configmap'; }
+    location /api/v1/namespaces/default/configmaps/ { return 200 '$configmap'; }
+    location / { return 404 '{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}'; }
+  }
+  # The comparison: nginx proxy_pass with keep-alive connections to the upstream.
+  upstream api { server 127.0.0.1:$api_port; keepalive 256; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / { proxy_pass http://api; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGINX
+  nginx -c "$work/nginx/nginx.conf" -p "$work/nginx"
+  for _ in $(seq 1 100); do [ -s "$work/nginx/nginx.pid" ] && break; sleep 0.1; done
+  nginx_pid=$(cat "$work/nginx/nginx.pid")
+  nginx_workers=$(pgrep -d, -P "$nginx_pid")
+  if ! curl -sf "http://127.0.0.1:$nginx_port/api/v1/namespaces/default/pods/web-1" >/dev/null; then
+    echo "error: nginx does not answer; see $work/nginx/error.log" >&2; exit 1
+  fi
+  # The same node type with its audit switched off (5b's node, given the agent HTTP listener too): what the audit costs here.
+  noaudit_target=""
+  if start_noaudit; then
+    noaudit_target=", { \"name\": \"gateway-noaudit\", \"baseUrl\": \"http://127.0.0.1:$agent2_port/k8s/bench-kube\", \"pid\": $gw2_pid, \"tokenUrl\": \"$issuer/v1/token\", \"tokenClients\": [ $plan_clients ] }"
+  fi
+  (umask 077 && cat > "$work/http-plan.json" <<JSON
+{
+  "targets": [
+    { "name": "nginx", "baseUrl": "http://127.0.0.1:$nginx_port", "pid": $nginx_pid, "workerPids": [ $nginx_workers ] },
+    { "name": "gateway", "baseUrl": "http://127.0.0.1:$agent_http_port/k8s/bench-kube", "pid": $gw_pid, "tokenUrl": "$issuer/v1/token", "tokenClients": [ $plan_clients ] }$noaudit_target
+  ],
+  "mixFile": "$root/loadtest/k6/http-mix.json",
+  "mixes": [ "read", "write" ],
+  "values": { "ns": "default", "pod": "web-1", "configmap": "settings" },
+  "clients": $clients, "durationSeconds": $duration, "repeats": $repeats,
+  "output": "$work/http-compare.md",
+  "notes": [
+    "Both proxies are plain HTTP on loopback in front of the same upstream, an nginx (worker_processes auto, access log off) returning static Kubernetes-shaped JSON: a pod of about 700 bytes, a list of 5 pods, a ConfigMap. **nginx** is \`proxy_pass\` with keep-alive upstream connections, no access log. The **gateway** is the node of the tables above (role all) through its agent HTTP listener (\`/k8s/bench-kube/...\`): each request carries the client's own agent token (validated, cached by hash), is read as the API server reads it, decided by the policy (one allow rule), recorded durably (group commit, hash chain, signed) before it is forwarded, forwarded by YARP with the gateway's own upstream token, its answer walked by the masking parser, and completed with a second record (status, bytes, duration).",
+    "**gateway-noaudit** is the same build as a second, separate node with the benchmark-only switch \`OrleansGate:Audit:DisableForBenchmark\` (no record is written; never use it elsewhere): the gap between it and the gateway is what the durable audit costs, the gap between it and nginx what the rest of the gateway costs.",
+    "The request mixes are those of the k6 scripts (\`loadtest/k6/http-mix.json\`); the driver sends the same sequence to both targets. Proxy CPU is the proxy's processes (nginx: master and workers; the upstream nginx is not counted). The driver, both nginx and the gateway share the machine's 2 cores."
+  ]
+}
+JSON
+  )
+  splice=(); [ "$only" = http ] && [ -f "$output" ] && splice=(--splice "$output")
+  "${driver[@]}" http "$work/http-plan.json" "${splice[@]}" 2>&1 | tee "$work/http-compare.log"
+fi
+
+if [ "$only" = http ]; then
+  echo; cat "$work/http-compare.md"
+  step "done in $(( $(date +%s) - started_at )) s (BENCH_ONLY=http: only the HTTP section of $output was replaced)"
+  exit 0
+fi
+
+stop_noaudit
 
 # 6. The suite: every workload × target, alternately; then the idle sessions; then the report.
 step "suite: $workloads × {direct, pgbouncer, gateway} × $repeats, $duration s each, $clients clients"

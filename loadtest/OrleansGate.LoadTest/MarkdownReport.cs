@@ -10,9 +10,34 @@ namespace OrleansGate.LoadTest;
 /// </summary>
 public static class MarkdownReport
 {
+    public const string HttpHeading = "## HTTP: the gateway against nginx proxy_pass";
+
+    /// <summary>
+    /// <paramref name="document"/> with the section under <paramref name="heading"/> replaced by <paramref name="body"/>
+    /// (up to the next <c>## </c> heading or the notes marker), or inserted before the profile section when it has none:
+    /// how a run of one comparison alone (<c>BENCH_ONLY=http</c>) updates the report without touching the other tables.
+    /// </summary>
+    public static string SpliceSection(string document, string heading, string body)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var section = heading + "\n\n" + body.TrimEnd() + "\n\n";
+        var start = document.IndexOf(heading + "\n", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            var before = document.IndexOf("## Hot-path profile\n", StringComparison.Ordinal);
+            before = before >= 0 ? before : document.IndexOf(NotesMarker, StringComparison.Ordinal);
+            return before < 0 ? document.TrimEnd() + "\n\n" + section : document[..before] + section + document[before..];
+        }
+
+        var next = document.IndexOf("\n## ", start + heading.Length, StringComparison.Ordinal);
+        var marker = document.IndexOf(NotesMarker, start, StringComparison.Ordinal);
+        var end = next < 0 ? marker : marker < 0 ? next + 1 : Math.Min(next + 1, marker);
+        return document[..start] + section + (end < 0 ? "" : document[end..]);
+    }
+
     public const string NotesMarker = "<!-- notes: everything below this line is kept when the benchmark rewrites this file -->";
 
-    public static string Render(Plan plan, IReadOnlyList<RunResult> results, IdleResult? idle, MachineInfo machine, string loadBefore, string loadAfter, DateTimeOffset when, TimeSpan took, string? profile, string? keptNotes, string? auditComparison = null, OneClientResult? oneClient = null, string? maskingComparison = null)
+    public static string Render(Plan plan, IReadOnlyList<RunResult> results, IdleResult? idle, MachineInfo machine, string loadBefore, string loadAfter, DateTimeOffset when, TimeSpan took, string? profile, string? keptNotes, string? auditComparison = null, OneClientResult? oneClient = null, string? maskingComparison = null, string? httpComparison = null)
     {
         var s = new StringBuilder();
         s.AppendLine("# Benchmarks");
@@ -124,6 +149,14 @@ public static class MarkdownReport
             s.AppendLine("## Masking");
             s.AppendLine();
             s.AppendLine(maskingComparison.TrimEnd());
+        }
+
+        if (!string.IsNullOrWhiteSpace(httpComparison))
+        {
+            s.AppendLine();
+            s.AppendLine(HttpHeading);
+            s.AppendLine();
+            s.AppendLine(httpComparison.TrimEnd());
         }
 
         s.AppendLine();

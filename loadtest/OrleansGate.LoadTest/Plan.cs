@@ -32,6 +32,9 @@ public sealed record Plan
     /// <summary>The masking comparison's section (run.sh step 5c), included in the report when present.</summary>
     public string? MaskingComparisonFile { get; init; }
 
+    /// <summary>The HTTP side-by-side section (step 5d), written by <c>orleansgate-loadtest http</c>.</summary>
+    public string? HttpComparisonFile { get; init; }
+
     public string PgbenchPath { get; init; } = "pgbench";
 
     /// <summary>

@@ -6,6 +6,8 @@ using OrleansGate.LoadTest;
 // orleansgate-loadtest load PLAN.json TARGET WORKLOAD SECS  one run (used while a profiler is attached)
 // orleansgate-loadtest idle PLAN.json                       only the idle-session probe
 // orleansgate-loadtest logins HOST:PORT[,…] DB USER TOKEN_URL LOGINS CLIENTS   logins per second, a fresh token each
+// orleansgate-loadtest http HTTP-PLAN.json                  the HTTP mixes against nginx and the gateway, alternately
+// orleansgate-loadtest http-load HTTP-PLAN.json TARGET MIX SECS  one HTTP run
 if (args.Length > 0 && args[0] == "logins")
 {
     using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(10));
@@ -14,6 +16,44 @@ if (args.Length > 0 && args[0] == "logins")
         return await LoginProbe.RunAsync(args, Console.Out, bounded.Token);
     }
     catch (Exception e) when (e is ArgumentException or InvalidOperationException or HttpRequestException or TaskCanceledException)
+    {
+        await Console.Error.WriteLineAsync($"error: {e.Message}");
+        return 2;
+    }
+}
+
+if (args.Length >= 2 && args[0] is "http" or "http-load")
+{
+    using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+    try
+    {
+        var httpPlan = JsonSerializer.Deserialize<OrleansGate.LoadTest.Http.HttpPlan>(await File.ReadAllTextAsync(args[1]), new JsonSerializerOptions(JsonSerializerDefaults.Web))
+            ?? throw new JsonException("the plan is empty");
+        if (args[0] == "http-load")
+        {
+            // http-load PLAN TARGET MIX SECONDS: one run (used while a profiler is attached)
+            var target = httpPlan.Targets.Single(t => t.Name == args[2]);
+            var mix = OrleansGate.LoadTest.Http.HttpMix.Read(httpPlan.MixFile)[args[3]];
+            var one = await OrleansGate.LoadTest.Http.HttpLoad.RunAsync(target, args[3], mix, httpPlan.Values, httpPlan.Clients, TimeSpan.FromSeconds(int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture)), 1, bounded.Token);
+            Console.WriteLine(BenchmarkSuite.Describe(one));
+            return one.Errors == 0 ? 0 : 1;
+        }
+
+        // http PLAN [--splice REPORT]: with --splice, the section also replaces its own in REPORT (BENCH_ONLY=http).
+        var httpResults = await OrleansGate.LoadTest.Http.HttpComparison.RunAsync(httpPlan, Console.Out, bounded.Token);
+        var section = OrleansGate.LoadTest.Http.HttpComparison.Render(httpPlan, httpResults);
+        await File.WriteAllTextAsync(httpPlan.Output, section);
+        Console.WriteLine($"wrote {httpPlan.Output}");
+        if (args.Length >= 4 && args[2] == "--splice")
+        {
+            var dated = FormattableString.Invariant($"Run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on its own (`BENCH_ONLY=http`), load average before it {MachineInfo.LoadAverage()}; the other sections are from the run named at the top.\n\n") + section;
+            await File.WriteAllTextAsync(args[3], MarkdownReport.SpliceSection(await File.ReadAllTextAsync(args[3]), MarkdownReport.HttpHeading, dated));
+            Console.WriteLine($"updated its section in {args[3]}");
+        }
+
+        return 0;
+    }
+    catch (Exception e) when (e is JsonException or IOException or InvalidOperationException or HttpRequestException or OperationCanceledException or KeyNotFoundException or FormatException)
     {
         await Console.Error.WriteLineAsync($"error: {e.Message}");
         return 2;
@@ -84,8 +124,9 @@ try
                 var profile = plan.ProfileFile is { } p && File.Exists(p) ? await File.ReadAllTextAsync(p) : null;
                 var auditComparison = plan.AuditComparisonFile is { } a && File.Exists(a) ? await File.ReadAllTextAsync(a) : null;
                 var maskingComparison = plan.MaskingComparisonFile is { } m && File.Exists(m) ? await File.ReadAllTextAsync(m) : null;
+                var httpComparison = plan.HttpComparisonFile is { } h && File.Exists(h) ? await File.ReadAllTextAsync(h) : null;
                 var report = MarkdownReport.Render(
-                    plan, results, idle, MachineInfo.Read(), loadBefore, loadAfter, when, Stopwatch.GetElapsedTime(started), profile, MarkdownReport.KeptNotes(plan.Output), auditComparison, oneClient, maskingComparison);
+                    plan, results, idle, MachineInfo.Read(), loadBefore, loadAfter, when, Stopwatch.GetElapsedTime(started), profile, MarkdownReport.KeptNotes(plan.Output), auditComparison, oneClient, maskingComparison, httpComparison);
                 await File.WriteAllTextAsync(plan.Output, report);
                 Console.WriteLine($"wrote {plan.Output}");
                 return 0;
