@@ -89,6 +89,13 @@ public sealed partial class AgentHttpHandler(
             }
         }
 
+        // Two framings of one body is what request smuggling needs. Kestrel frames by Transfer-Encoding and moves a
+        // Content-Length beside it to X-Content-Length (RFC 9112 §6.3); refused whichever of the two is left.
+        if (request.Headers.TransferEncoding.Count > 0 && (request.ContentLength is not null || request.Headers.ContainsKey("X-Content-Length")))
+        {
+            throw new AgentHttpRefusal(400, "Transfer-Encoding together with Content-Length is refused: two framings of one body");
+        }
+
         await BufferBodyAsync(context).ConfigureAwait(false);
 
         // 2. Who asks.
@@ -141,8 +148,14 @@ public sealed partial class AgentHttpHandler(
         var detail = parsed.Request is { Subresource: "exec" or "attach" } ? ExecCommand.AuditDetail(ExecCommand.Read(request.QueryString.Value), ExecDetectors.For(entry.Policy, session.Edge.Identity, target.Name))
             : request.ContentLength is > 0 ? $"body {request.ContentType ?? "without a type"}, {request.ContentLength} bytes"
             : null;
-        var recorded = await session.Edge.RecordRequestAsync(
-            AuditRecords.Request(time.GetUtcNow(), session.Info, summary.Kinds, summary.Request, summary.Reads, summary.Writes, decision, detail)).ConfigureAwait(false);
+        var record = AuditRecords.Request(time.GetUtcNow(), session.Info, summary.Kinds, summary.Request, summary.Reads, summary.Writes, decision, detail);
+
+        // An allowed read is forwarded at once; its record is written meanwhile and durable before the first byte of the
+        // answer reaches the agent (DESIGN §2.7, as a PostgreSQL read's). Anything else is recorded before it is forwarded.
+        var deferred = decision.Effect == DecisionEffect.Allow && IsRead(target.Kind, parsed.Request!, request.Method) && !Upgrade(context)
+            ? session.Edge.DeferRequest(record)
+            : null;
+        var recorded = deferred is not null ? decision : await session.Edge.RecordRequestAsync(record).ConfigureAwait(false);
         if (recorded.Effect == DecisionEffect.Approve)
         {
             var subject = await AgentHttpApprovals.SubjectAsync(request, parsed.Request!.Path, summary.Kinds, summary.Writes.Concat(summary.Reads).FirstOrDefault(), summary.Request)
@@ -170,14 +183,17 @@ public sealed partial class AgentHttpHandler(
         }
         catch (AgentHttpRefusal refusal)
         {
-            session.Edge.Completed(new StatementCompletion(recorded.AuditSequence, time.GetUtcNow(), null, 0, $"{refusal.Status} {refusal.Message}"));
+            Complete(session, deferred, new StatementCompletion(recorded.AuditSequence, time.GetUtcNow(), null, 0, $"{refusal.Status} {refusal.Message}"));
             throw;
         }
 
         var upstreamUri = new Uri(target.Url.GetLeftPart(UriPartial.Authority) + target.Url.AbsolutePath.TrimEnd('/') + parsed.Request!.RawPath + QueryOf(request));
         // Objects come only from resource requests; discovery and OpenAPI documents go as they are (kubectl asks for protobuf there).
         var mask = target.Kind != HttpTargetKind.Kubernetes || !parsed.Request.IsResourceRequest ? null : Rules(entry.Policy, reveal);
-        var transformer = new AgentHttpTransformer(upstreamUri, token, mask, Masker, parsed.Request);
+        var transformer = new AgentHttpTransformer(upstreamUri, token, mask, Masker, parsed.Request)
+        {
+            BeforeAnswer = deferred is null ? null : ct => RecordedAsync(session, deferred, ct),
+        };
         var counting = new CountingResponseBody(context);
         var started = Stopwatch.GetTimestamp();
         ForwarderError error;
@@ -187,11 +203,16 @@ public sealed partial class AgentHttpHandler(
             error = await forwarder.SendAsync(context, target.Url.GetLeftPart(UriPartial.Authority), invoker, Upgrade(context) ? Http11 : ForwarderRequestConfig.Empty, transformer).ConfigureAwait(false);
         }
 
+        if (transformer.Withheld is not null)
+        {
+            return; // its record could not be written: the answer was withheld (503), and nothing can be recorded now
+        }
+
         var outcome = session.IsEnded ? $"ended: {session.EndReason}"
             : transformer.Failure is { } failure ? $"502 {failure}"
             : error != ForwarderError.None ? $"{context.Response.StatusCode} {error}"
             : context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        session.Edge.Completed(new StatementCompletion(
+        Complete(session, deferred, new StatementCompletion(
             recorded.AuditSequence,
             time.GetUtcNow(),
             null,
@@ -201,6 +222,42 @@ public sealed partial class AgentHttpHandler(
                 : context.Features.Get<ExecUpgradeFeature>() is { ValuesMasked: > 0 and var exec } ? [$"{exec} values in exec output"] : null,
             $"bytes {counting.Bytes}"));
     }
+
+    /// <summary>
+    /// How the request ended: with the session's next record; for a deferred read in its own record when that was not
+    /// written yet (no answer came), else with the session's next record as well (no append of its own).
+    /// </summary>
+    private static void Complete(AgentHttpSession session, AuditPump.Deferred? deferred, StatementCompletion completion)
+    {
+        if (deferred is null)
+        {
+            session.Edge.Completed(completion);
+            return;
+        }
+
+        session.Edge.Completed(deferred, completion);
+        if (!deferred.Durable.IsCompleted)
+        {
+            deferred.Flush(); // no answer came, so nothing waited for it: written now, its completion inside
+        }
+    }
+
+    /// <summary>Waits until the deferred record is durable; the reason it is not, or null.</summary>
+    private static async ValueTask<string?> RecordedAsync(AgentHttpSession session, AuditPump.Deferred deferred, CancellationToken cancellationToken)
+    {
+        await session.Edge.AwaitRecordsAsync([deferred], cancellationToken).ConfigureAwait(false);
+        return deferred.Durable.IsCompletedSuccessfully ? null
+            : deferred.Durable.Exception?.InnerException?.Message ?? "the request's audit record could not be written";
+    }
+
+    /// <summary>
+    /// Reads whose record may be written while they are forwarded: Kubernetes get, list and watch, and GET or HEAD of a
+    /// non-resource path or of a plain HTTP target. Anything that could change something is recorded first.
+    /// </summary>
+    private static bool IsRead(HttpTargetKind kind, KubernetesRequest request, string method) =>
+        method is "GET" or "HEAD"
+        && (kind != HttpTargetKind.Kubernetes || !request.IsResourceRequest || request.Verb is "get" or "list" or "watch")
+        && request.Subresource is not ("exec" or "attach" or "portforward" or "proxy");
 
     private static (Decision Decision, bool Reveal, RequestSummary Summary) Decide(
         EdgePolicy.Entry entry, HttpTarget target, KubernetesRequestParseResult parsed, HttpRequest http, PolicyIdentity identity)

@@ -32,6 +32,15 @@ public sealed class AgentHttpTransformer(
     /// <summary>Why the answer was cut (a masking failure: fail closed), or null.</summary>
     public string? Failure { get; private set; }
 
+    /// <summary>
+    /// Awaited when the target's answer arrives, before any of it is passed on: the request's record durable (null) or
+    /// why not, and then the answer is withheld and the agent gets 503.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string?>>? BeforeAnswer { get; init; }
+
+    /// <summary>Why the answer was withheld (its request's record could not be written), or null.</summary>
+    public string? Withheld { get; private set; }
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(proxyRequest);
@@ -58,6 +67,14 @@ public sealed class AgentHttpTransformer(
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        if (BeforeAnswer is not null && proxyResponse is not null && await BeforeAnswer(cancellationToken).ConfigureAwait(false) is { } withheld)
+        {
+            // Fail closed: the read ran, but nothing of its answer reaches the agent without its record.
+            Withheld = withheld;
+            await KubernetesStatus.WriteAsync(httpContext, StatusCodes.Status503ServiceUnavailable, $"refused by the gateway: {withheld}").ConfigureAwait(false);
+            return false;
+        }
+
         await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
         if (proxyResponse is null || _mask is null || proxyResponse.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols)
         {

@@ -115,6 +115,9 @@ public sealed partial class EdgeSession
     public AuditPump.Deferred DeferRead(Decision decision, SqlAction action) =>
         _audit.Defer(AuditRecords.Statement(_services.Time.GetUtcNow(), Info, action, decision));
 
+    /// <summary>The record of an allowed read on the HTTP path, queued but not written (as <see cref="DeferRead"/>).</summary>
+    public AuditPump.Deferred DeferRequest(AuditRecord record) => _audit.Defer(record);
+
     /// <summary>
     /// Writes <paramref name="records"/> now (held answers wait for them) and waits until each is settled: durable, or
     /// failed (<see cref="WithheldReason"/> says why; the answers that waited for it are then withheld and refused).

@@ -98,10 +98,13 @@ public sealed partial class HttpTargetThroughGatewayTests(GatewayFixture fixture
         var token = await fixture.Node.GetTokenAsync();
         var logs = CapturedLog.Of(_gateway.Node);
         var mark = logs.Mark;
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
 
         using var response = await SendAsync(HttpMethod.Get, "/http/api/v1/invoices/42", token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // A read is forwarded while its record is written, and answered only once the record is durable: no waiting here.
+        Assert.True(await AuditRowsHoldingAsync(since, "GET /v1/invoices/42") >= 1, "the read's record was not durable when its answer arrived");
         // No log line per request (YARP's "Proxying to URL" at Information cost more than the forward itself under load).
         Assert.DoesNotContain(logs.Since(mark), e => e.Category.StartsWith("Yarp", StringComparison.Ordinal) && e.Level < LogLevel.Warning);
         Assert.Equal("yes", response.Headers.GetValues(RecordingHttpUpstream.AnswerHeader).Single());

@@ -105,32 +105,48 @@ public sealed class KubectlThroughGatewayTests(GatewayFixture fixture, Xunit.Abs
     }
 
     [Fact]
-    public async Task Transfer_Encoding_with_Content_Length_is_framed_by_Transfer_Encoding_alone_and_the_target_never_sees_the_agents_token()
+    public async Task Transfer_Encoding_with_Content_Length_is_refused_with_400_and_not_forwarded()
     {
-        // Kestrel follows RFC 9112 6.3: Transfer-Encoding overrides Content-Length, which is removed before anything
-        // reads the body; the gateway decides on, and forwards, that one body (the stand-in then finds "{}" no config map).
-        var status = await RawPostAsync("Transfer-Encoding: chunked\r\nContent-Length: 40\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+        // Two framings of one body: what request smuggling needs. Kestrel keeps Transfer-Encoding and moves the
+        // Content-Length value to X-Content-Length (RFC 9112 6.3); the gateway refuses the request either way.
+        var before = _api.Requests.Count;
 
-        Assert.StartsWith("HTTP/1.1 4", status, StringComparison.Ordinal);
-        var forwarded = Assert.Single(_api.Requests, r => r.Method == "POST");
-        Assert.Equal("{}", forwarded.Body);
-        Assert.Equal($"Bearer {_api.BearerToken}", forwarded.Header("Authorization"));
+        var (status, body) = await RawPostWithBodyAsync("Transfer-Encoding: chunked\r\nContent-Length: 40\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", status, StringComparison.Ordinal);
+        Assert.Contains("Transfer-Encoding together with Content-Length is refused", body, StringComparison.Ordinal);
+        Assert.Equal(before, _api.Requests.Count);
     }
 
-    private async Task<string?> RawPostAsync(string framing)
+    [Fact]
+    public async Task An_agents_own_X_Content_Length_with_a_chunked_body_is_refused_too()
+    {
+        var before = _api.Requests.Count;
+
+        var (status, _) = await RawPostWithBodyAsync("Transfer-Encoding: chunked\r\nX-Content-Length: 40\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", status, StringComparison.Ordinal);
+        Assert.Equal(before, _api.Requests.Count);
+    }
+
+    private async Task<(string? Status, string Body)> RawPostWithBodyAsync(string framing)
     {
         var token = await fixture.Node.GetTokenAsync(GatewaySettings.OtherClientId);
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, _agentPort);
         await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync("127.0.0.1");
-        var head = $"POST /k8s/cluster/api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n";
+        var head = $"POST /k8s/cluster/api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nConnection: close\r\n";
         await tls.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head + framing));
         await tls.FlushAsync();
 
         using var reader = new StreamReader(tls, System.Text.Encoding.ASCII);
-        return await reader.ReadLineAsync();
+        var answer = await reader.ReadToEndAsync();
+        var lineEnd = answer.IndexOf('\r');
+        return (lineEnd < 0 ? answer : answer[..lineEnd], answer);
     }
+
+    private async Task<string?> RawPostAsync(string framing) => (await RawPostWithBodyAsync(framing)).Status;
 
     /// <summary>A body sent chunked (no Content-Length), as a streaming client sends it.</summary>
     private sealed class PushStreamContent(string text) : HttpContent
