@@ -525,6 +525,12 @@ NGINX
   if ! curl -sf "http://127.0.0.1:$nginx_port/api/v1/namespaces/default/pods/web-1" >/dev/null; then
     echo "error: nginx does not answer; see $work/nginx/error.log" >&2; exit 1
   fi
+  # Kestrel and YARP's forwarder alone (the driver's "yarp" command, its own process): the proxy layer the gateway is built on.
+  free_port yarp_port
+  "${driver[@]}" yarp "$yarp_port" "http://127.0.0.1:$api_port" > "$work/yarp.log" 2>&1 &
+  yarp_pid=$!; pids+=("$yarp_pid")
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$yarp_port/api/v1/namespaces/default/pods/web-1" >/dev/null 2>&1 && break; sleep 0.2; done
+  yarp_target=", { \"name\": \"yarp-bare\", \"baseUrl\": \"http://127.0.0.1:$yarp_port\", \"pid\": $yarp_pid }"
   # The same node type with its audit switched off (5b's node, given the agent HTTP listener too): what the audit costs here.
   noaudit_target=""
   if start_noaudit; then
@@ -534,16 +540,17 @@ NGINX
 {
   "targets": [
     { "name": "nginx", "baseUrl": "http://127.0.0.1:$nginx_port", "pid": $nginx_pid, "workerPids": [ $nginx_workers ] },
-    { "name": "gateway", "baseUrl": "http://127.0.0.1:$agent_http_port/k8s/bench-kube", "pid": $gw_pid, "tokenUrl": "$issuer/v1/token", "tokenClients": [ $plan_clients ] }$noaudit_target
+    { "name": "gateway", "baseUrl": "http://127.0.0.1:$agent_http_port/k8s/bench-kube", "pid": $gw_pid, "tokenUrl": "$issuer/v1/token", "tokenClients": [ $plan_clients ] }$noaudit_target$yarp_target
   ],
   "mixFile": "$root/loadtest/k6/http-mix.json",
   "mixes": [ "read", "write" ],
   "values": { "ns": "default", "pod": "web-1", "configmap": "settings" },
-  "clients": $clients, "durationSeconds": $duration, "repeats": $repeats,
+  "clients": $clients, "durationSeconds": $duration, "repeats": $repeats, "warmupSeconds": 10,
   "output": "$work/http-compare.md",
   "notes": [
     "Both proxies are plain HTTP on loopback in front of the same upstream, an nginx (worker_processes auto, access log off) returning static Kubernetes-shaped JSON: a pod of about 700 bytes, a list of 5 pods, a ConfigMap. **nginx** is \`proxy_pass\` with keep-alive upstream connections, no access log. The **gateway** is the node of the tables above (role all) through its agent HTTP listener (\`/k8s/bench-kube/...\`): each request carries the client's own agent token (validated, cached by hash), is read as the API server reads it, decided by the policy (one allow rule), recorded durably (group commit, hash chain, signed) before it is forwarded, forwarded by YARP with the gateway's own upstream token, its answer walked by the masking parser, and completed with a second record (status, bytes, duration).",
     "**gateway-noaudit** is the same build as a second, separate node with the benchmark-only switch \`OrleansGate:Audit:DisableForBenchmark\` (no record is written; never use it elsewhere): the gap between it and the gateway is what the durable audit costs, the gap between it and nginx what the rest of the gateway costs.",
+    "**yarp-bare** is Kestrel and YARP's forwarder with nothing else (\`orleansgate-loadtest yarp\`, \`loadtest/OrleansGate.LoadTest/Http/YarpBaseline.cs\`: no token, no decision, no audit, no masking; one pooled SocketsHttpHandler as the gateway has): the proxy layer the gateway is built on, in its own process.",
     "The request mixes are those of the k6 scripts (\`loadtest/k6/http-mix.json\`); the driver sends the same sequence to both targets. Proxy CPU is the proxy's processes (nginx: master and workers; the upstream nginx is not counted). The driver, both nginx and the gateway share the machine's 2 cores."
   ]
 }

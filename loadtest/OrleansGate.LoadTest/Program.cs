@@ -8,6 +8,7 @@ using OrleansGate.LoadTest;
 // orleansgate-loadtest logins HOST:PORT[,…] DB USER TOKEN_URL LOGINS CLIENTS   logins per second, a fresh token each
 // orleansgate-loadtest http HTTP-PLAN.json                  the HTTP mixes against nginx and the gateway, alternately
 // orleansgate-loadtest http-load HTTP-PLAN.json TARGET MIX SECS  one HTTP run
+// orleansgate-loadtest yarp PORT UPSTREAM                  the bare YARP forwarder the HTTP comparison measures too
 if (args.Length > 0 && args[0] == "logins")
 {
     using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(10));
@@ -20,6 +21,19 @@ if (args.Length > 0 && args[0] == "logins")
         await Console.Error.WriteLineAsync($"error: {e.Message}");
         return 2;
     }
+}
+
+if (args.Length == 3 && args[0] == "yarp")
+{
+    // yarp PORT UPSTREAM: the bare forwarder of the HTTP comparison, until stopped (at most 40 minutes).
+    using var bounded = new CancellationTokenSource(TimeSpan.FromMinutes(40));
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        bounded.Cancel();
+    };
+    await OrleansGate.LoadTest.Http.YarpBaseline.RunAsync(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), new Uri(args[2]), bounded.Token);
+    return 0;
 }
 
 if (args.Length >= 2 && args[0] is "http" or "http-load")
