@@ -148,7 +148,9 @@ public sealed partial class AgentHttpHandler(
         var detail = parsed.Request is { Subresource: "exec" or "attach" } ? ExecCommand.AuditDetail(ExecCommand.Read(request.QueryString.Value), ExecDetectors.For(entry.Policy, session.Edge.Identity, target.Name))
             : request.ContentLength is > 0 ? $"body {request.ContentType ?? "without a type"}, {request.ContentLength} bytes"
             : null;
-        var record = AuditRecords.Request(time.GetUtcNow(), session.Info, summary.Kinds, summary.Request, summary.Reads, summary.Writes, decision, detail);
+        // The row's reason column holds the detail when there is one: the decision's reason goes first, so a refusal keeps it.
+        string? Reason(Decision d) => detail is null ? null : d.Reason is { Length: > 0 } why ? $"{why}; {detail}" : detail;
+        var record = AuditRecords.Request(time.GetUtcNow(), session.Info, summary.Kinds, summary.Request, summary.Reads, summary.Writes, decision, Reason(decision));
 
         // An allowed read is forwarded at once; its record is written meanwhile and durable before the first byte of the
         // answer reaches the agent (DESIGN §2.7, as a PostgreSQL read's). Anything else is recorded before it is forwarded.
@@ -161,7 +163,7 @@ public sealed partial class AgentHttpHandler(
             var subject = await AgentHttpApprovals.SubjectAsync(request, parsed.Request!.Path, summary.Kinds, summary.Writes.Concat(summary.Reads).FirstOrDefault(), summary.Request)
                 .ConfigureAwait(false);
             recorded = await AgentHttpApprovals.AwaitAsync(context, session, recorded, subject,
-                d => AuditRecords.Request(time.GetUtcNow(), session.Info, summary.Kinds, summary.Request, summary.Reads, summary.Writes, d, detail), logger).ConfigureAwait(false);
+                d => AuditRecords.Request(time.GetUtcNow(), session.Info, summary.Kinds, summary.Request, summary.Reads, summary.Writes, d, Reason(d)), logger).ConfigureAwait(false);
         }
 
         switch (recorded.Effect)

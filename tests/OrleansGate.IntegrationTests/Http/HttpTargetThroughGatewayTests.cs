@@ -158,6 +158,20 @@ public sealed partial class HttpTargetThroughGatewayTests(GatewayFixture fixture
     }
 
     [Fact]
+    public async Task A_refused_request_with_a_body_keeps_the_decisions_reason_and_the_bodys_kind_and_size_in_its_record()
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        using var response = await SendAsync(HttpMethod.Post, "/http/api/v1/invoices/42", await fixture.Node.GetTokenAsync(), "{}");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var record = Assert.Single(await RequestRecordsAsync(since), r => r.Statement == "POST /v1/invoices/42");
+        Assert.Equal(("Deny", "default-deny"), (record.Decision, record.Rule));
+        Assert.StartsWith("no policy rule allows this", record.Reason, StringComparison.Ordinal);
+        Assert.Contains("; body application/json", record.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_drafts_rule_allows_a_PUT_so_the_DELETE_refusal_is_the_deny_rules_doing()
     {
         using var response = await SendAsync(HttpMethod.Put, "/http/api/v1/drafts/7", await fixture.Node.GetTokenAsync(), "{\"n\":1}");
@@ -279,7 +293,7 @@ public sealed partial class HttpTargetThroughGatewayTests(GatewayFixture fixture
         var record = Assert.Single(await RequestRecordsAsync(since));
         var bytes = Encoding.UTF8.GetByteCount(json);
         Assert.Equal(
-            ("http:post", "POST /v1/invoices", "Allow", "invoices-create", $"body application/json; charset=utf-8, {bytes} bytes"),
+            ("http:post", "POST /v1/invoices", "Allow", "invoices-create", $"agent-b creates invoices; body application/json; charset=utf-8, {bytes} bytes"),
             (record.Kinds, record.Statement, record.Decision, record.Rule, record.Reason));
         Assert.Equal(0, await AuditRowsHoldingAsync(since, memo));
         Assert.Equal(0, await AuditRowsHoldingAsync(since, queryValue));
