@@ -304,7 +304,13 @@ public sealed partial class AgentHttpHandler(
 
     private static bool Upgrade(HttpContext context) => context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true };
 
-    private static KubernetesMaskRules Rules(CompiledPolicy policy, bool reveal)
+    // A policy version's mask rules (Secret values masked, and revealed) are built once, not per request.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CompiledPolicy, KubernetesMaskRules[]> RulesByPolicy = new();
+
+    private static KubernetesMaskRules Rules(CompiledPolicy policy, bool reveal) =>
+        RulesByPolicy.GetValue(policy, static p => [Build(p, reveal: false), Build(p, reveal: true)])[reveal ? 1 : 0];
+
+    private static KubernetesMaskRules Build(CompiledPolicy policy, bool reveal)
     {
         var rules = KubernetesMaskRules.Default.WithSecretValuesMasked(!reveal);
         foreach (var mask in policy.KubernetesMasks)
