@@ -27,6 +27,9 @@ ensure_packages() {
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   # The k6 scripts' syntax test (OrleansGate.Tests, K6ScriptSyntaxTests) parses them with node --check; k6 cannot be installed.
   [ -x /usr/bin/node ] || missing+=(nodejs)
+  # The SSH path's tests run commands on a real OpenSSH server of their own, on loopback (tests/.../Ssh/RealSshServer.cs).
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -10,6 +10,7 @@ using OrleansGate.Edge.Identity;
 using OrleansGate.Edge.Masking;
 using OrleansGate.Edge.Postgres;
 using OrleansGate.Edge.Sessions;
+using OrleansGate.Edge.Ssh;
 using OrleansGate.Edge.Targets;
 using OrleansGate.Edge.Telemetry;
 using OrleansGate.Policy.Classification;
@@ -55,6 +56,11 @@ public static class EdgeServiceCollectionExtensions
         services.AddSingleton<AgentHttpSessions>();
         services.AddSingleton<AgentHttpUpstreams>();
         services.AddSingleton<AgentHttpHandler>();
+
+        // SSH targets: POST /api/exec on the same listener.
+        services.Configure<SshExecOptions>(gateway.GetSection("Ssh"));
+        services.AddSingleton<SshCommandRunner>();
+        services.AddSingleton<SshExecHandler>();
         return services;
     }
 }

@@ -66,7 +66,7 @@ public static partial class PolicyEvaluator
         {
             var rule = rules[i];
             if ((best is null || rule.Effect > best.Effect)
-                && rule.Kubernetes is null && rule.Http is null // a rule for HTTP requests never decides a statement
+                && rule.Kubernetes is null && rule.Http is null && rule.Ssh is null // a rule for HTTP requests or SSH command lines never decides a statement
                 && IdentityMatches(rule, identity)
                 && (rule.Targets.Count == 0 || Glob.AnyMatch(rule.Targets, target))
                 && (rule.Effect == PolicyEffect.Allow ? Covers(rule, statement) : Touches(rule, statement)))

@@ -143,6 +143,12 @@ public static partial class PolicyLoader
                 RevealSecrets(revealKey!, name, effect.Value, match?.Kubernetes);
             }
 
+            if (effect == PolicyEffect.Allow && match?.Ssh is { Commands.Count: 0 })
+            {
+                // "Any program" on a host is a shell: an allow must name what it allows (commands: ["**"] if that is meant).
+                throw Error(node, $"rule '{name}' allows ssh commands but names no 'commands'; list the programs it allows");
+            }
+
             if (effect == PolicyEffect.Allow && match?.Kubernetes?.Resources.FirstOrDefault(IsEveryNameOfTwoSegments) is { } ambiguous)
             {
                 // Compared as a name, '*/*' is every resource of every named group AND every subresource of every core
@@ -200,7 +206,7 @@ public static partial class PolicyLoader
                 {
                     statementKey ??= keyNode;
                 }
-                else if (key is "kubernetes" or "http")
+                else if (key is "kubernetes" or "http" or "ssh")
                 {
                     // One match decides one protocol: keys of two could never be met by one request.
                     protocolKey = protocolKey is null ? keyNode
@@ -221,7 +227,8 @@ public static partial class PolicyLoader
                     "unbounded_write" => rule with { UnboundedWriteOnly = Bool(value, key) },
                     "kubernetes" => rule with { Kubernetes = ReadKubernetesMatch(value) },
                     "http" => rule with { Http = ReadHttpMatch(value) },
-                    _ => throw Error(keyNode, $"unknown match key '{key}' (expected issuers, subjects, groups, claims, targets, kinds, relations, functions, function_groups, unbounded_write, kubernetes, http)"),
+                    "ssh" => rule with { Ssh = ReadSshMatch(value) },
+                    _ => throw Error(keyNode, $"unknown match key '{key}' (expected issuers, subjects, groups, claims, targets, kinds, relations, functions, function_groups, unbounded_write, kubernetes, http, ssh)"),
                 };
             }
 

@@ -11,9 +11,9 @@ public static partial class PolicyLoader
         /// <summary>
         /// <c>targets:</c>: name → connection; credentials only by reference (a duplicate name is a YAML error already).
         /// PostgreSQL targets (no <c>kind</c>, or <c>kind: postgres</c>) and HTTP targets (<c>kind: kubernetes</c> or
-        /// <c>http</c>) come back apart, names unique across both.
+        /// <c>http</c>) and SSH targets (<c>kind: ssh</c>) come back apart, names unique across all.
         /// </summary>
-        public (Dictionary<string, PolicyTarget> Postgres, Dictionary<string, HttpTarget> Http) Targets(YamlNode node)
+        public (Dictionary<string, PolicyTarget> Postgres, Dictionary<string, HttpTarget> Http, Dictionary<string, SshTarget> Ssh) Targets(YamlNode node)
         {
             if (node is not YamlMappingNode map)
             {
@@ -22,6 +22,7 @@ public static partial class PolicyLoader
 
             var targets = new Dictionary<string, PolicyTarget>(StringComparer.Ordinal);
             var httpTargets = new Dictionary<string, HttpTarget>(StringComparer.Ordinal);
+            var sshTargets = new Dictionary<string, SshTarget>(StringComparer.Ordinal);
             foreach (var (keyNode, value) in map.Children)
             {
                 var name = Key(keyNode);
@@ -33,12 +34,13 @@ public static partial class PolicyLoader
                 switch (TargetKind(name, value))
                 {
                     case "postgres": targets.Add(name, Target(name, keyNode, value)); break;
+                    case "ssh": sshTargets.Add(name, ReadSshTarget(name, keyNode, (YamlMappingNode)value)); break;
                     case "kubernetes": httpTargets.Add(name, ReadHttpTarget(name, keyNode, (YamlMappingNode)value, HttpTargetKind.Kubernetes)); break;
                     default: httpTargets.Add(name, ReadHttpTarget(name, keyNode, (YamlMappingNode)value, HttpTargetKind.Http)); break;
                 }
             }
 
-            return (targets, httpTargets);
+            return (targets, httpTargets, sshTargets);
         }
 
         /// <summary>The target's <c>kind</c>, wherever it stands in the mapping: postgres when it gives none, as before kinds existed.</summary>
@@ -58,7 +60,8 @@ public static partial class PolicyLoader
                         "postgres" => "postgres",
                         "kubernetes" => "kubernetes",
                         "http" => "http",
-                        var other => throw Error(value, $"target '{name}': kind must be postgres, kubernetes or http, not '{other}'"),
+                        "ssh" => "ssh",
+                        var other => throw Error(value, $"target '{name}': kind must be postgres, kubernetes, http or ssh, not '{other}'"),
                     };
                 }
             }

@@ -51,7 +51,7 @@ public static partial class PolicyLoader
         string? version = null;
         var rules = new List<PolicyRule>();
         var guardrails = new List<PolicyRule>();
-        (Dictionary<string, PolicyTarget> Postgres, Dictionary<string, HttpTarget> Http)? targets = null;
+        (Dictionary<string, PolicyTarget> Postgres, Dictionary<string, HttpTarget> Http, Dictionary<string, SshTarget> Ssh)? targets = null;
         List<KubernetesMask>? kubernetesMasks = null;
         List<PolicyMask>? masks = null;
         List<PolicyLimit>? limits = null;
@@ -108,6 +108,7 @@ public static partial class PolicyLoader
             Rules = [.. guardrails, .. rules],
             Targets = targets?.Postgres ?? new Dictionary<string, PolicyTarget>(StringComparer.Ordinal),
             HttpTargets = targets?.Http ?? new Dictionary<string, HttpTarget>(StringComparer.Ordinal),
+            SshTargets = targets?.Ssh ?? new Dictionary<string, SshTarget>(StringComparer.Ordinal),
             KubernetesMasks = kubernetesMasks ?? [],
             Masks = masks ?? [],
             Limits = limits ?? [],

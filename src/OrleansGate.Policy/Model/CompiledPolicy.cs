@@ -17,6 +17,9 @@ public sealed record CompiledPolicy
     /// </summary>
     public IReadOnlyDictionary<string, HttpTarget> HttpTargets { get; init; } = EmptyHttpTargets;
 
+    /// <summary>Targets of kind <c>ssh</c> the file defines, by exact name; empty when it defines none. A name is in one of the three.</summary>
+    public IReadOnlyDictionary<string, SshTarget> SshTargets { get; init; } = EmptySshTargets;
+
     /// <summary>Values masked in Kubernetes objects for every request (<c>kubernetes_masks:</c>); Secret values are masked besides, unless <see cref="PolicyDecision.RevealSecrets"/>.</summary>
     public IReadOnlyList<KubernetesMask> KubernetesMasks { get; init; } = [];
 
@@ -32,4 +35,6 @@ public sealed record CompiledPolicy
     private static readonly IReadOnlyDictionary<string, PolicyTarget> EmptyTargets = new Dictionary<string, PolicyTarget>(StringComparer.Ordinal);
 
     private static readonly IReadOnlyDictionary<string, HttpTarget> EmptyHttpTargets = new Dictionary<string, HttpTarget>(StringComparer.Ordinal);
+
+    private static readonly IReadOnlyDictionary<string, SshTarget> EmptySshTargets = new Dictionary<string, SshTarget>(StringComparer.Ordinal);
 }

@@ -56,6 +56,9 @@ public sealed record PolicyRule
     /// <summary>The <c>http:</c> match: the rule decides requests to HTTP targets only. Null otherwise.</summary>
     public HttpMatch? Http { get; init; }
 
+    /// <summary>The <c>ssh:</c> match: the rule decides command lines sent to SSH targets only. Null otherwise.</summary>
+    public SshMatch? Ssh { get; init; }
+
     /// <summary>An allow or approve rule with a <c>kubernetes:</c> match lets Secret values through unmasked (<c>reveal_secrets: true</c>).</summary>
     public bool RevealSecrets { get; init; }
 
@@ -66,6 +69,7 @@ public sealed record PolicyRule
     public RuleProtocol Protocol =>
         Kubernetes is not null ? RuleProtocol.Kubernetes
         : Http is not null ? RuleProtocol.Http
+        : Ssh is not null ? RuleProtocol.Ssh
         : HasStatementKeys ? RuleProtocol.Sql
         : RuleProtocol.Any;
 

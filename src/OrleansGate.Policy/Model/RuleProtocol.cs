@@ -6,7 +6,7 @@ namespace OrleansGate.Policy.Model;
 /// </summary>
 public enum RuleProtocol
 {
-    /// <summary>Identity and target keys only: SQL statements, Kubernetes requests and HTTP requests alike.</summary>
+    /// <summary>Identity and target keys only: SQL statements, Kubernetes requests and HTTP requests alike; for SSH command lines only as a deny or approve (an allow without an <c>ssh:</c> match allows no command line).</summary>
     Any = 0,
 
     /// <summary>Statement keys (kinds, relations, functions, function_groups, unbounded_write): SQL statements only.</summary>
@@ -17,4 +17,7 @@ public enum RuleProtocol
 
     /// <summary>An <c>http:</c> match: requests to targets of kind http only.</summary>
     Http = 3,
+
+    /// <summary>An <c>ssh:</c> match: command lines sent to targets of kind ssh only.</summary>
+    Ssh = 4,
 }

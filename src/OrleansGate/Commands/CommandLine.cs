@@ -35,6 +35,10 @@ public static class CommandLine
                                           the approvers' API, with the approver's own token (--token-file or
                                           ORLEANSGATE_APPROVER_TOKEN); URL defaults to ORLEANSGATE_URL, then
                                           Approvals:ApiUrl, then the node's HTTP listener (exit 2 when refused)
+          exec TARGET [--url URL] [--token-file FILE] [--ca-file PEM] [--timeout SECONDS] -- COMMAND...
+                                          run COMMAND on the SSH target TARGET through the gateway's agent
+                                          listener with the agent's token (--token-file or ORLEANSGATE_TOKEN);
+                                          output streamed; exits with the command's status, 255 when refused
           kube config --target NAME --server https://HOST:PORT [--ca-file PEM] [--client ID]
                     [--output FILE [--force]] [--insecure]
                                           a kubeconfig for the Kubernetes target NAME through the agent listener:
@@ -71,9 +75,17 @@ public static class CommandLine
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        var arguments = new Arguments(args);
+        // `exec TARGET -- COMMAND...`: the words after the first `--` are the command's, never options.
+        var dash = Array.IndexOf(args, "--");
+        var tail = dash < 0 ? [] : args[(dash + 1)..];
+        var arguments = new Arguments(dash < 0 ? args : args[..dash]);
         var configFiles = arguments.TakeAll("--config");
         var command = arguments.TakeCommand() ?? "run";
+        if (dash >= 0 && command != "exec")
+        {
+            throw new CommandLineException($"'--' is for exec only (orleansgate exec TARGET -- COMMAND...), not {command}");
+        }
+
         switch (command)
         {
             case "run":
@@ -84,6 +96,8 @@ public static class CommandLine
                 return await AgentsCommand.RunAsync(arguments, LoadConfiguration(configFiles), stdout, ct);
             case "idp":
                 return await IdpAsync(arguments, configFiles, stdout, stderr, ct);
+            case "exec":
+                return await SshExecCommand.RunAsync(arguments, tail, LoadConfiguration(configFiles), stdout, stderr, ct);
             case "kube":
                 return await KubeCommand.RunAsync(arguments, configFiles, () => LoadConfiguration(configFiles), stdout, stderr);
             case "policy":

@@ -15,6 +15,7 @@ using OrleansGate.Edge.Classification;
 using OrleansGate.Edge.Http;
 using OrleansGate.Edge.Postgres;
 using OrleansGate.Edge.Sessions;
+using OrleansGate.Edge.Ssh;
 using OrleansGate.Edge.Telemetry;
 using OrleansGate.Grains;
 using OrleansGate.Audit;
@@ -102,6 +103,11 @@ public static class GatewayHost
             throw new InvalidOperationException(agentHttpProblem);
         }
 
+        if (role is GatewayRole.All or GatewayRole.Edge && (gateway.GetSection("Ssh").Get<SshExecOptions>() ?? new SshExecOptions()).Problem() is { } sshProblem)
+        {
+            throw new InvalidOperationException(sshProblem);
+        }
+
         if (role is GatewayRole.All or GatewayRole.Silo && http.Port != 0)
         {
             // Where edges probe this silo's gateway (Cluster/GatewayHealthProbe).
@@ -187,9 +193,14 @@ public static class GatewayHost
 
         if (role is GatewayRole.All or GatewayRole.Edge && agentHttp.Port != 0)
         {
-            // Agents' Kubernetes and HTTP requests: everything on that listener, and nothing else there (no admin endpoint).
+            // Agents' requests (Kubernetes and HTTP targets, SSH commands): everything on that listener, and nothing else there (no admin endpoint).
             var handler = app.Services.GetRequiredService<AgentHttpHandler>();
-            app.MapWhen(context => context.Connection.LocalPort == agentHttp.Port, agents => agents.Run(handler.HandleAsync));
+            var ssh = app.Services.GetRequiredService<SshExecHandler>(); // POST /api/exec: commands on SSH targets (Ssh/SshExecHandler.cs)
+            app.MapWhen(context => context.Connection.LocalPort == agentHttp.Port, agents =>
+            {
+                agents.MapWhen(context => context.Request.Path.Equals(SshExecHandler.Path, StringComparison.Ordinal), exec => exec.Run(ssh.HandleAsync));
+                agents.Run(handler.HandleAsync);
+            });
         }
 
         app.MapGet("/healthz", () => Results.Text("ok"));

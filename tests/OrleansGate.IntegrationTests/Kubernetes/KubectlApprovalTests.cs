@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
+using OrleansGate.IntegrationTests.Approvals;
 using OrleansGate.IntegrationTests.Fixtures;
 using OrleansGate.IntegrationTests.Infrastructure;
 using OrleansGate.KubernetesApiStandIn;
@@ -150,44 +151,12 @@ public sealed partial class KubectlApprovalTests(GatewayFixture fixture) : IAsyn
         Assert.Single(_gateway.Api.Requests, r => r.Method == "DELETE");
     }
 
-    /// <summary>The pending approval whose description names <paramref name="what"/>, as bob lists it (bounded poll: the gateway signals nothing here).</summary>
-    private async Task<JsonElement> PendingAsync(string what)
-    {
-        JsonElement found = default;
-        await Poll.UntilAsync(async () =>
-        {
-            var (status, body) = await CallAsync(HttpMethod.Get, "/api/approvals", "bob");
-            Assert.Equal(200, status);
-            foreach (var approval in body.GetProperty("approvals").EnumerateArray())
-            {
-                if (approval.GetProperty("statement").GetString()?.Contains(what, StringComparison.Ordinal) == true)
-                {
-                    found = approval;
-                    return true;
-                }
-            }
-
-            return false;
-        }, $"no approval for {what} appeared", seconds: 30);
-        return found;
-    }
+    /// <summary>The pending approval whose description names <paramref name="what"/>, as bob lists it.</summary>
+    private Task<JsonElement> PendingAsync(string what) => new ApprovalsApiClient(fixture, _gateway.Node).PendingAsync(what);
 
     /// <summary>Calls the node's approvals API as <paramref name="approver"/> (a token of the development IdP).</summary>
-    private async Task<(int Status, JsonElement Body)> CallAsync(HttpMethod method, string path, string approver, object? body = null)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        using var request = new HttpRequestMessage(method, $"http://127.0.0.1:{_gateway.Node.Settings.HttpPort}{path}");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await fixture.Node.GetTokenAsync(approver));
-        if (body is not null)
-        {
-            request.Content = JsonContent.Create(body);
-        }
-
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        using var json = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
-        return ((int)response.StatusCode, json.RootElement.Clone());
-    }
+    private Task<(int Status, JsonElement Body)> CallAsync(HttpMethod method, string path, string approver, object? body = null) =>
+        new ApprovalsApiClient(fixture, _gateway.Node).CallAsync(method, path, approver, body);
 
     /// <summary>The agent session's records of the delete that name approval <paramref name="id"/> with <paramref name="decision"/> and <paramref name="approver"/>.</summary>
     private async Task<long> AuditRowsAsync(string id, string decision, string approver)

@@ -72,7 +72,24 @@ public sealed class KubectlGateway : IAsyncDisposable
             rules:
             {rules}
             """);
+        await StartNodeAsync(policy);
+    }
 
+    /// <summary>
+    /// Starts the stand-in (empty) and a node whose policy is <paramref name="policyYaml"/> as it is, a whole policy
+    /// file: for tests of other targets (SSH) that need the agent listener and not the <c>cluster</c> target.
+    /// </summary>
+    public static async Task<KubectlGateway> StartWithPolicyAsync(GatewayFixture fixture, string policyYaml)
+    {
+        ArgumentNullException.ThrowIfNull(fixture);
+        var api = await KubernetesApiStandIn.KubernetesApiStandIn.StartAsync();
+        var gateway = new KubectlGateway(fixture, api, Directory.CreateTempSubdirectory("orleansgate-k8s-").FullName);
+        await gateway.StartNodeAsync(GatewaySettings.WritePolicyFile(policyYaml));
+        return gateway;
+    }
+
+    private async Task StartNodeAsync(string policy)
+    {
         // kubectl sends its token over TLS only: the agent listener gets a certificate of a CA of the test's own.
         using var authority = StandInCertificateAuthority.Create();
         using var listener = authority.IssueServerCertificate();

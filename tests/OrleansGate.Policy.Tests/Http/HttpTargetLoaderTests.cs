@@ -119,7 +119,7 @@ public sealed class HttpTargetLoaderTests
     }
 
     [Theory]
-    [InlineData("  k:\n    kind: k8s\n    url: https://k\n", 3, "target 'k': kind must be postgres, kubernetes or http, not 'k8s'")]
+    [InlineData("  k:\n    kind: k8s\n    url: https://k\n", 3, "target 'k': kind must be postgres, kubernetes, http or ssh, not 'k8s'")]
     [InlineData("  k:\n    kind: kubernetes\n    url: https://k\n    host: h\n", 5, "unknown key 'host' for a target of kind kubernetes (expected kind, url, ca_file, ca_env, token_file, token_env, client_certificate_file, client_key_file, insecure_skip_tls_verify, insecure_http)")]
     [InlineData("  k:\n    kind: http\n    url: https://k\n    tokenfile: /t\n", 5, "unknown key 'tokenfile' for a target of kind http (expected kind, url, ca_file, ca_env, token_file, token_env, client_certificate_file, client_key_file, insecure_skip_tls_verify, insecure_http)")]
     [InlineData("  k:\n    host: h\n    database: d\n    username: u\n    url: https://k\n", 6, "unknown target key 'url' (expected kind, host, port, database, username, password_env, password_file)")]
