@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -57,8 +58,10 @@ public sealed class SshCommandRunner(IOptions<SshExecOptions> options)
         try
         {
             running = ssh.ExecuteAsync(CancellationToken.None);
+            // No stdin: the command sees its end at once, rather than waiting on input nobody will send.
+            SshStdin.Close(ssh);
         }
-        catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SshException or SocketException or ObjectDisposedException or TargetInvocationException)
         {
             throw new SshHostFailure($"target '{target.Name}' ({target.Host}:{target.Port}) did not start the command: {e.Message}", e);
         }

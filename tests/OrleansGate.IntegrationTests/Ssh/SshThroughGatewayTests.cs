@@ -141,6 +141,17 @@ public sealed partial class SshThroughGatewayTests(GatewayFixture fixture, ITest
     }
 
     [Fact]
+    public async Task A_command_that_reads_stdin_sees_its_end_at_once()
+    {
+        var token = await fixture.Node.GetTokenAsync();
+
+        var answer = await SshAgent.ExecAsync(_http, token, "web1", "cat", timeoutSeconds: 30);
+
+        Assert.True(answer.Status == 200 && answer.Exit == 0 && answer.Error is null, answer.ToString());
+        Assert.Equal("", answer.Stdout);
+    }
+
+    [Fact]
     public async Task Output_streams_as_the_command_writes_it_and_an_agent_that_goes_away_gets_the_command_killed()
     {
         var token = await fixture.Node.GetTokenAsync();
@@ -179,6 +190,23 @@ public sealed partial class SshThroughGatewayTests(GatewayFixture fixture, ITest
         Assert.Contains("time limit of 1 s reached", answer.Error, StringComparison.Ordinal);
         await Poll.UntilAsync(() => Task.FromResult(RunningOnHost(stream).Count == 0), "tail still runs on the host after its time limit", seconds: 15);
         await Poll.UntilAsync(async () => await AuditRows.CountAsync(fixture.Settings.StateConnectionString, "killed: time limit of 1 s reached") >= 1, "no completion record of the kill", seconds: 10);
+    }
+
+    [Fact]
+    public async Task Output_over_the_cap_is_cut_at_the_cap_and_the_command_killed()
+    {
+        var token = await fixture.Node.GetTokenAsync();
+        var big = Path.Combine(_data, "big.log");
+        await File.WriteAllTextAsync(big, new string('x', 63) + "\n" is var line ? string.Concat(Enumerable.Repeat(line, 80 * 1024)) : ""); // 5 MiB
+        const int cap = 4 * 1024 * 1024; // OrleansGate:Ssh:MaxOutputBytes, default
+
+        var answer = await SshAgent.ExecAsync(_http, token, "web1", $"cat {big}");
+
+        Assert.True(answer.Status == 200, $"{answer.Status}");
+        Assert.True(answer.Truncated, "the answer does not say it was cut");
+        Assert.Equal(cap, answer.Stdout.Length);
+        Assert.Contains($"output over the cap of {cap} bytes", answer.Error, StringComparison.Ordinal);
+        await Poll.UntilAsync(async () => await AuditRows.CountAsync(fixture.Settings.StateConnectionString, "killed: output over the cap") >= 1, "no completion record of the cut", seconds: 10);
     }
 
     [Fact]
