@@ -27,6 +27,7 @@ using OrleansGate.Grains.Storage;
 using OrleansGate.Host.Approvals;
 using OrleansGate.Host.Cluster;
 using OrleansGate.Host.DevIdp;
+using OrleansGate.Host.Mcp;
 
 namespace OrleansGate.Host.Hosting;
 
@@ -150,6 +151,12 @@ public static class GatewayHost
             });
         }
 
+        if (role is GatewayRole.All or GatewayRole.Edge && agentHttp.Port != 0)
+        {
+            // The MCP endpoint lives on the agent listener; its tools are clients of this node's own listeners.
+            builder.Services.AddGatewayMcp(gateway.GetSection("Mcp"));
+        }
+
         builder.Services.AddDevIdp(gateway.GetSection("DevIdp"));
         builder.Services.AddApprovalsApi(gateway.GetSection("Approvals"));
         builder.Services.AddApprovalsPage(gateway.GetSection("Approvals"));
@@ -193,11 +200,13 @@ public static class GatewayHost
 
         if (role is GatewayRole.All or GatewayRole.Edge && agentHttp.Port != 0)
         {
-            // Agents' requests (Kubernetes and HTTP targets, SSH commands): everything on that listener, and nothing else there (no admin endpoint).
+            // Agents' requests: everything on that listener, and nothing else there (no admin endpoint). Each Use* answers
+            // its own paths and passes the rest on; the Kubernetes and HTTP handler takes whatever is left.
             var handler = app.Services.GetRequiredService<AgentHttpHandler>();
             var ssh = app.Services.GetRequiredService<SshExecHandler>(); // POST /api/exec: commands on SSH targets (Ssh/SshExecHandler.cs)
             app.MapWhen(context => context.Connection.LocalPort == agentHttp.Port, agents =>
             {
+                agents.UseGatewayMcp(); // /mcp and /.well-known/oauth-protected-resource[/mcp] (Mcp/McpEndpoint.cs)
                 agents.MapWhen(context => context.Request.Path.Equals(SshExecHandler.Path, StringComparison.Ordinal), exec => exec.Run(ssh.HandleAsync));
                 agents.Run(handler.HandleAsync);
             });

@@ -91,6 +91,20 @@ public sealed class RealSshServer : IAsyncDisposable
     /// <summary>A path in this server's dir for a marker file a command would create (and a test expects not to).</summary>
     public string MarkerPath(string name) => Path.Combine(Directory, "markers", name);
 
+    /// <summary>
+    /// A <c>targets:</c> entry of kind ssh for this server, indented for a policy file's targets (4 spaces for its keys):
+    /// its address, user, pinned host key (<paramref name="hostKey"/> to pin another) and the gateway's key file.
+    /// </summary>
+    public string TargetYaml(string name, string? hostKey = null, string? keyFile = null) => $"""
+          {name}:
+            kind: ssh
+            host: {Host}
+            port: {Port}
+            user: {User}
+            host_key: "{hostKey ?? HostKeyFingerprint}"
+            key_file: {keyFile ?? ClientPrivateKeyPath}
+        """;
+
     /// <summary>The commands the host was asked to run, in order, exactly as the client sent them.</summary>
     public IReadOnlyList<string> CommandsReceived()
     {

@@ -68,29 +68,10 @@ public sealed partial class SshThroughGatewayTests(GatewayFixture fixture, ITest
                 detectors: [email]
                 method: redact
             """;
-        var targets = $$"""
-              web1:
-                kind: ssh
-                host: {{_host.Host}}
-                port: {{_host.Port}}
-                user: {{_host.User}}
-                host_key: "{{_host.HostKeyFingerprint}}"
-                key_file: {{_host.ClientPrivateKeyPath}}
-              impostor:
-                kind: ssh
-                host: {{_host.Host}}
-                port: {{_host.Port}}
-                user: {{_host.User}}
-                host_key: "{{_host.OtherHostKeyFingerprint}}"
-                key_file: {{_host.ClientPrivateKeyPath}}
-              keyless:
-                kind: ssh
-                host: {{_host.Host}}
-                port: {{_host.Port}}
-                user: {{_host.User}}
-                host_key: "{{_host.HostKeyFingerprint}}"
-                key_file: {{Path.Combine(_host.Directory, "no-such-key")}}
-            """;
+        var targets = string.Join("\n",
+            _host.TargetYaml("web1"),
+            _host.TargetYaml("impostor", hostKey: _host.OtherHostKeyFingerprint),
+            _host.TargetYaml("keyless", keyFile: Path.Combine(_host.Directory, "no-such-key")));
         _gateway = await KubectlGateway.StartAsync(fixture, rules, _ => { }, targets);
         _http = _gateway.AgentHttpClient();
         _http.Timeout = TimeSpan.FromSeconds(120);
