@@ -43,6 +43,51 @@ public sealed class PolicyEvaluatorTests
         Assert.Equal(PolicyEvaluator.UnparsableRule, decision.Rule);
     }
 
+    [Theory]
+    [InlineData("UPDATE orders SET status = 'x' WHERE id = 1", "approve-orders")]
+    [InlineData("UPDATE public.orders SET status = 'x' WHERE id = 1", "approve-orders")]
+    [InlineData("SELECT * FROM audit_log", "deny-audit")]
+    [InlineData("SELECT * FROM secret.audit_log", "deny-audit")]
+    [InlineData("UPDATE other.orders SET status = 'x' WHERE id = 1", "allow-writes")]
+    [InlineData("SELECT * FROM orders_archive", "allow-writes")]
+    public void An_unqualified_relation_is_touched_by_a_deny_or_approve_naming_it_in_any_schema(string sql, string rule)
+    {
+        // search_path decides which schema `orders` is: a rule on public.orders must not be passed by leaving it out.
+        var policy = Load("""
+            rules:
+              - name: allow-writes
+                effect: allow
+                reason: ok
+                match: { kinds: [read, write] }
+              - name: approve-orders
+                effect: approve
+                reason: ask
+                match: { kinds: [write], relations: ["public.orders"] }
+                approval: { approvers: { groups: [dba] } }
+              - name: deny-audit
+                effect: deny
+                reason: never
+                match: { relations: ["*.audit_*"] }
+            """);
+
+        Assert.Equal(rule, Decide(policy, sql).Rule);
+    }
+
+    [Fact]
+    public void An_unqualified_relation_is_covered_by_an_allow_only_as_written()
+    {
+        var policy = Load("""
+            rules:
+              - name: public-reads
+                effect: allow
+                reason: ok
+                match: { kinds: [read], relations: ["public.*"] }
+            """);
+
+        Assert.Equal("public-reads", Decide(policy, "SELECT * FROM public.orders").Rule);
+        Assert.Equal(PolicyEvaluator.NoMatchRule, Decide(policy, "SELECT * FROM orders").Rule);
+    }
+
     [Fact]
     public void Deny_overrides_approve_overrides_allow()
     {

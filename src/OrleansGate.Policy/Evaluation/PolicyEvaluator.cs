@@ -299,7 +299,7 @@ public static partial class PolicyEvaluator
             return false;
         }
 
-        if (rule.Relations.Count > 0 && !AnyMatch(rule.Relations, s.RelationsRead, s.RelationsWritten, s.RelationsLocked))
+        if (rule.Relations.Count > 0 && !AnyRelationMatch(rule.Relations, s.RelationsRead, s.RelationsWritten, s.RelationsLocked))
         {
             return false;
         }
@@ -344,6 +344,41 @@ public static partial class PolicyEvaluator
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// As <see cref="AnyMatch"/> for a deny or approve rule's relations, where a name the statement does not qualify
+    /// (<c>orders</c>) may be any schema's, as <c>search_path</c> resolves it: it is touched by a pattern whose relation
+    /// part matches it (<c>public.orders</c>, <c>*.ord*</c>). An allow still covers such a name only as written.
+    /// </summary>
+    private static bool AnyRelationMatch(IReadOnlyList<string> patterns, params ReadOnlySpan<string[]> sets)
+    {
+        foreach (var set in sets)
+        {
+            foreach (var name in set)
+            {
+                if (Glob.AnyMatch(patterns, name))
+                {
+                    return true;
+                }
+
+                if (name.Contains('.', StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                foreach (var pattern in patterns)
+                {
+                    var dot = pattern.LastIndexOf('.');
+                    if (dot >= 0 && Glob.IsMatch(pattern[(dot + 1)..], name))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
     }
 
     private static bool AnyMatch(IReadOnlyList<string> patterns, params ReadOnlySpan<string[]> sets)
