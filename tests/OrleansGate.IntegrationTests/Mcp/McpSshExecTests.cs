@@ -37,6 +37,11 @@ public sealed class McpSshExecTests(GatewayFixture fixture) : IAsyncLifetime
                 reason: uname needs a human here
                 match: { subjects: [{{GatewaySettings.AgentClientId}}], targets: [web1], ssh: { commands: [uname] } }
                 approval: { approvers: { groups: [dba] }, mode: wait, timeout: 90s }
+              - name: hostname-retry
+                effect: approve
+                reason: agent-b's commands are approved out of band
+                match: { subjects: [{{GatewaySettings.OtherClientId}}], targets: [web1], ssh: { commands: [hostname] } }
+                approval: { approvers: { groups: [dba] }, mode: retry, timeout: 5m }
             """);
     }
 
@@ -51,13 +56,13 @@ public sealed class McpSshExecTests(GatewayFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Ssh_exec_is_listed_for_an_agent_with_ssh_rules_only_and_runs_an_allowed_command()
+    public async Task Ssh_exec_is_listed_only_for_an_agent_with_ssh_rules_and_runs_an_allowed_command()
     {
         await using var agent = await ClientAsync(GatewaySettings.AgentClientId);
-        await using var other = await ClientAsync(GatewaySettings.OtherClientId);
+        await using var other = await ClientAsync(GatewaySettings.RevocableClientId); // no rule names it
 
         Assert.Contains("ssh_exec", (await agent.ListToolsAsync()).Select(t => t.Name));
-        Assert.DoesNotContain("ssh_exec", (await other.ListToolsAsync()).Select(t => t.Name));
+        Assert.Equal(["approval_status"], (await other.ListToolsAsync()).Select(t => t.Name));
         var result = await agent.CallToolAsync("ssh_exec", new Dictionary<string, object?> { ["target"] = "web1", ["command"] = "echo hello from mcp" });
 
         Assert.True(result.IsError != true, Text(result));
@@ -104,6 +109,28 @@ public sealed class McpSshExecTests(GatewayFixture fixture) : IAsyncLifetime
         using var json = JsonDocument.Parse(Text(result));
         Assert.Equal("Linux\n", json.RootElement.GetProperty("stdout").GetString());
         Assert.Equal(["uname -s"], _host.CommandsReceived());
+    }
+
+    [Fact]
+    public async Task Retry_mode_returns_the_approval_id_and_the_same_call_runs_once_approved()
+    {
+        await using var agent = await ClientAsync(GatewaySettings.OtherClientId);
+        var call = new Dictionary<string, object?> { ["target"] = "web1", ["command"] = "hostname" };
+
+        var first = await agent.CallToolAsync("ssh_exec", call);
+        Assert.True(first.IsError);
+        Assert.Contains("hostname-retry", Text(first), StringComparison.Ordinal);
+        var id = System.Text.RegularExpressions.Regex.Match(Text(first), "apr-[0-9a-f]{20}").Value;
+        Assert.NotEmpty(id);
+        Assert.Contains("approval_status", Text(first), StringComparison.Ordinal);
+        Assert.Empty(_host.CommandsReceived());
+
+        var (status, _) = await new ApprovalsApiClient(fixture, _gateway.Node).CallAsync(HttpMethod.Post, $"/api/approvals/{id}/approve", "alice");
+        Assert.Equal(200, status);
+        var again = await agent.CallToolAsync("ssh_exec", call);
+
+        Assert.True(again.IsError != true, Text(again));
+        Assert.Equal(["hostname"], _host.CommandsReceived());
     }
 
     private async Task<McpClient> ClientAsync(string clientId)
