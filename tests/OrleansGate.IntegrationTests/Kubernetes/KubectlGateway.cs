@@ -139,11 +139,12 @@ public sealed class KubectlGateway : IAsyncDisposable
     }
 
     /// <summary>An HTTP client of the agent listener (<c>https://127.0.0.1:PORT/</c>) that trusts the test's CA alone.</summary>
+    /// <remarks>It closes a connection whose answer it stopped reading at once (no <c>ResponseDrainTimeout</c>), as an agent going away does.</remarks>
     public HttpClient AgentHttpClient()
     {
         var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
         policy.CustomTrustStore.ImportFromPem(GatewayCa);
-        return new HttpClient(new SocketsHttpHandler { SslOptions = { CertificateChainPolicy = policy } })
+        return new HttpClient(new SocketsHttpHandler { SslOptions = { CertificateChainPolicy = policy }, ResponseDrainTimeout = TimeSpan.Zero })
         {
             BaseAddress = new Uri($"https://127.0.0.1:{AgentPort}/"),
         };

@@ -155,6 +155,7 @@ public sealed partial class SshThroughGatewayTests(GatewayFixture fixture, ITest
         await Poll.UntilAsync(() => Task.FromResult(RunningOnHost(stream).Count == 0), $"tail still runs on the host: {string.Join(", ", RunningOnHost(stream))}", seconds: 15);
         output.WriteLine($"the remote command was gone {clock.Elapsed.TotalMilliseconds:0} ms after the agent closed its request");
         await Poll.UntilAsync(async () => await AuditRows.CountAsync(fixture.Settings.StateConnectionString, "killed: the caller went away") >= 1, "no completion record of the kill", seconds: 10);
+        Assert.Equal(0, await AuditRows.CountAsync(fixture.Settings.StateConnectionString, "did not confirm the kill"));
     }
 
     [Fact]
