@@ -19,7 +19,7 @@ public sealed class AgentHttpRequestTool(LoopbackListeners listeners, McpOptions
     public async Task<CallToolResult> RunAsync(McpCaller caller, string prefix, McpToolArguments arguments, McpProgress progress, CancellationToken ct)
     {
         var target = arguments.RequiredString("target");
-        var method = (arguments.OptionalString("method") ?? "GET").ToUpperInvariant();
+        var method = Method(arguments.OptionalString("method"), arguments.OptionalString("verb"));
         var path = arguments.RequiredString("path");
         var body = arguments.Body("body");
         if (!Methods.Contains(method))
@@ -69,6 +69,31 @@ public sealed class AgentHttpRequestTool(LoopbackListeners listeners, McpOptions
                 ["truncated"] = truncated,
             });
         }
+    }
+
+    /// <summary>
+    /// The HTTP method: given, or from a Kubernetes verb (<c>get</c>/<c>list</c> GET, <c>create</c> POST, <c>update</c>
+    /// PUT, <c>patch</c> PATCH, <c>delete</c>/<c>deletecollection</c> DELETE; the path says which of each pair), or GET.
+    /// </summary>
+    private static string Method(string? method, string? verb)
+    {
+        var fromVerb = verb?.ToLowerInvariant() switch
+        {
+            null => null,
+            "get" or "list" => "GET",
+            "create" => "POST",
+            "update" => "PUT",
+            "patch" => "PATCH",
+            "delete" or "deletecollection" => "DELETE",
+            _ => throw new McpToolRefusal($"argument 'verb' must be get, list, create, update, patch, delete or deletecollection, not '{verb}' (watch, exec and the other streams are not tools)"),
+        };
+        var given = method?.ToUpperInvariant();
+        if (given is not null && fromVerb is not null && given != fromVerb)
+        {
+            throw new McpToolRefusal($"argument 'verb' {verb} is {fromVerb}, not the 'method' {given} given: give one of them");
+        }
+
+        return given ?? fromVerb ?? "GET";
     }
 
     /// <summary>The body as text, at most <paramref name="cap"/> bytes of it.</summary>

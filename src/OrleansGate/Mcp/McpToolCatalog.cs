@@ -29,6 +29,7 @@ public static class McpToolCatalog
         Define(KubernetesRequest, "Send one Kubernetes API request to a kubernetes target through the gateway, as this agent: decided by policy (a refusal names its rule), Secret values masked, audited. Returns {status, content_type, body, truncated}.", """
             {"type":"object","properties":{
               "target":{"type":"string","description":"kubernetes target name"},
+              "verb":{"type":"string","enum":["get","list","create","update","patch","delete","deletecollection"],"description":"Kubernetes verb, instead of method (the path names the resource)"},
               "method":{"type":"string","enum":["GET","HEAD","POST","PUT","PATCH","DELETE","OPTIONS"],"description":"HTTP method (default GET)"},
               "path":{"type":"string","description":"API path and query, e.g. /api/v1/namespaces/default/pods"},
               "body":{"description":"request body: a JSON value, or text"},
@@ -84,6 +85,27 @@ public static class McpToolCatalog
 
         return names;
     }
+
+    /// <summary>
+    /// The first argument of <paramref name="arguments"/> that <paramref name="tool"/>'s input schema does not name, or
+    /// null: a misspelt argument (<c>metod</c>) is refused, never read as absent.
+    /// </summary>
+    public static string? UnknownArgument(string tool, IEnumerable<string>? arguments)
+    {
+        var schema = All.FirstOrDefault(t => t.Name == tool)?.InputSchema;
+        if (arguments is null || schema is not { } input || !input.TryGetProperty("properties", out var properties))
+        {
+            return null;
+        }
+
+        return arguments.FirstOrDefault(name => !properties.TryGetProperty(name, out _));
+    }
+
+    /// <summary>The names of <paramref name="tool"/>'s arguments, for messages.</summary>
+    public static string ArgumentNames(string tool) =>
+        All.FirstOrDefault(t => t.Name == tool)?.InputSchema is { } input && input.TryGetProperty("properties", out var properties)
+            ? string.Join(", ", properties.EnumerateObject().Select(p => p.Name))
+            : "";
 
     /// <summary>The tools named in <paramref name="names"/>, in catalog order.</summary>
     public static List<Tool> Tools(IReadOnlySet<string> names) => [.. All.Where(t => names.Contains(t.Name))];

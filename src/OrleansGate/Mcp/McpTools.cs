@@ -54,7 +54,12 @@ public sealed partial class McpTools(
             return McpToolResults.Error($"no tool '{name}' for this agent: its policy allows nothing that tool could do (tools/list shows the ones it may use)");
         }
 
-        var arguments = new McpToolArguments(request.Params!.Arguments);
+        if (McpToolCatalog.UnknownArgument(name, request.Params!.Arguments?.Keys) is { } unknown)
+        {
+            return McpToolResults.Error($"unknown argument '{unknown}' for {name} (expected {McpToolCatalog.ArgumentNames(name)})");
+        }
+
+        var arguments = new McpToolArguments(request.Params.Arguments);
         var progress = new McpProgress(request.Server, request.Params.ProgressToken, time, options.Value.ProgressInterval);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(options.Value.CallTimeout);

@@ -162,11 +162,16 @@ public sealed partial class McpEndpointTests(GatewayFixture fixture) : IAsyncLif
         Assert.Equal(200, Json(list).GetProperty("status").GetInt32());
         Assert.Contains("web-1", Json(list).GetProperty("body").GetString(), StringComparison.Ordinal);
 
-        var delete = await client.CallToolAsync("kubernetes_request", new Dictionary<string, object?> { ["target"] = "cluster", ["method"] = "DELETE", ["path"] = "/api/v1/namespaces/default/pods/web-1" });
+        var delete = await client.CallToolAsync("kubernetes_request", new Dictionary<string, object?> { ["target"] = "cluster", ["verb"] = "delete", ["path"] = "/api/v1/namespaces/default/pods/web-1" });
         Assert.True(delete.IsError);
         Assert.Contains("403", Text(delete), StringComparison.Ordinal);
         Assert.Contains("default-deny", Text(delete), StringComparison.Ordinal);
         Assert.DoesNotContain(_gateway.Api.Requests, r => r.Method == "DELETE");
+
+        // A misspelt argument is refused, never read as absent (here: a GET).
+        var misspelt = await client.CallToolAsync("kubernetes_request", new Dictionary<string, object?> { ["target"] = "cluster", ["metod"] = "DELETE", ["path"] = "/api/v1/namespaces/default/pods/web-1" });
+        Assert.True(misspelt.IsError);
+        Assert.Contains("unknown argument 'metod' for kubernetes_request", Text(misspelt), StringComparison.Ordinal);
     }
 
     [Fact]
