@@ -163,8 +163,13 @@ SQL
 # Writes a node's configuration (secrets stay in $home/secrets, mode 0600; the target password is read from its file).
 # Every node of a cluster shares the state database, the cluster id and the dev IdP's issuer and keys (the IdP of
 # the node on idp_http_port), so a token from any node is accepted by all of them.
-write_node_config() { # config node cluster_id http_port gw_port silo_port gateway_port checkpoint idp_http_port
-  local config=$1 node=$2 cluster_id=$3 http_port=$4 gw_port=$5 silo_port=$6 gateway_port=$7 checkpoint=$8 idp_http_port=$9
+write_node_config() { # config node cluster_id http_port gw_port silo_port gateway_port checkpoint idp_http_port [agent_port]
+  local config=$1 node=$2 cluster_id=$3 http_port=$4 gw_port=$5 silo_port=$6 gateway_port=$7 checkpoint=$8 idp_http_port=$9 agent_port=${10:-0}
+  # The agents' HTTPS listener (Kubernetes/HTTP targets, POST /api/exec, /mcp): the same certificate as the PostgreSQL one.
+  local agent_http=""
+  if [ "$agent_port" != 0 ]; then
+    agent_http="\"AgentHttp\": { \"Address\": \"127.0.0.1\", \"Port\": $agent_port, \"Tls\": { \"CertificatePath\": \"$tls_cert\", \"KeyPath\": \"$tls_key\" } },"
+  fi
   issuer="http://127.0.0.1:$idp_http_port/oauth2/default"
   approvals_page="http://127.0.0.1:$idp_http_port/approvals"
   approvals_redirect="$approvals_page/callback"
@@ -176,6 +181,7 @@ write_node_config() { # config node cluster_id http_port gw_port silo_port gatew
     "Cluster": { "ClusterId": "$cluster_id", "ServiceId": "orleansgate", "SiloPort": $silo_port, "GatewayPort": $gateway_port },
     "Http": { "Address": "127.0.0.1", "Port": $http_port },
     "Postgres": { "Address": "127.0.0.1", "Port": $gw_port, "Tls": { "CertificatePath": "$tls_cert", "KeyPath": "$tls_key" } },
+    $agent_http
     "Policy": { "File": "$root/deploy/local/policy.yaml", "Watch": true },
     "Audit": { "SigningKeyPath": "$audit_key", "TrustedKeysPath": "$audit_pub", "CheckpointFile": "$checkpoint" },
     "Identity": { "Issuers": [ { "Issuer": "$issuer", "Audiences": [ "api://orleansgate" ], "RequireHttps": false } ] },

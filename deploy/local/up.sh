@@ -10,13 +10,14 @@ home="${ORLEANSGATE_HOME:-$root/.orleansgate}"
 pg_port="${ORLEANSGATE_LOCAL_PG_PORT:-15432}"     # local PostgreSQL: state database + demo target
 gw_port="${ORLEANSGATE_PORT:-6543}"               # the gateway's PostgreSQL listener
 http_port="${ORLEANSGATE_HTTP_PORT:-18080}"       # health + development identity provider
+agent_port="${ORLEANSGATE_AGENT_PORT:-18443}"     # agents' HTTPS listener: /mcp, /api/exec, /k8s, /http
 silo_port="${ORLEANSGATE_SILO_PORT:-11111}"
 gateway_port="${ORLEANSGATE_GATEWAY_PORT:-30000}"
 
 ensure_packages
 prepare_local_state
 config="$home/orleansgate.json"
-write_node_config "$config" local-1 local "$http_port" "$gw_port" "$silo_port" "$gateway_port" "$home/audit/signatures.jsonl" "$http_port"
+write_node_config "$config" local-1 local "$http_port" "$gw_port" "$silo_port" "$gateway_port" "$home/audit/signatures.jsonl" "$http_port" "$agent_port"
 
 # 3. Build, apply the schema and start the node.
 build_and_apply_schema "$config"
@@ -38,6 +39,10 @@ OrleansGate is up: gateway on 127.0.0.1:$gw_port, identity provider at $issuer
 (policy: deploy/local/policy.yaml, reloaded when the file changes; writes are refused with 42501, except
  writes to orders, which wait for a dba's approval: the client gets a NOTICE naming the approval)
 (tokens last 15 minutes; run the first line again for a new one. Stop with ./deploy/local/down.sh)
+
+MCP endpoint (docs/mcp.md) for an MCP client, with a token of the same IdP as its Bearer token:
+  https://127.0.0.1:$agent_port/mcp   (tools: postgres_query, postgres_targets, approval_status under the demo policy;
+  the client must trust $rel_cert)
 
 Approvals page: $approvals_page
 People who sign in to it (dev IdP login form, client orleansgate-approvals, redirect $approvals_redirect);
