@@ -7,5 +7,5 @@ namespace OrleansGate.Policy.Shell;
 /// <param name="Program">argv[0] exactly as it would be run: a bare name (found on the host's PATH) or a path.</param>
 /// <param name="Args">The arguments, static text; unquoted glob characters are kept as written (the host expands them).</param>
 /// <param name="Redirects">Its own redirections, then those of every group, subshell or wrapper around it.</param>
-/// <param name="Sudo">Run under sudo (or doas, pkexec, su, runuser, run0): with other privileges than the target's user.</param>
+/// <param name="Sudo">Run under sudo (or sudoedit, doas, pkexec, su, runuser, run0): with other privileges than the target's user.</param>
 public sealed record ShellCommand(string Program, IReadOnlyList<string> Args, IReadOnlyList<ShellRedirect> Redirects, bool Sudo);

@@ -91,6 +91,7 @@ internal sealed partial class ShellGrammar(ShellLexer lexer, ShellResolver resol
         ParseCommand();
         while (lexer.Peek() is var token && (token.Is("|") || token.Is("|&")))
         {
+            RefuseBashOnly(token);
             lexer.Next();
             SkipNewlines();
             ParseCommand();
@@ -115,6 +116,12 @@ internal sealed partial class ShellGrammar(ShellLexer lexer, ShellResolver resol
             while (lexer.Peek().IsRedirect)
             {
                 redirects.Add(ParseRedirect());
+            }
+
+            // `( eval ) > f` still opens f; with no command to carry them the redirections would go unjudged.
+            if (redirects.Count > 0 && resolver.Count == first)
+            {
+                throw Refuse($"the group at offset {token.Offset} runs no command, but its redirections still open their files");
             }
 
             // The group's redirections apply to every command in it: `( cat a ) > f` writes f.
@@ -178,6 +185,7 @@ internal sealed partial class ShellGrammar(ShellLexer lexer, ShellResolver resol
     private ShellRedirect ParseRedirect()
     {
         var op = lexer.Next();
+        RefuseBashOnly(op);
         var target = lexer.Next();
         if (target.Kind != ShellTokenKind.Word)
         {
@@ -215,6 +223,19 @@ internal sealed partial class ShellGrammar(ShellLexer lexer, ShellResolver resol
         while (lexer.Peek().Kind == ShellTokenKind.Newline)
         {
             lexer.Next();
+        }
+    }
+
+    /// <summary>
+    /// In the text of <c>sh -c</c> (dash on Debian) bash's <c>&amp;&gt;</c> is <c>&amp;</c> then <c>&gt;</c>, so
+    /// <c>cat f &amp;&gt;/dev/null dpkg -l</c> runs dpkg; <c>10&gt;f</c> passes the word <c>10</c>; <c>|&amp;</c> and
+    /// <c>&lt;&lt;&lt;</c> do not exist. Refused there rather than read two ways.
+    /// </summary>
+    private void RefuseBashOnly(ShellToken op)
+    {
+        if (context.Posix && (op.Text is "&>" or "&>>" or "|&" or "<<<" || op.Fd is { Length: > 1 }))
+        {
+            throw Refuse($"'{op.Fd}{op.Text}' at offset {op.Offset} is bash's; sh (dash) reads it otherwise, so it is refused in the text of sh -c");
         }
     }
 

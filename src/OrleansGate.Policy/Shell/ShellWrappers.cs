@@ -27,7 +27,7 @@ internal static partial class ShellWrappers
     };
 
     /// <summary>Programs that run a command as another user: what they run counts as run under sudo.</summary>
-    private static readonly HashSet<string> Privileged = new(StringComparer.Ordinal) { "sudo", "doas", "pkexec", "su", "runuser", "run0" };
+    private static readonly HashSet<string> Privileged = new(StringComparer.Ordinal) { "sudo", "sudoedit", "doas", "pkexec", "su", "runuser", "run0" };
 
     /// <summary>System directories whose wrappers are the real ones (root-owned on any sane host).</summary>
     private static readonly string[] SystemDirectories = ["/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/"];
@@ -84,7 +84,7 @@ internal static partial class ShellWrappers
                 return Run(resolver, argv, Options(argv, "exec"), inner, "exec", required: false);
             case "eval":
                 // eval joins its words with spaces and runs the result as a line; its words are static here.
-                resolver.ParseText(string.Join(' ', argv.Skip(1)), inner);
+                ParseRuns(resolver, string.Join(' ', argv.Skip(1)), inner, "eval");
                 return true;
             case "xargs":
                 throw Refuse("xargs runs a command with arguments read from its input, which cannot be judged");
@@ -106,7 +106,8 @@ internal static partial class ShellWrappers
                 : $"the builtin '{name}' is refused: it can run text as commands or change how later commands are read");
         }
 
-        if (name == "printf" && argv.Contains("-v"))
+        // `-vNAME` too: bash's printf takes the name glued to the option.
+        if (name == "printf" && argv.Skip(1).Any(arg => arg.StartsWith("-v", StringComparison.Ordinal)))
         {
             throw Refuse("'printf -v' is refused: it assigns a variable, and its name can run commands");
         }
@@ -265,13 +266,28 @@ internal static partial class ShellWrappers
             throw Refuse($"words after the text of '{name} -c' (its $0, $1 …) are refused");
         }
 
-        resolver.ParseText(argv[2], inner);
+        ParseRuns(resolver, argv[2], inner with { Posix = name is not ("bash" or "rbash") }, name + " -c");
         return true;
     }
 
     /// <summary>
+    /// Parses the text of <c>eval</c> or <c>sh -c</c>. Text that runs nothing (<c>eval &gt; f</c>, <c>sh -c '' &gt; f</c>)
+    /// still has the wrapper's redirections opened, and no command would carry them to be judged: refused.
+    /// </summary>
+    private static void ParseRuns(ShellResolver resolver, string text, ShellContext inner, string name)
+    {
+        var before = resolver.Count;
+        resolver.ParseText(text, inner);
+        if (resolver.Count == before && inner.Redirects.Count > 0)
+        {
+            throw Refuse($"'{name}' runs no command, but its redirections still open their files");
+        }
+    }
+
+    /// <summary>
     /// <c>find</c> stands with its own words, each <c>-exec</c>/<c>-execdir</c>/<c>-ok</c>/<c>-okdir</c> kept but the
-    /// command after it (up to <c>;</c> or <c>+</c>) taken out and resolved as a command of its own; <c>{}</c> stays literal.
+    /// command after it (up to <c>;</c>, or <c>+</c> right after <c>{}</c>) taken out and resolved as a command of its own;
+    /// <c>{}</c> stays literal.
     /// </summary>
     private static void Find(ShellResolver resolver, IReadOnlyList<string> argv, ShellContext inner)
     {
@@ -285,8 +301,9 @@ internal static partial class ShellWrappers
                 continue;
             }
 
+            // `+` ends the command only right after `{}` (find's rule): in `-exec cat + /etc/shadow ;` cat gets both words.
             var end = i + 1;
-            while (end < argv.Count && argv[end] is not (";" or "+"))
+            while (end < argv.Count && argv[end] != ";" && !(argv[end] == "+" && argv[end - 1] == "{}"))
             {
                 end++;
             }

@@ -125,6 +125,12 @@ public sealed class ShellParserTests
     [InlineData("find /v -name x -exec cat {} \\; -delete", "find /v,-name,x,-exec,-delete ; cat {}")]
     [InlineData("sudo find / -execdir rm {} +", "find /,-execdir sudo ; rm {} sudo")]
     [InlineData("/tmp/sh -c id", "/tmp/sh -c,id")]
+    [InlineData("sudoedit /etc/hosts", "sudoedit /etc/hosts sudo")]
+    [InlineData("find /v -exec cat + /etc/shadow \\;", "find /v,-exec ; cat +,/etc/shadow")]
+    [InlineData("find /v -exec cat {} x + -print \\;", "find /v,-exec ; cat {},x,+,-print")]
+    [InlineData("bash -c 'ls &>/dev/null 10>&1'", "ls &>/dev/null >&1")]
+    [InlineData("sh -c 'ls >/dev/null 2>&1'", "ls >/dev/null >&1")]
+    [InlineData("sh -c 'bash -c \"ls |& cat\"'", "ls ; cat")]
     public void Wrappers_are_seen_through(string line, string expected)
     {
         if (expected.Length == 0)
@@ -167,6 +173,18 @@ public sealed class ShellParserTests
     [InlineData("hash -p /tmp/x ls", "builtin 'hash'")]
     [InlineData("read 'a[$(id)]'", "builtin 'read'")]
     [InlineData("printf -v 'a[$(id)]' x", "printf -v")]
+    [InlineData("printf -v'a[$(id)]' x", "printf -v")]
+    [InlineData("ls; eval > f", "'eval' runs no command, but its redirections")]
+    [InlineData("ls; eval '' 2> f", "'eval' runs no command")]
+    [InlineData("ls; sh -c '#' > f", "'sh -c' runs no command")]
+    [InlineData("ls; nice bash -c '' > f", "'bash -c' runs no command")]
+    [InlineData("( eval ) > f; ls", "runs no command, but its redirections")]
+    [InlineData("sh -c 'cat x &>/dev/null id'", "'&>' at offset 6 is bash's")]
+    [InlineData("dash -c 'cat x &>>f id'", "'&>>' at offset 6 is bash's")]
+    [InlineData("sh -c 'cat x 10</dev/null'", "'10<' at offset 6 is bash's")]
+    [InlineData("sh -c 'ls |& cat'", "'|&' at offset 3 is bash's")]
+    [InlineData("sh -c 'cat <<< x'", "'<<<' at offset 4 is bash's")]
+    [InlineData("bash -c \"sh -c 'ls &>f'\"", "is bash's")]
     [InlineData("[ -v 'a[$(id)]' ]", "not a plain name")]
     public void Wrappers_that_cannot_be_seen_through_are_refused(string line, string reason) =>
         Assert.Contains(reason, Refusal(line), StringComparison.Ordinal);

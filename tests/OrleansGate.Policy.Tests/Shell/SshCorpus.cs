@@ -187,6 +187,13 @@ public static class SshCorpus
         "ls /var/log\u0085touch /tmp/og-marker-116",
         "ls 'unbalanced /var/log; touch /tmp/og-marker-117",
         "ls /var/log ;; touch /tmp/og-marker-118",
+        // text that runs nothing still opens its redirections
+        "ls /var/log; eval > /tmp/og-marker-122",
+        "ls /var/log; sh -c '' > /tmp/og-marker-123",
+        "( eval '' ) > /tmp/og-marker-124; ls /var/log",
+        // sh is dash: `&>` is `&` then `>` (the words after it run as a command), `10<` passes the word 10
+        "sh -c 'cat /var/log/dpkg.log &>/dev/null dpkg -l'",
+        "sh -c 'grep -c error /var/log/syslog 10</dev/null'",
         // an empty command is a login shell
         "",
         "   ",
