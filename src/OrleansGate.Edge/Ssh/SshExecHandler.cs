@@ -254,10 +254,17 @@ public sealed partial class SshExecHandler(
         }
 
         var settings = options.Value;
+        var bytes = body.ToArray();
+        // JsonDocument checks the UTF-8 of a string only when it is read (GetString throws): checked here, as a refusal.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new Refusal(400, "the body is not UTF-8");
+        }
+
         JsonElement root;
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 4 });
+            using var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 4 });
             root = document.RootElement.Clone();
         }
         catch (JsonException e)
@@ -272,8 +279,15 @@ public sealed partial class SshExecHandler(
 
         string? target = null, command = null;
         var timeout = settings.DefaultTimeout;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var property in root.EnumerateObject())
         {
+            // A key given twice is refused: a reader that takes the first (a proxy, a log) must never see another command than the one run.
+            if (!seen.Add(property.Name))
+            {
+                throw new Refusal(400, $"key '{property.Name}' is given more than once");
+            }
+
             switch (property.Name)
             {
                 case "target" when property.Value.ValueKind == JsonValueKind.String:
@@ -282,8 +296,9 @@ public sealed partial class SshExecHandler(
                 case "command" when property.Value.ValueKind == JsonValueKind.String:
                     command = property.Value.GetString();
                     break;
-                case "timeout_seconds" when property.Value.TryGetDouble(out var seconds) && seconds > 0 && double.IsFinite(seconds):
-                    timeout = TimeSpan.FromSeconds(seconds) <= settings.MaxTimeout ? TimeSpan.FromSeconds(seconds)
+                // TryGetDouble throws on a value that is not a number; seconds are compared before TimeSpan, which overflows.
+                case "timeout_seconds" when property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetDouble(out var seconds) && seconds > 0 && double.IsFinite(seconds):
+                    timeout = seconds <= settings.MaxTimeout.TotalSeconds ? TimeSpan.FromSeconds(seconds)
                         : throw new Refusal(400, $"timeout_seconds {seconds} is over the gateway's limit of {settings.MaxTimeout.TotalSeconds:0} s");
                     break;
                 case "target" or "command" or "timeout_seconds":

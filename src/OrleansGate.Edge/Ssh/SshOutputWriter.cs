@@ -11,7 +11,8 @@ namespace OrleansGate.Edge.Ssh;
 /// Writes a command's output to the agent as it comes, one JSON object per line (<c>application/x-ndjson</c>):
 /// <c>{"stream":"stdout","data":"…"}</c>, <c>{"stream":"stderr","data":"…"}</c>, then one last line with how it ended.
 /// The masks' detectors run on the output first, a whole line at a time, so a value is found however the host's writes
-/// cut it (a line over <see cref="MaxPending"/> characters is scanned in parts).
+/// cut it (a line over <see cref="MaxPending"/> characters is scanned in parts), and a PEM block (BEGIN to END line) is
+/// held back whole up to that size.
 /// </summary>
 /// <remarks>Not thread-safe: the runner hands output on one chunk at a time.</remarks>
 public sealed class SshOutputWriter(HttpResponse response, ExecDetectors? detectors)
@@ -31,6 +32,12 @@ public sealed class SshOutputWriter(HttpResponse response, ExecDetectors? detect
         var pending = stream == SshOutputStream.Stdout ? _stdout : _stderr;
         pending.Append(chunk.Span);
         var cut = pending.Text.Length > MaxPending ? pending.Text.Length : LastLineEnd(pending.Text) + 1;
+        if (detectors is not null && cut > 0 && pending.Text.Length <= MaxPending)
+        {
+            // A PEM block's lines are one value: a key whose BEGIN line went out alone would have its body sent unmasked.
+            cut = OpenBlockStart(pending.Text, cut);
+        }
+
         return cut == 0 ? ValueTask.CompletedTask : new ValueTask(EmitAsync(pending, cut));
     }
 
@@ -82,6 +89,14 @@ public sealed class SshOutputWriter(HttpResponse response, ExecDetectors? detect
             json.WriteString("stream", pending.Name);
             json.WriteString("data", text);
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>Where the last <c>-----BEGIN </c> before <paramref name="cut"/> starts when no <c>-----END </c> follows it there; else <paramref name="cut"/>.</summary>
+    private static int OpenBlockStart(StringBuilder text, int cut)
+    {
+        var head = text.ToString(0, cut);
+        var begin = head.LastIndexOf("-----BEGIN ", StringComparison.Ordinal);
+        return begin >= 0 && head.IndexOf("-----END ", begin, StringComparison.Ordinal) < 0 ? begin : cut;
     }
 
     private static int LastLineEnd(StringBuilder text)

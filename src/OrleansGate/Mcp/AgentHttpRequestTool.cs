@@ -27,20 +27,12 @@ public sealed class AgentHttpRequestTool(LoopbackListeners listeners, McpOptions
             throw new McpToolRefusal($"argument 'method' must be one of {string.Join(", ", Methods)}");
         }
 
-        // The path is relative to the target: no scheme, host or "..", so it cannot leave the target's prefix.
-        var segments = path.Split('?', 2)[0].Split('/');
-        if (!path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal) || segments.Any(s => s is "." or "..")
-            || target.Contains('/', StringComparison.Ordinal) || target is "." or "..")
-        {
-            throw new McpToolRefusal("argument 'path' must start with a single '/' (e.g. /api/v1/namespaces/default/pods) and hold no '.' or '..' segment, and 'target' is a target name");
-        }
-
-        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(listeners.AgentBaseUrl, prefix + Uri.EscapeDataString(target) + path));
+        using var request = new HttpRequestMessage(new HttpMethod(method), TargetUri(listeners.AgentBaseUrl, prefix, target, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", caller.Bearer);
         request.Headers.Accept.ParseAdd("application/json");
         if (body is not null)
         {
-            request.Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(arguments.OptionalString("content_type") ?? (method == "PATCH" ? "application/merge-patch+json" : "application/json")));
+            request.Content = new StringContent(body, Encoding.UTF8, ContentType(arguments.OptionalString("content_type"), method));
         }
 
         HttpResponseMessage response;
@@ -94,6 +86,47 @@ public sealed class AgentHttpRequestTool(LoopbackListeners listeners, McpOptions
         }
 
         return given ?? fromVerb ?? "GET";
+    }
+
+    /// <summary>
+    /// The request's URL on the agent listener: <c>/k8s/TARGET/path</c> or <c>/http/TARGET/path</c>, and nothing else.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="Uri"/> rewrites a path before it is sent: it turns '\' into '/', decodes "%2e" and removes dot
+    /// segments, so "/%2e%2e/%2e%2e/mcp" or "/..\..\api/exec" would leave the target's prefix for another listener path.
+    /// Those are refused here, and the URL as it will be sent is checked to be still under the prefix.
+    /// </remarks>
+    internal static Uri TargetUri(Uri agentBase, string prefix, string target, string path)
+    {
+        var segments = path.Split('?', 2)[0].Split('/');
+        if (!path.StartsWith('/') || path.StartsWith("//", StringComparison.Ordinal) || path.Contains('\\', StringComparison.Ordinal) || path.Contains('#', StringComparison.Ordinal)
+            || segments.Any(s => Uri.UnescapeDataString(s) is "." or "..")
+            || target.Contains('/', StringComparison.Ordinal) || target is "." or "..")
+        {
+            throw new McpToolRefusal("argument 'path' must start with a single '/' (e.g. /api/v1/namespaces/default/pods) and hold no '.' or '..' segment (nor one percent-encoded), '\\' or '#', and 'target' is a target name");
+        }
+
+        var under = prefix + Uri.EscapeDataString(target) + "/";
+        var uri = new Uri(agentBase, prefix + Uri.EscapeDataString(target) + path);
+        if (!uri.AbsolutePath.StartsWith("/" + under, StringComparison.Ordinal))
+        {
+            throw new McpToolRefusal($"argument 'path' would leave /{under}: refused");
+        }
+
+        return uri;
+    }
+
+    /// <summary>The body's type: <c>content_type</c> when it is one (no header can be smuggled in it), else JSON (merge patch for PATCH).</summary>
+    internal static MediaTypeHeaderValue ContentType(string? given, string method)
+    {
+        if (given is null)
+        {
+            return new MediaTypeHeaderValue(method == "PATCH" ? "application/merge-patch+json" : "application/json");
+        }
+
+        return given.AsSpan().IndexOfAny('\r', '\n') < 0 && MediaTypeHeaderValue.TryParse(given, out var parsed) && parsed.MediaType is { } media && media.Contains('/', StringComparison.Ordinal)
+            ? parsed
+            : throw new McpToolRefusal("argument 'content_type' must be a media type such as application/json (with parameters if any)");
     }
 
     /// <summary>The body as text, at most <paramref name="cap"/> bytes of it.</summary>
