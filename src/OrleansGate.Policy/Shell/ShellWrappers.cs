@@ -83,7 +83,14 @@ internal static partial class ShellWrappers
             case "exec":
                 return Run(resolver, argv, Options(argv, "exec"), inner, "exec", required: false);
             case "eval":
-                // eval joins its words with spaces and runs the result as a line; its words are static here.
+                // eval joins its words with spaces and runs the result as a line; its words are static here, except
+                // for glob characters: an unquoted `*` is expanded to file names before eval parses them as shell text
+                // (a file named `x;cmd` would run cmd), and a quoted one cannot be told apart once resolved.
+                if (argv.Skip(1).Any(word => word.AsSpan().IndexOfAny('*', '?', '[') >= 0))
+                {
+                    throw Refuse("eval with a glob character: the file names it may expand to would be read as shell text");
+                }
+
                 ParseRuns(resolver, string.Join(' ', argv.Skip(1)), inner, "eval");
                 return true;
             case "xargs":

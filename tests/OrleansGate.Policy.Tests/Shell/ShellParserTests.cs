@@ -186,6 +186,9 @@ public sealed class ShellParserTests
     [InlineData("sh -c 'cat <<< x'", "'<<<' at offset 4 is bash's")]
     [InlineData("bash -c \"sh -c 'ls &>f'\"", "is bash's")]
     [InlineData("[ -v 'a[$(id)]' ]", "not a plain name")]
+    [InlineData("eval cat /var/log/*", "eval with a glob character")]
+    [InlineData("eval 'cat /var/log/*.log'", "eval with a glob character")]
+    [InlineData("eval ls /var/log/a?", "eval with a glob character")]
     public void Wrappers_that_cannot_be_seen_through_are_refused(string line, string reason) =>
         Assert.Contains(reason, Refusal(line), StringComparison.Ordinal);
 
