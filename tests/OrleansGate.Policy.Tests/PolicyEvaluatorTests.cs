@@ -73,6 +73,27 @@ public sealed class PolicyEvaluatorTests
         Assert.Equal(rule, Decide(policy, sql).Rule);
     }
 
+    [Theory]
+    [InlineData("SELECT audit_purge()", "deny-purge")]
+    [InlineData("SELECT ops.audit_purge()", "deny-purge")]
+    [InlineData("SELECT other.audit_purge()", "allow-reads")]
+    public void An_unqualified_function_is_touched_by_a_deny_naming_it_in_any_schema(string sql, string rule)
+    {
+        var policy = Load("""
+            rules:
+              - name: allow-reads
+                effect: allow
+                reason: ok
+                match: { kinds: [read], function_groups: [non_builtin] }
+              - name: deny-purge
+                effect: deny
+                reason: never
+                match: { functions: ["ops.audit_purge"] }
+            """);
+
+        Assert.Equal(rule, Decide(policy, sql).Rule);
+    }
+
     [Fact]
     public void An_unqualified_relation_is_covered_by_an_allow_only_as_written()
     {

@@ -304,7 +304,7 @@ public static partial class PolicyEvaluator
             return false;
         }
 
-        if (rule.Functions.Count > 0 && !AnyMatch(rule.Functions, s.Functions))
+        if (rule.Functions.Count > 0 && !AnyRelationMatch(rule.Functions, s.Functions))
         {
             return false;
         }
@@ -347,9 +347,10 @@ public static partial class PolicyEvaluator
     }
 
     /// <summary>
-    /// As <see cref="AnyMatch"/> for a deny or approve rule's relations, where a name the statement does not qualify
-    /// (<c>orders</c>) may be any schema's, as <c>search_path</c> resolves it: it is touched by a pattern whose relation
-    /// part matches it (<c>public.orders</c>, <c>*.ord*</c>). An allow still covers such a name only as written.
+    /// As <see cref="AnyMatch"/> for a deny or approve rule's relations and functions, where a name the statement does
+    /// not qualify (<c>orders</c>, <c>f()</c>) may be any schema's, as <c>search_path</c> resolves it: it is touched by a
+    /// pattern whose last part matches it (<c>public.orders</c>, <c>*.ord*</c>). An allow still covers such a name only
+    /// as written.
     /// </summary>
     private static bool AnyRelationMatch(IReadOnlyList<string> patterns, params ReadOnlySpan<string[]> sets)
     {
