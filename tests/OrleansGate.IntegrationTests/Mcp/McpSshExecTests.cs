@@ -23,26 +23,34 @@ public sealed class McpSshExecTests(GatewayFixture fixture) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await RealSshServer.StartAsync(forcedCommand: false);
-        _gateway = await KubectlGateway.StartWithPolicyAsync(fixture, $$"""
-            version: mcp-ssh
-            targets:
-            {{_host.TargetYaml("web1")}}
-            rules:
-              - name: echo-anything
-                effect: allow
-                reason: agent-a may echo
-                match: { subjects: [{{GatewaySettings.AgentClientId}}], targets: [web1], ssh: { commands: [echo] } }
-              - name: uname-waits
-                effect: approve
-                reason: uname needs a human here
-                match: { subjects: [{{GatewaySettings.AgentClientId}}], targets: [web1], ssh: { commands: [uname] } }
-                approval: { approvers: { groups: [dba] }, mode: wait, timeout: 90s }
-              - name: hostname-retry
-                effect: approve
-                reason: agent-b's commands are approved out of band
-                match: { subjects: [{{GatewaySettings.OtherClientId}}], targets: [web1], ssh: { commands: [hostname] } }
-                approval: { approvers: { groups: [dba] }, mode: retry, timeout: 5m }
-            """);
+        try
+        {
+            _gateway = await KubectlGateway.StartWithPolicyAsync(fixture, $$"""
+                version: mcp-ssh
+                targets:
+                {{_host.TargetYaml("web1")}}
+                rules:
+                  - name: echo-anything
+                    effect: allow
+                    reason: agent-a may echo
+                    match: { subjects: [{{GatewaySettings.AgentClientId}}], targets: [web1], ssh: { commands: [echo] } }
+                  - name: uname-waits
+                    effect: approve
+                    reason: uname needs a human here
+                    match: { subjects: [{{GatewaySettings.AgentClientId}}], targets: [web1], ssh: { commands: [uname] } }
+                    approval: { approvers: { groups: [dba] }, mode: wait, timeout: 90s }
+                  - name: hostname-retry
+                    effect: approve
+                    reason: agent-b's commands are approved out of band
+                    match: { subjects: [{{GatewaySettings.OtherClientId}}], targets: [web1], ssh: { commands: [hostname] } }
+                    approval: { approvers: { groups: [dba] }, mode: retry, timeout: 5m }
+                """);
+        }
+        catch
+        {
+            await _host.DisposeAsync(); // xunit calls no DisposeAsync when InitializeAsync throws: sshd must not outlive the test
+            throw;
+        }
     }
 
     public async Task DisposeAsync()

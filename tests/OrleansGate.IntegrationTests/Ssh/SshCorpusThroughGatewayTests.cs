@@ -26,7 +26,16 @@ public sealed partial class SshCorpusThroughGatewayTests(GatewayFixture fixture,
     public async Task InitializeAsync()
     {
         _host = await RealSshServer.StartAsync(forcedCommand: false);
-        _gateway = await KubectlGateway.StartWithPolicyAsync(fixture, SshCorpus.Policy(_host.Host, _host.Port, _host.User, _host.HostKeyFingerprint, _host.ClientPrivateKeyPath));
+        try
+        {
+            _gateway = await KubectlGateway.StartWithPolicyAsync(fixture, SshCorpus.Policy(_host.Host, _host.Port, _host.User, _host.HostKeyFingerprint, _host.ClientPrivateKeyPath));
+        }
+        catch
+        {
+            await _host.DisposeAsync(); // xunit calls no DisposeAsync when InitializeAsync throws: sshd must not outlive the test
+            throw;
+        }
+
         _http = _gateway.AgentHttpClient();
         _http.Timeout = TimeSpan.FromSeconds(60);
     }

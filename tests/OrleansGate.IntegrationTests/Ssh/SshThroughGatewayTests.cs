@@ -72,7 +72,15 @@ public sealed partial class SshThroughGatewayTests(GatewayFixture fixture, ITest
             _host.TargetYaml("web1"),
             _host.TargetYaml("impostor", hostKey: _host.OtherHostKeyFingerprint),
             _host.TargetYaml("keyless", keyFile: Path.Combine(_host.Directory, "no-such-key")));
-        _gateway = await KubectlGateway.StartAsync(fixture, rules, _ => { }, targets);
+        try
+        {
+            _gateway = await KubectlGateway.StartAsync(fixture, rules, _ => { }, targets);
+        }
+        catch
+        {
+            await _host.DisposeAsync(); // xunit calls no DisposeAsync when InitializeAsync throws: sshd must not outlive the test
+            throw;
+        }
         _http = _gateway.AgentHttpClient();
         _http.Timeout = TimeSpan.FromSeconds(120);
     }
